@@ -1,0 +1,94 @@
+/// A fully-connected layer with a fused activation: `Z = X·Wᵀ + b`, `A = g(Z)`.
+///
+/// Shapes: input `X` is `m × inputCount`; `weight` is `outputCount × inputCount` (one row
+/// per unit, as PyTorch's `nn.Linear`); `bias` is `1 × outputCount`. Backward:
+/// `dZ = dA ⊙ g'(Z)`, `dW = dZᵀ·X`, `db = Σ_rows dZ`, `dX = dZ·W`.
+///
+/// Weights start at zero; an initialiser fills them. A layer followed by batch
+/// normalisation is built with `hasBias: false`, since β takes the bias's role.
+///
+/// ```swift
+/// let layer = Dense<Float>(inputCount: 784, outputCount: 30, activation: .relu)
+/// print(layer)  // Dense(784 → 30, relu)
+/// ```
+public final class Dense<Scalar: NetworkScalar>: Layer {
+    public let inputCount: Int
+    public let outputCount: Int
+    /// The activation applied after the affine map.
+    public let activation: Activation
+    /// `outputCount × inputCount`.
+    public let weight: Parameter<Scalar>
+    /// `1 × outputCount`, or `nil` when the layer has no bias.
+    public let bias: Parameter<Scalar>?
+
+    private var input: Matrix<Scalar>?
+    private var preActivation: Matrix<Scalar>?
+    private var output: Matrix<Scalar>?
+    private var preActivationGradient: Matrix<Scalar>?
+    private var inputGradient: Matrix<Scalar>?
+
+    /// A layer of `outputCount` units reading `inputCount` features, weights and bias zero.
+    public init(inputCount: Int, outputCount: Int, activation: Activation = .identity, hasBias: Bool = true) {
+        precondition(inputCount > 0 && outputCount > 0, "Dense needs positive sizes, got \(inputCount) → \(outputCount)")
+        self.inputCount = inputCount
+        self.outputCount = outputCount
+        self.activation = activation
+        weight = Parameter(name: "weight", value: Matrix(rows: outputCount, columns: inputCount), isRegularized: true)
+        bias = hasBias ? Parameter(name: "bias", value: Matrix(rows: 1, columns: outputCount), isRegularized: false) : nil
+    }
+
+    public var parameters: [Parameter<Scalar>] {
+        bias.map { [weight, $0] } ?? [weight]
+    }
+
+    public var description: String {
+        "Dense(\(inputCount) → \(outputCount), \(activation.displayName)\(bias == nil ? ", no bias" : ""))"
+    }
+
+    // MARK: - Forward
+
+    public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
+        try validate(input)
+        let rows = input.rows
+        let z = Matrix.reuse(preActivation, rows: rows, columns: outputCount)
+        preActivation = z
+        if let bias {
+            for row in 0..<rows { z.rowPointer(row).update(from: bias.value.base, count: outputCount) }
+        }
+        GEMM.multiply(input, weight.value, into: z, transposeB: true, beta: bias == nil ? 0 : 1)
+        self.input = input
+        if activation == .identity {
+            output = z
+            return z
+        }
+        let a = Matrix.reuse(output === preActivation ? nil : output, rows: rows, columns: outputCount)
+        activation.apply(z, into: a)
+        output = a
+        return a
+    }
+
+    // MARK: - Backward
+
+    public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
+        guard let input, let z = preActivation, let a = output else {
+            preconditionFailure("\(self): backward called before forward")
+        }
+        precondition(outputGradient.rows == z.rows && outputGradient.columns == outputCount,
+                     "\(self): output gradient is \(outputGradient.rows)×\(outputGradient.columns), expected \(z.rows)×\(outputCount)")
+        let dZ: Matrix<Scalar>
+        if activation == .identity {
+            dZ = outputGradient
+        } else {
+            dZ = Matrix.reuse(preActivationGradient, rows: z.rows, columns: outputCount)
+            preActivationGradient = dZ
+            activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
+        }
+        GEMM.multiply(dZ, input, into: weight.gradient, transposeA: true)
+        if let bias { dZ.sumRows(into: bias.gradient) }
+        guard needsInputGradient else { return nil }
+        let dX = Matrix.reuse(inputGradient, rows: z.rows, columns: inputCount)
+        inputGradient = dX
+        GEMM.multiply(dZ, weight.value, into: dX)
+        return dX
+    }
+}

@@ -1,0 +1,80 @@
+/// A network: layers applied one after another.
+///
+/// `forward` validates the batch once (shape, emptiness, NaN/Inf) and returns the last
+/// layer's output — raw scores (logits) when the network ends in an identity layer, as
+/// the losses expect. `backward` walks the layers in reverse and leaves every parameter's
+/// gradient in place.
+///
+/// ```swift
+/// let network = try Sequential<Float>.mlp([784, 30, 10], hiddenActivation: .relu)
+/// let logits = try network.forward(batch, mode: .inference)
+/// ```
+public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
+    /// The layers in order.
+    public private(set) var layers: [any Layer<Scalar>]
+
+    /// A network of `layers`; each layer's input width must match the previous output width.
+    public init(_ layers: [any Layer<Scalar>]) throws {
+        guard !layers.isEmpty else { throw NetworkError.invalidConfiguration("A network needs at least one layer") }
+        for (index, pair) in zip(layers, layers.dropFirst()).enumerated() where pair.0.outputCount != pair.1.inputCount {
+            throw NetworkError.invalidConfiguration(
+                "layers.\(index) \(pair.0) produces \(pair.0.outputCount) features but layers.\(index + 1) \(pair.1) expects \(pair.1.inputCount)")
+        }
+        self.layers = layers
+    }
+
+    /// Features per input row.
+    public var inputCount: Int { layers[0].inputCount }
+    /// Features per output row.
+    public var outputCount: Int { layers[layers.count - 1].outputCount }
+
+    /// Every trainable tensor with its PyTorch-style name (`layers.0.weight`).
+    public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        layers.enumerated().flatMap { index, layer in
+            layer.parameters.map { (name: "layers.\(index).\($0.name)", parameter: $0) }
+        }
+    }
+
+    /// Every trainable tensor, in layer order.
+    public var parameters: [Parameter<Scalar>] {
+        layers.flatMap { $0.parameters }
+    }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int {
+        layers.reduce(0) { $0 + $1.parameterCount }
+    }
+
+    // MARK: - Passes
+
+    /// Runs `input` (`m × inputCount`) through every layer and returns the output
+    /// (`m × outputCount`), owned by the last layer until the next call.
+    ///
+    /// - Throws: ``NetworkError`` for a wrong shape, an empty batch or a non-finite input.
+    public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
+        try layers[0].validate(input)
+        if let (row, column) = input.firstNonFinite() {
+            throw NetworkError.nonFinite(place: "The input batch", row: row, column: column)
+        }
+        var activation = input
+        for layer in layers {
+            activation = try layer.forward(activation, mode: mode)
+        }
+        return activation
+    }
+
+    /// Back-propagates `outputGradient` (`∂J/∂output` of the batch-mean cost) through the
+    /// latest forward pass, overwriting every parameter gradient. The input gradient is not
+    /// computed.
+    public func backward(_ outputGradient: Matrix<Scalar>) {
+        var gradient = outputGradient
+        for index in layers.indices.reversed() {
+            guard let next = layers[index].backward(gradient, needsInputGradient: index > 0) else { break }
+            gradient = next
+        }
+    }
+
+    public var description: String {
+        "Sequential(" + layers.map(\.description).joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,46 @@
+extension Matrix {
+    /// Writes the column sums `Σ_rows self` into the `1 × columns` matrix `result`.
+    @inlinable
+    public func sumRows(into result: Matrix<Scalar>) {
+        precondition(result.count == columns, "sumRows needs a result of \(columns) elements, got \(result.count)")
+        let sums = result.base
+        sums.update(repeating: 0, count: columns)
+        for row in 0..<rows {
+            let source = rowPointer(row)
+            for j in 0..<columns { sums[j] += source[j] }
+        }
+    }
+
+    /// The sum of squares of the active elements, `‖self‖²_F`.
+    @inlinable
+    public func squaredNorm() -> Scalar {
+        var total: Scalar = 0
+        for i in 0..<count { total += base[i] * base[i] }
+        return total
+    }
+
+    /// The sum of absolute values of the active elements, `Σ|x|`.
+    @inlinable
+    public func absoluteSum() -> Scalar {
+        var total: Scalar = 0
+        for i in 0..<count { total += Swift.abs(base[i]) }
+        return total
+    }
+
+    /// The position of the first NaN or infinite element, or `nil` when all are finite.
+    @inlinable
+    public func firstNonFinite() -> (row: Int, column: Int)? {
+        for i in 0..<count where !base[i].isFinite { return (i / Swift.max(columns, 1), i % Swift.max(columns, 1)) }
+        return nil
+    }
+
+    /// The index of the largest element of each row (the first one on ties).
+    public func argmaxPerRow() -> [Int] {
+        (0..<rows).map { row in
+            let values = rowPointer(row)
+            var best = 0
+            for j in 1..<Swift.max(columns, 1) where values[j] > values[best] { best = j }
+            return best
+        }
+    }
+}
