@@ -1,0 +1,15 @@
+import ArgumentParser
+import Backprop
+
+/// The `backprop` command: build, train, diagnose and tune fully-connected networks.
+@main
+struct BackpropCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backprop",
+        abstract: "Build, train, diagnose and tune fully-connected neural networks.",
+        version: BackpropVersion.current,
+        subcommands: [
+            InfoCommand.self,
+        ]
+    )
+}
