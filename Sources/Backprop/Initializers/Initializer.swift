@@ -211,10 +211,10 @@ public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
             Orthogonal.fill(weights, gain: 1, random: &random)
         case .lecunUniform, .xavierUniform, .xavierSigmoidUniform, .heUniform:
             let bound = uniformBound(inputCount: inputs, outputCount: outputs)!
-            for index in 0..<weights.count { weights.base[index] = Scalar(random.uniform(-bound, bound)) }
+            weights.fillElements { random.uniform(-bound, bound) }
         case .smallRandom, .lecunNormal, .xavierNormal, .xavierSigmoidNormal, .heNormal:
             let deviation = standardDeviation(inputCount: inputs, outputCount: outputs)
-            for index in 0..<weights.count { weights.base[index] = Scalar(random.normal(standardDeviation: deviation)) }
+            weights.fillElements { random.normal(standardDeviation: deviation) }
         }
     }
 }

@@ -13,7 +13,7 @@ public struct LayerInitialization: Sendable, Hashable, Codable {
 }
 
 extension Sequential {
-    /// Initialises every weight-bearing layer (a layer with a parameter named `weight`, such
+    /// Initialises every weight-bearing layer (a layer with a regularised parameter named `weight`, such
     /// as ``Dense`` or ``Maxout``): its `weight` from a scheme, its `bias` to 0. Other
     /// parameters (PReLU slopes, batch-norm scale and shift) are left as their layers built
     /// them.
@@ -92,7 +92,7 @@ extension Sequential {
 
     /// The parameter named `weight` of `layer`, if any.
     private func weightParameter(of layer: any Layer<Scalar>) -> Parameter<Scalar>? {
-        layer.parameters.first { $0.name == "weight" }
+        layer.parameters.first { $0.name == "weight" && $0.isRegularized }
     }
 
     /// The activation family applied to the output of weight-bearing layer `index`.
