@@ -1,0 +1,31 @@
+/// Plain gradient descent: `W ← W − α·dW`.
+///
+/// Stateless apart from the step count.
+///
+/// ```swift
+/// let optimizer = GradientDescent<Float>()
+/// optimizer.update(network.parameters, learningRate: 0.1)
+/// ```
+public final class GradientDescent<Scalar: NetworkScalar>: Optimizer {
+    private let storage = SlotStorage<Scalar>(slotNames: [])
+
+    /// Gradient descent; the learning rate comes with each update.
+    public init() {}
+
+    public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
+        storage.prepare(for: parameters)
+        _ = storage.advance()
+        for parameter in parameters {
+            let w = parameter.value.base, g = parameter.gradient.base
+            for i in 0..<parameter.value.count { w[i] -= learningRate * g[i] }
+        }
+    }
+
+    public var state: OptimizerState { storage.state }
+
+    public func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>]) throws {
+        try storage.restore(state, for: parameters, optimizer: description)
+    }
+
+    public var description: String { "SGD" }
+}

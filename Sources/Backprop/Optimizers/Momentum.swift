@@ -1,0 +1,37 @@
+/// Momentum in exponentially-weighted-average form:
+/// `v ← β·v + (1−β)·dW`, `W ← W − α·v` (β = 0.9 by default; `v` starts at 0, no bias correction).
+///
+/// `v` averages about the last `1/(1−β)` gradients, so α keeps the meaning it has for plain
+/// gradient descent. Slot: `"velocity"`. See ``ClassicalMomentum`` for `v ← μ·v − α·dW`.
+public final class Momentum<Scalar: NetworkScalar>: Optimizer {
+    /// β.
+    public let beta: Double
+    private let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
+
+    /// Momentum with averaging factor `beta` in `[0, 1)`.
+    public init(beta: Double = 0.9) {
+        precondition(beta >= 0 && beta < 1, "Momentum β must lie in [0, 1), got \(beta)")
+        self.beta = beta
+    }
+
+    public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
+        storage.prepare(for: parameters)
+        _ = storage.advance()
+        let b = Scalar(beta), oneMinusB = Scalar(1 - beta)
+        for (index, parameter) in parameters.enumerated() {
+            let w = parameter.value.base, g = parameter.gradient.base, v = storage.buffers[0][index].base
+            for i in 0..<parameter.value.count {
+                v[i] = b * v[i] + oneMinusB * g[i]
+                w[i] -= learningRate * v[i]
+            }
+        }
+    }
+
+    public var state: OptimizerState { storage.state }
+
+    public func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>]) throws {
+        try storage.restore(state, for: parameters, optimizer: description)
+    }
+
+    public var description: String { "Momentum(β=\(beta))" }
+}
