@@ -145,7 +145,7 @@ public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    /// The scheme that suits a fused `activation` (see ``default(for:)-swift.type.method``).
+    /// The scheme that suits a fused `activation` (same table as for a hidden activation).
     public static func `default`(for activation: Activation) -> Initializer {
         switch activation {
         case .relu, .leakyReLU, .elu: .heNormal

@@ -19,7 +19,7 @@ extension Sequential {
     /// them.
     ///
     /// The scheme of layer `i` is `overrides[i]`, else `scheme`, else the default for the
-    /// activation that follows the layer (``Initializer/default(for:)-swift.type.method``):
+    /// activation that follows the layer (`Initializer.default(for:)`):
     /// a fused activation, a following ``PReLU`` (He) or ``ActivationLayer``; ``Maxout`` uses He;
     /// a layer followed by no activation, such as the output layer, uses Xavier.
     ///

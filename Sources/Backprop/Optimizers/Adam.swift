@@ -19,7 +19,7 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
     public let beta2: Double
     /// ε, added to `√ŝ`.
     public let epsilon: Double
-    private let storage = SlotStorage<Scalar>(slotNames: ["firstMoment", "secondMoment"])
+    let storage = SlotStorage<Scalar>(slotNames: ["firstMoment", "secondMoment"])
 
     /// Adam with decays `beta1`, `beta2` in `[0, 1)` and `epsilon` > 0.
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {

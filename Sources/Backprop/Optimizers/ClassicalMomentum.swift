@@ -5,7 +5,7 @@
 public final class ClassicalMomentum<Scalar: NetworkScalar>: Optimizer {
     /// μ.
     public let momentum: Double
-    private let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
+    let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
 
     /// Classical momentum with coefficient `momentum` in `[0, 1)`.
     public init(momentum: Double = 0.9) {

@@ -7,7 +7,7 @@
 /// optimizer.update(network.parameters, learningRate: 0.1)
 /// ```
 public final class GradientDescent<Scalar: NetworkScalar>: Optimizer {
-    private let storage = SlotStorage<Scalar>(slotNames: [])
+    let storage = SlotStorage<Scalar>(slotNames: [])
 
     /// Gradient descent; the learning rate comes with each update.
     public init() {}

@@ -6,7 +6,7 @@
 public final class Momentum<Scalar: NetworkScalar>: Optimizer {
     /// β.
     public let beta: Double
-    private let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
+    let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
 
     /// Momentum with averaging factor `beta` in `[0, 1)`.
     public init(beta: Double = 0.9) {

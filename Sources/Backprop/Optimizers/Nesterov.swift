@@ -13,7 +13,7 @@
 public final class Nesterov<Scalar: NetworkScalar>: Optimizer {
     /// μ.
     public let momentum: Double
-    private let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
+    let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
 
     /// Nesterov momentum with coefficient `momentum` in `[0, 1)`.
     public init(momentum: Double = 0.9) {

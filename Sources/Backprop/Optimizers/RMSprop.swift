@@ -8,7 +8,7 @@ public final class RMSprop<Scalar: NetworkScalar>: Optimizer {
     public let beta: Double
     /// ε, added to the root mean square.
     public let epsilon: Double
-    private let storage = SlotStorage<Scalar>(slotNames: ["squares"])
+    let storage = SlotStorage<Scalar>(slotNames: ["squares"])
 
     /// RMSprop with decay `beta` in `[0, 1)` and `epsilon` > 0.
     public init(beta: Double = 0.9, epsilon: Double = 1e-8) {

@@ -16,8 +16,8 @@ public struct RegularizedParameter<Scalar: NetworkScalar> {
 /// ``Sequential/layers`` (the `N` of `layers.N.weight`).
 ///
 /// For the training loop, resolve the plan once with ``assignments(in:)`` and use the
-/// resulting array's ``Swift/Array/penalty(exampleCount:)`` and
-/// ``Swift/Array/addGradients(exampleCount:)`` every batch, which allocate nothing.
+/// resulting array's `penalty(exampleCount:)` and
+/// `addGradients(exampleCount:)` every batch, which allocate nothing.
 ///
 /// ```swift
 /// // L2 everywhere except layer 2, which gets L1 instead; layer 4 unpenalised.

@@ -13,7 +13,7 @@ struct OptimizerStateTests {
     @Test("Clipping by value clamps each element to [−c, c]")
     func clipByValue() {
         let list = parameters([[0, 0, 0], [0]])
-        list[0].gradient.buffer.update(fromContentsOf: [3, -0.5, -7] as [Float])
+        _ = list[0].gradient.buffer.update(fromContentsOf: [3, -0.5, -7] as [Float])
         list[1].gradient[0, 0] = 0.25
         GradientClipping(GradientDescent<Float>(), rule: .value(1)).update(list, learningRate: 1)
         #expect(list[0].value.elements == [-1, 0.5, 1])
@@ -24,7 +24,7 @@ struct OptimizerStateTests {
     func clipByGlobalNorm() {
         // Gradients (3, 4) and (12): global norm 13. Limit 6.5 halves them; limit 20 leaves them.
         let list = parameters([[0, 0], [0]])
-        list[0].gradient.buffer.update(fromContentsOf: [3, 4] as [Float])
+        _ = list[0].gradient.buffer.update(fromContentsOf: [3, 4] as [Float])
         list[1].gradient[0, 0] = 12
         let clipping = GradientClipping(GradientDescent<Float>(), rule: .globalNorm(6.5))
         clipping.update(list, learningRate: 1)
@@ -32,7 +32,7 @@ struct OptimizerStateTests {
         #expect(list[0].value.elements == [-1.5, -2] && list[1].value.elements == [-6])
 
         let untouched = parameters([[0, 0], [0]])
-        untouched[0].gradient.buffer.update(fromContentsOf: [3, 4] as [Float])
+        _ = untouched[0].gradient.buffer.update(fromContentsOf: [3, 4] as [Float])
         untouched[1].gradient[0, 0] = 12
         GradientClipping(GradientDescent<Float>(), rule: .globalNorm(20)).update(untouched, learningRate: 1)
         #expect(untouched[0].value.elements == [-3, -4] && untouched[1].value.elements == [-12])
@@ -87,7 +87,7 @@ struct OptimizerStateTests {
     func stateInspectionAndRefusal() throws {
         let adam = Adam<Float>()
         let list = parameters([[1, 2], [3]])
-        list[0].gradient.buffer.update(fromContentsOf: [1, -2] as [Float])
+        _ = list[0].gradient.buffer.update(fromContentsOf: [1, -2] as [Float])
         list[1].gradient[0, 0] = 4
         adam.update(list, learningRate: 0.1)
         let state = adam.state
@@ -125,5 +125,35 @@ struct OptimizerStateTests {
         #expect(throws: NetworkError.self) { try OptimizerConfiguration(parsing: "momentum:beta=1") }
         #expect(throws: NetworkError.self) { try OptimizerConfiguration(parsing: "adam:epsilon=0") }
         #expect(try OptimizerConfiguration(parsing: adam.description) == adam)
+    }
+}
+
+@Suite("Optimizer buffers")
+struct OptimizerBufferTests {
+    @Test("Per-parameter buffers are allocated once and reused by later updates and restores")
+    func buffersAreReused() throws {
+        let parameter = Parameter(name: "weight", value: Matrix<Float>(rows: 2, columns: 3, repeating: 1), isRegularized: true)
+        parameter.gradient.fill(0.5)
+        let adam = Adam<Float>()
+        adam.update([parameter], learningRate: 0.1)
+        let first = adam.storage.buffers.flatMap { $0 }.map(ObjectIdentifier.init)
+        #expect(first.count == 2)
+        for _ in 0..<5 { adam.update([parameter], learningRate: 0.1) }
+        #expect(adam.storage.buffers.flatMap { $0 }.map(ObjectIdentifier.init) == first)
+        #expect(adam.state.step == 6)
+
+        // A different parameter list gets fresh zero state (and a fresh step count).
+        let other = Parameter(name: "weight", value: Matrix<Float>(rows: 2, columns: 3, repeating: 1), isRegularized: true)
+        adam.update([other], learningRate: 0.1)
+        #expect(adam.state.step == 1)
+        #expect(adam.storage.buffers.flatMap { $0 }.map(ObjectIdentifier.init) != first)
+
+        // After a restore, updates reuse the restored buffers.
+        let restored = Adam<Float>()
+        try restored.restore(adam.state, for: [other])
+        let afterRestore = restored.storage.buffers.flatMap { $0 }.map(ObjectIdentifier.init)
+        restored.update([other], learningRate: 0.1)
+        #expect(restored.storage.buffers.flatMap { $0 }.map(ObjectIdentifier.init) == afterRestore)
+        #expect(restored.state.step == 2)
     }
 }
