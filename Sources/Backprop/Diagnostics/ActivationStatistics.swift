@@ -71,18 +71,20 @@ public enum ActivationStatistics {
 
     /// Mean, standard deviation and fractions over all elements of `matrix`.
     static func statistics<Scalar: NetworkScalar>(of matrix: Matrix<Scalar>, layer: Int) -> LayerStatistics {
-        var sum = 0.0, zeros = 0, saturated = 0
+        // One pass in Double: Σa and Σa² (the activations are O(1) or smaller, far from the
+        // cancellation that would call for a second pass).
+        var sum = 0.0, squares = 0.0, zeros = 0, saturated = 0
         matrix.forEachElementAsDouble { value in
             sum += value
+            squares += value * value
             if value == 0 { zeros += 1 }
             if abs(value) > 0.99 { saturated += 1 }
         }
         let count = Double(max(matrix.count, 1))
         let mean = sum / count
-        var squares = 0.0
-        matrix.forEachElementAsDouble { value in squares += (value - mean) * (value - mean) }
+        let variance = max(squares / count - mean * mean, 0)
         return LayerStatistics(
-            layer: layer, mean: mean, standardDeviation: (squares / count).squareRoot(),
+            layer: layer, mean: mean, standardDeviation: variance.squareRoot(),
             zeroFraction: Double(zeros) / count, saturatedFraction: Double(saturated) / count)
     }
 }
