@@ -12,6 +12,9 @@
 /// print(report.maxRelativeError, report.verdict)
 /// ```
 public enum GradientCheck {
+    /// The default finite-difference step ε for `Double` (SPEC §11: ε ≈ 1e-7).
+    public static let defaultEpsilon = 1e-7
+
     /// The relative error of one parameter tensor.
     public struct TensorResult: Codable, Sendable, Equatable {
         /// The PyTorch-style name, e.g. `layers.0.weight`.
@@ -67,7 +70,7 @@ public enum GradientCheck {
     public static func run<Scalar: NetworkScalar>(
         network: Sequential<Scalar>, loss: some Loss<Scalar>,
         inputs: Matrix<Scalar>, targets: Matrix<Scalar>,
-        epsilon: Double = 1e-7, regularizer: (any Regularizer<Scalar>)? = nil,
+        epsilon: Double = defaultEpsilon, regularizer: (any Regularizer<Scalar>)? = nil,
         exampleCount: Int? = nil, tolerance: Double = 1e-5
     ) throws -> Report {
         let noisyLayers = network.layers.compactMap { $0 as? StochasticLayer }.filter(\.isNoiseEnabled)
