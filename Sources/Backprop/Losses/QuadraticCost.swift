@@ -16,6 +16,8 @@ public struct QuadraticCost<Scalar: NetworkScalar>: Loss {
 
     public var name: String { "mse" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(logits: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: Matrix<Scalar>?) -> Scalar {
         let count = logits.count
         let activations = Matrix<Scalar>(rows: logits.rows, columns: logits.columns)
@@ -32,6 +34,8 @@ public struct QuadraticCost<Scalar: NetworkScalar>: Loss {
         return total * scale / 2
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predictions(logits: Matrix<Scalar>, into result: Matrix<Scalar>) {
         outputActivation.apply(logits, into: result)
     }

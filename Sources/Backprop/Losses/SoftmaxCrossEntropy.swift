@@ -8,6 +8,8 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
 
     public var name: String { "softmax-ce" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(logits: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: Matrix<Scalar>?) -> Scalar {
         let rows = logits.rows, columns = logits.columns
         let scale = 1 / Scalar(rows)
@@ -29,6 +31,8 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
         return total * scale
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predictions(logits: Matrix<Scalar>, into result: Matrix<Scalar>) {
         Activation.softmax.apply(logits, into: result)
     }
@@ -49,6 +53,8 @@ extension SoftmaxCrossEntropy {
     ///   differs from the row count or `gradient` has the wrong shape,
     ///   ``NetworkError/emptyBatch(layer:)`` for no rows,
     ///   ``NetworkError/labelOutOfRange(label:row:classCount:)`` for a label outside `0..<k`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(logits: Matrix<Scalar>, labels: [Int], gradient: Matrix<Scalar>?) throws -> Scalar {
         let rows = logits.rows, columns = logits.columns
         guard labels.count == rows else {

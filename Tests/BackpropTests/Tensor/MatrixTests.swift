@@ -42,5 +42,13 @@ struct MatrixTests {
         let y = Matrix<Double>([[1, -.infinity]])
         #expect(y.firstNonFinite()! == (row: 0, column: 1))
         #expect(Matrix<Double>([[1, 2]]).firstNonFinite() == nil)
+        let wide = Matrix<Float>(rows: 3, columns: 7, repeating: 1e30)
+        #expect(wide.firstNonFinite() == nil)
+        for index in [0, 5, 13, 20] {
+            wide.fill(-1e30)
+            wide.base[index] = index.isMultiple(of: 2) ? .nan : .infinity
+            #expect(wide.firstNonFinite()! == (row: index / 7, column: index % 7))
+        }
+        #expect(Matrix<Float>(rows: 0, columns: 3).firstNonFinite() == nil)
     }
 }
