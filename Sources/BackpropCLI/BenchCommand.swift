@@ -29,10 +29,10 @@ struct CoreBenchCommand: ParsableCommand {
     var batchSize = 128
 
     @Option(help: "Timed rounds of each kind; the fastest round counts.")
-    var rounds = 15
+    var rounds = 40
 
     @Option(help: "Minimum seconds per round.")
-    var roundSeconds = 0.1
+    var roundSeconds = 0.05
 
     @Option(help: "BLAS threads (default: the library's setting).")
     var threads: Int?

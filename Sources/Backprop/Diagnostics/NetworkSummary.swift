@@ -4,10 +4,12 @@
 /// ```swift
 /// let network = try Sequential<Float>.mlp([3, 4, 4, 1], hiddenActivation: .function(.relu))
 /// print(NetworkSummary(network))
-/// // #  Layer                       Output  Parameters
-/// // 0  Dense(3 → 4, relu)          m×4             16
-/// // 1  Dense(4 → 4, relu)          m×4             20
-/// // 2  Dense(4 → 1, identity)      m×1              5
+/// // #  Layer                   Output  Parameters
+/// // ─────────────────────────────────────────────
+/// // 0  Dense(3 → 4, relu)      m×4             16
+/// // 1  Dense(4 → 4, relu)      m×4             20
+/// // 2  Dense(4 → 1, identity)  m×1              5
+/// // Input features: 3
 /// // Total parameters: 41
 /// ```
 public struct NetworkSummary: Codable, Sendable, Equatable, CustomStringConvertible {
