@@ -66,6 +66,19 @@ struct LossTests {
         #expect(predictions.elements == [0.5])
     }
 
+    @Test("Quadratic cost equals its definition", arguments: [Activation.identity, .sigmoid, .tanh, .relu, .leakyReLU(), .elu(), .softmax])
+    func quadraticMatchesDefinition(outputActivation: Activation) {
+        // (1/2m) Σ‖a − y‖² with a = g(z) from the activation's matrix kernel
+        let logits: Matrix<Double> = randomMatrix(4, 3, seed: 14), targets: Matrix<Double> = randomMatrix(4, 3, seed: 15)
+        let activations = Matrix<Double>(rows: 4, columns: 3)
+        outputActivation.apply(logits, into: activations)
+        let expected = zip(activations.elements, targets.elements).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 8
+        let loss = QuadraticCost<Double>(outputActivation: outputActivation)
+        let gradient = Matrix<Double>(rows: 4, columns: 3)
+        #expect(isClose(loss.cost(logits: logits, targets: targets, gradient: gradient), expected))
+        #expect(isClose(loss.cost(logits: logits, targets: targets, gradient: nil), expected))
+    }
+
     @Test func names() {
         #expect(SoftmaxCrossEntropy<Float>().name == "softmax-ce")
         #expect(BinaryCrossEntropy<Float>().name == "binary-ce")
@@ -133,7 +146,7 @@ struct LossTests {
         #expect(report.maxRelativeError < 1e-7, "\(report.tensors)")
     }
 
-    @Test("Quadratic cost gradient", arguments: [Activation.identity, .sigmoid, .tanh, .softmax])
+    @Test("Quadratic cost gradient", arguments: [Activation.identity, .sigmoid, .tanh, .relu, .leakyReLU(alpha: 0.2), .elu(), .softmax])
     func quadraticGradient(outputActivation: Activation) throws {
         let loss = QuadraticCost<Double>(outputActivation: outputActivation)
         let targets: Matrix<Double> = randomMatrix(5, 3, seed: 10)
