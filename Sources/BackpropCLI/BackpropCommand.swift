@@ -10,6 +10,9 @@ struct BackpropCommand: AsyncParsableCommand {
         version: BackpropVersion.current,
         subcommands: [
             InfoCommand.self,
+            SummaryCommand.self,
+            GradcheckCommand.self,
+            BenchCommand.self,
         ]
     )
 }

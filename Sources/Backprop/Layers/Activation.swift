@@ -108,6 +108,39 @@ public enum Activation: Sendable, Hashable, Codable {
     }
 }
 
+// MARK: - Element-wise forms
+
+extension Activation {
+    /// `g(z)` for one element of an element-wise activation (every case but softmax, whose
+    /// value depends on the whole row).
+    @inlinable
+    func value<Scalar: NetworkScalar>(_ z: Scalar) -> Scalar {
+        switch self {
+        case .identity: return z
+        case .sigmoid: return logistic(z)
+        case .tanh: return Scalar.tanh(z)
+        case .relu: return Swift.max(z, 0)
+        case let .leakyReLU(alpha): return z > 0 ? z : Scalar(alpha) * z
+        case let .elu(alpha): return z > 0 ? z : Scalar(alpha) * Scalar.expMinusOne(z)
+        case .softmax: preconditionFailure("softmax has no element-wise value")
+        }
+    }
+
+    /// `g'(z)` for one element, given `z` and `a = g(z)`, matching ``backward(outputGradient:z:a:into:)``.
+    @inlinable
+    func derivative<Scalar: NetworkScalar>(z: Scalar, a: Scalar) -> Scalar {
+        switch self {
+        case .identity: return 1
+        case .sigmoid: return a * (1 - a)
+        case .tanh: return 1 - a * a
+        case .relu: return z > 0 ? 1 : 0
+        case let .leakyReLU(alpha): return z > 0 ? 1 : Scalar(alpha)
+        case let .elu(alpha): return z > 0 ? 1 : a + Scalar(alpha)
+        case .softmax: preconditionFailure("softmax has no element-wise derivative")
+        }
+    }
+}
+
 // MARK: - Scalar helpers
 
 /// The logistic sigmoid `1/(1 + e^−x)`, computed without overflow for large `|x|`.

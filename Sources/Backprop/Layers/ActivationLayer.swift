@@ -25,6 +25,8 @@ public final class ActivationLayer<Scalar: NetworkScalar>: Layer {
 
     public var description: String { "\(activation.displayName)(\(inputCount))" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         let result = Matrix.reuse(output, rows: input.rows, columns: inputCount)
@@ -34,6 +36,8 @@ public final class ActivationLayer<Scalar: NetworkScalar>: Layer {
         return result
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         guard needsInputGradient else { return nil }
         guard let input, let output else { preconditionFailure("\(self): backward called before forward") }

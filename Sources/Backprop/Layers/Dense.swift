@@ -47,6 +47,8 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
 
     // MARK: - Forward
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         let rows = input.rows
@@ -69,6 +71,8 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
 
     // MARK: - Backward
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         guard let input, let z = preActivation, let a = output else {
             preconditionFailure("\(self): backward called before forward")

@@ -32,6 +32,8 @@ public final class Maxout<Scalar: NetworkScalar>: Layer {
     public var parameters: [Parameter<Scalar>] { linear.parameters }
     public var description: String { "Maxout(\(inputCount) → \(outputCount), \(pieces) pieces)" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         let z = try linear.forward(input, mode: mode)
@@ -54,6 +56,8 @@ public final class Maxout<Scalar: NetworkScalar>: Layer {
         return result
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         let rows = outputGradient.rows
         let dZ = Matrix.reuse(pieceGradient, rows: rows, columns: outputCount * pieces)

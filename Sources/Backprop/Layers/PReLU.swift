@@ -23,6 +23,8 @@ public final class PReLU<Scalar: NetworkScalar>: Layer {
     public var parameters: [Parameter<Scalar>] { [alpha] }
     public var description: String { "PReLU(\(inputCount))" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         let result = Matrix.reuse(output, rows: input.rows, columns: inputCount)
@@ -36,6 +38,8 @@ public final class PReLU<Scalar: NetworkScalar>: Layer {
         return result
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         guard let input else { preconditionFailure("\(self): backward called before forward") }
         let slopes = alpha.value.base, slopeGradient = alpha.gradient.base

@@ -51,6 +51,8 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// (`m × outputCount`), owned by the last layer until the next call.
     ///
     /// - Throws: ``NetworkError`` for a wrong shape, an empty batch or a non-finite input.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try layers[0].validate(input)
         if let (row, column) = input.firstNonFinite() {
@@ -66,6 +68,8 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// Back-propagates `outputGradient` (`∂J/∂output` of the batch-mean cost) through the
     /// latest forward pass, overwriting every parameter gradient. The input gradient is not
     /// computed.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>) {
         var gradient = outputGradient
         for index in layers.indices.reversed() {

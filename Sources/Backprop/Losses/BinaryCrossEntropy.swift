@@ -8,6 +8,8 @@ public struct BinaryCrossEntropy<Scalar: NetworkScalar>: Loss {
 
     public var name: String { "binary-ce" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(logits: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: Matrix<Scalar>?) -> Scalar {
         let count = logits.count
         let scale = 1 / Scalar(logits.rows)
@@ -23,6 +25,8 @@ public struct BinaryCrossEntropy<Scalar: NetworkScalar>: Loss {
         return total * scale
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predictions(logits: Matrix<Scalar>, into result: Matrix<Scalar>) {
         Activation.sigmoid.apply(logits, into: result)
     }

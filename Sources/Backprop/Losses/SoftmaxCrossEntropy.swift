@@ -8,6 +8,8 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
 
     public var name: String { "softmax-ce" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(logits: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: Matrix<Scalar>?) -> Scalar {
         let rows = logits.rows, columns = logits.columns
         let scale = 1 / Scalar(rows)
@@ -29,7 +31,58 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
         return total * scale
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predictions(logits: Matrix<Scalar>, into result: Matrix<Scalar>) {
         Activation.softmax.apply(logits, into: result)
+    }
+}
+
+// MARK: - Integer labels
+
+extension SoftmaxCrossEntropy {
+    /// The batch-mean cost of `logits` (`m × k`) against integer class `labels` (`m` values
+    /// in `0..<k`), without building one-hot rows:
+    /// `C = −(1/m) Σ_i ln softmax(z_i)_{y_i}`, gradient `∂C/∂z_ij = (softmax(z_i)_j − [j = y_i])/m`.
+    ///
+    /// Gives the same cost and gradient as ``cost(logits:targets:gradient:)`` with
+    /// `Matrix.oneHot(labels: labels, classCount: k)`.
+    ///
+    /// - Parameter gradient: when given (`m × k`), receives `∂C/∂logits`.
+    /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when the label count
+    ///   differs from the row count or `gradient` has the wrong shape,
+    ///   ``NetworkError/emptyBatch(layer:)`` for no rows,
+    ///   ``NetworkError/labelOutOfRange(label:row:classCount:)`` for a label outside `0..<k`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func cost(logits: Matrix<Scalar>, labels: [Int], gradient: Matrix<Scalar>?) throws -> Scalar {
+        let rows = logits.rows, columns = logits.columns
+        guard labels.count == rows else {
+            throw NetworkError.shapeMismatch(layer: "loss \(name)", expected: "\(rows) labels", actual: "\(labels.count) labels")
+        }
+        guard rows > 0 else { throw NetworkError.emptyBatch(layer: "loss \(name)") }
+        if let gradient, gradient.rows != rows || gradient.columns != columns {
+            throw NetworkError.shapeMismatch(layer: "loss \(name)", expected: "gradient \(rows)×\(columns)", actual: "\(gradient.rows)×\(gradient.columns)")
+        }
+        if let row = labels.firstIndex(where: { $0 < 0 || $0 >= columns }) {
+            throw NetworkError.labelOutOfRange(label: labels[row], row: row, classCount: columns)
+        }
+        let scale = 1 / Scalar(rows)
+        var total: Scalar = 0
+        for row in 0..<rows {
+            let z = logits.rowPointer(row), label = labels[row]
+            var maximum = -Scalar.infinity
+            for j in 0..<columns { maximum = Swift.max(maximum, z[j]) }
+            var sum: Scalar = 0
+            for j in 0..<columns { sum += Scalar.exp(z[j] - maximum) }
+            total -= z[label] - maximum - Scalar.log(sum)
+            if let gradient {
+                let g = gradient.rowPointer(row)
+                let inverse = 1 / sum
+                for j in 0..<columns { g[j] = Scalar.exp(z[j] - maximum) * inverse * scale }
+                g[label] -= scale
+            }
+        }
+        return total * scale
     }
 }

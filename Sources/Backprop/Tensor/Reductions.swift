@@ -28,9 +28,28 @@ extension Matrix {
     }
 
     /// The position of the first NaN or infinite element, or `nil` when all are finite.
+    ///
+    /// A first pass sums `x·0` over four independent accumulators: the sum is 0 when every
+    /// `x` is finite and NaN otherwise (`±∞·0` and `NaN·0` are NaN). Only then does a second
+    /// pass look for the position, so the check of every input batch costs one streaming pass.
     @inlinable
     public func firstNonFinite() -> (row: Int, column: Int)? {
-        for i in 0..<count where !base[i].isFinite { return (i / Swift.max(columns, 1), i % Swift.max(columns, 1)) }
+        let total = count
+        var lanes: (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+        var index = 0
+        while index + 4 <= total {
+            lanes.0 += base[index] * 0
+            lanes.1 += base[index + 1] * 0
+            lanes.2 += base[index + 2] * 0
+            lanes.3 += base[index + 3] * 0
+            index += 4
+        }
+        while index < total {
+            lanes.0 += base[index] * 0
+            index += 1
+        }
+        if (lanes.0 + lanes.1 + lanes.2 + lanes.3).isFinite { return nil }
+        for i in 0..<total where !base[i].isFinite { return (i / Swift.max(columns, 1), i % Swift.max(columns, 1)) }
         return nil
     }
 

@@ -1,0 +1,54 @@
+import Testing
+@testable import Backprop
+
+@Suite("Matrix and reductions")
+struct MatrixTests {
+    @Test func storesRowMajor() {
+        let x = Matrix<Double>([[1, 2, 3], [4, 5, 6]])
+        #expect(x.rows == 2 && x.columns == 3)
+        #expect(x[1, 2] == 6)
+        #expect(x.elements == [1, 2, 3, 4, 5, 6])
+        #expect(x.row(1) == [4, 5, 6])
+        #expect(x.column(1) == [2, 5])
+    }
+
+    @Test func reuseKeepsStorageWhenItFits() {
+        let buffer = Matrix<Float>(rows: 8, columns: 3)
+        let smaller = Matrix.reuse(buffer, rows: 5, columns: 3)
+        #expect(smaller === buffer)
+        #expect(smaller.rows == 5 && smaller.count == 15)
+        let larger = Matrix.reuse(buffer, rows: 9, columns: 3)
+        #expect(larger !== buffer)
+        #expect(Matrix.reuse(buffer, rows: 2, columns: 4) !== buffer)
+    }
+
+    @Test func sumRowsAndNorms() {
+        let x = Matrix<Double>([[1, -2], [3, 4], [-5, 6]])
+        let sums = Matrix<Double>(rows: 1, columns: 2)
+        x.sumRows(into: sums)
+        #expect(sums.elements == [-1, 8])
+        #expect(x.squaredNorm() == 1 + 4 + 9 + 16 + 25 + 36)
+        #expect(x.absoluteSum() == 21)
+    }
+
+    @Test func argmaxTakesTheFirstOnTies() {
+        let x = Matrix<Float>([[0.1, 0.7, 0.2], [3, 3, 1], [-1, -2, -0.5]])
+        #expect(x.argmaxPerRow() == [1, 0, 2])
+    }
+
+    @Test func firstNonFiniteFindsNaNAndInfinity() {
+        let x = Matrix<Double>([[1, 2], [3, .nan]])
+        #expect(x.firstNonFinite()! == (row: 1, column: 1))
+        let y = Matrix<Double>([[1, -.infinity]])
+        #expect(y.firstNonFinite()! == (row: 0, column: 1))
+        #expect(Matrix<Double>([[1, 2]]).firstNonFinite() == nil)
+        let wide = Matrix<Float>(rows: 3, columns: 7, repeating: 1e30)
+        #expect(wide.firstNonFinite() == nil)
+        for index in [0, 5, 13, 20] {
+            wide.fill(-1e30)
+            wide.base[index] = index.isMultiple(of: 2) ? .nan : .infinity
+            #expect(wide.firstNonFinite()! == (row: index / 7, column: index % 7))
+        }
+        #expect(Matrix<Float>(rows: 0, columns: 3).firstNonFinite() == nil)
+    }
+}
