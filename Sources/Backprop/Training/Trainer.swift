@@ -79,11 +79,11 @@ public final class Trainer<Scalar: NetworkScalar> {
         let outputGradient = Matrix<Scalar>(rows: plan.batchSize, columns: network.outputCount)
         let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
         var order = Array(0..<training.count)
-        var history = TrainingHistory()
-        history.batchCosts.reserveCapacity(plan.updates(epochs: options.epochs))
-        history.epochs.reserveCapacity(options.epochs)
-        let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: history,
+        let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: TrainingHistory(),
                                       shuffleGenerator: RandomGenerator(seed: options.seed))
+        // Room for every batch cost up front: appending in the loop never reallocates.
+        context.history.batchCosts.reserveCapacity(plan.updates(epochs: options.epochs))
+        context.history.epochs.reserveCapacity(options.epochs)
         for callback in callbacks { try callback.trainingWillBegin(context) }
         let clock = ContinuousClock()
 

@@ -60,13 +60,17 @@ public final class TrainingContext<Scalar: NetworkScalar> {
 
 /// A named tensor's values (row-major), stored as `Double`.
 public struct NamedValues: Sendable, Hashable, Codable {
+    /// The network name, e.g. `layers.0.weight`.
     public var name: String
+    /// The values in row-major order.
     public var values: [Double]
 }
 
 /// A named generator state (a noise layer's).
 public struct NamedGenerator: Sendable, Hashable, Codable {
+    /// The layer's network name, e.g. `layers.2`.
     public var name: String
+    /// The four xoshiro256** state words.
     public var state: [UInt64]
 }
 

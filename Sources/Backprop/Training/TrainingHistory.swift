@@ -18,6 +18,7 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     /// Updates applied so far, over all epochs.
     public var updates: Int
 
+    /// A record of the given measurements.
     public init(epoch: Int, trainCost: Double, trainAccuracy: Double?, devCost: Double?, devAccuracy: Double?,
                 learningRate: Double, seconds: Double, updates: Int) {
         self.epoch = epoch
@@ -41,6 +42,7 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
     /// Why training ended before the planned epochs (early stopping, plateau), or `nil`.
     public var stopReason: String?
 
+    /// A history, empty by default.
     public init(batchCosts: [Double] = [], epochs: [EpochRecord] = [], stopReason: String? = nil) {
         self.batchCosts = batchCosts
         self.epochs = epochs
@@ -53,9 +55,13 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
 
 /// A quantity a callback watches, read from an ``EpochRecord``.
 public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The train cost (penalty included); lower is better.
     case trainCost = "train-cost"
+    /// The train accuracy; higher is better.
     case trainAccuracy = "train-accuracy"
+    /// The dev cost (penalty included); lower is better.
     case devCost = "dev-cost"
+    /// The dev accuracy; higher is better.
     case devAccuracy = "dev-accuracy"
 
     /// `true` for accuracies (larger is better), `false` for costs.

@@ -21,6 +21,7 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Check the cost and every gradient for NaN/Inf before each update.
     public var checksFiniteValues: Bool
 
+    /// Options with the defaults above unless given.
     public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0, penaltyExampleCount: Int? = nil,
                 evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = true, checksFiniteValues: Bool = true) {
         self.epochs = epochs

@@ -207,3 +207,35 @@ struct TrainerTests {
 func roundTrip<T: Codable>(_ value: T) throws -> T {
     try JSONDecoder().decode(T.self, from: JSONEncoder().encode(value))
 }
+
+@Suite("Fit loop hooks")
+struct TrainerHookTests {
+    @Test func parameterConstraintRunsAfterEveryUpdate() throws {
+        let network = try Sequential<Float>.mlp([2, 8, 2])
+        initializeForTests(network, seed: 1)
+        var calls = 0
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(1),
+                              options: TrainingOptions(epochs: 3, batchSize: 10, seed: 1))
+        // A crude max-norm: clamp every element to [−0.05, 0.05].
+        trainer.parameterConstraint = { network in
+            calls += 1
+            for parameter in network.parameters {
+                for i in 0..<parameter.value.count { parameter.value.base[i] = min(max(parameter.value.base[i], -0.05), 0.05) }
+            }
+        }
+        let history = try trainer.fit(try moons(50))
+        #expect(calls == 15 && history.batchCosts.count == 15)
+        #expect(network.parameters.allSatisfy { $0.value.elements.allSatisfy { abs($0) <= 0.05 } })
+    }
+
+    @Test func batchMeanCostsWhenTheTrainingSetIsNotEvaluated() throws {
+        let network = try Sequential<Double>.mlp([2, 4, 2])
+        initializeForTests(network, seed: 2)
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
+                              options: TrainingOptions(epochs: 2, batchSize: 16, seed: 1, evaluatesTrainingSet: false))
+        let history = try trainer.fit(try moons(64))
+        #expect(history.epochs.allSatisfy { $0.trainAccuracy == nil })
+        let secondEpoch = history.batchCosts[4..<8].reduce(0, +) / 4
+        #expect(isClose(history.epochs[1].trainCost, secondEpoch))
+    }
+}
