@@ -74,7 +74,7 @@ struct TrainCommand: ParsableCommand {
             options: TrainingOptions(epochs: optimizationOptions.epochs, batchSize: optimizationOptions.batchSize, seed: random.next()))
 
         var callbacks: [any TrainingCallback<Float>] = scheduleCallbacks
-        let stopping = regularizationOptions.earlyStopping.map { EarlyStopping<Float>(monitor: .devCost, patience: $0) }
+        let stopping = regularizationOptions.earlyStopping.map { EarlyStopping<Float>(monitor: .devCost, patienceStages: $0.stages) }
         if let stopping { callbacks.append(stopping) }
         let epochs = optimizationOptions.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
@@ -99,7 +99,10 @@ struct TrainCommand: ParsableCommand {
             learningRate: history.last?.learningRate ?? optimizationOptions.learningRate,
             seconds: seconds, stopReason: history.stopReason, network: network.description)
         if !json {
-            if let reason = history.stopReason { output("Stopped: \(reason)") }
+            if let reason = history.stopReason, let last = history.last {
+                if !(last.epoch == 1 || last.epoch % interval == 0) { output(Self.progressLine(last, of: epochs)) }
+                output("Stopped: \(reason)")
+            }
             if let epoch = stopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(dev == nil ? "train" : "dev") cost") }
             output(summary.sentence)
         }

@@ -69,6 +69,21 @@ struct ProbabilityList: ExpressibleByArgument, Equatable {
     var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
 }
 
+/// One patience (`10`) or growing stages (`10,20,50`) for `--early-stopping`.
+struct PatienceStages: ExpressibleByArgument, Equatable {
+    var stages: [Int]
+
+    init(_ stages: [Int]) { self.stages = stages }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        stages = parts.map { $0! }
+    }
+
+    var defaultValueDescription: String { stages.map(String.init).joined(separator: ",") }
+}
+
 // MARK: - Option groups
 
 /// Data options of `backprop train`.
@@ -165,12 +180,16 @@ struct RegularizationOptions: ParsableArguments {
     @Option(help: "L1 strength λ (penalty (λ/n)·Σ|w|).")
     var l1: Double = 0
 
-    @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop after this many epochs without a better dev cost and restore the best weights.", valueName: "patience"))
-    var earlyStopping: Int?
+    @Option(name: .customLong("early-stopping"), help: ArgumentHelp(
+        "Stop after this many epochs without a better dev cost and restore the best weights; a list such as 10,20,50 lets the patience grow after late improvements.",
+        valueName: "patience"))
+    var earlyStopping: PatienceStages?
 
     func validate() throws {
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be non-negative, got \(l2)") }
         guard l1 >= 0, l1.isFinite else { throw ValidationError("--l1 must be non-negative, got \(l1)") }
-        if let earlyStopping, earlyStopping < 1 { throw ValidationError("--early-stopping needs a patience of at least 1 epoch, got \(earlyStopping)") }
+        if let earlyStopping, earlyStopping.stages.contains(where: { $0 < 1 }) {
+            throw ValidationError("--early-stopping needs patience of at least 1 epoch, got \(earlyStopping.defaultValueDescription)")
+        }
     }
 }

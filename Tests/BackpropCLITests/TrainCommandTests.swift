@@ -47,7 +47,7 @@ struct TrainCommandTests {
         #expect(command.optimizationOptions.optimizer == .sgd && command.optimizationOptions.learningRate == 0.5)
         #expect(command.optimizationOptions.batchSize == 16 && command.optimizationOptions.epochs == 7)
         #expect(command.optimizationOptions.schedule == .plateau)
-        #expect(command.regularizationOptions.l2 == 0.3 && command.regularizationOptions.earlyStopping == 4)
+        #expect(command.regularizationOptions.l2 == 0.3 && command.regularizationOptions.earlyStopping?.stages == [4])
         #expect(command.seed == 9 && command.json && command.printEvery == 2)
     }
 
@@ -66,6 +66,7 @@ struct TrainCommandTests {
         (["--schedule", "sometimes"], "--schedule"),
         (["--l2", "-0.5"], "--l2"),
         (["--early-stopping", "0"], "--early-stopping"),
+        (["--early-stopping", "10,x"], "--early-stopping"),
         (["--data", "mnist-nope"], "--data"),
     ])
     func badValuesAreNamed(arguments: [String], flag: String) throws {
@@ -98,6 +99,17 @@ struct TrainCommandTests {
         }
         #expect(object["epochs"] as? Int == 3)
         #expect((object["train_accuracy"] as? Double).map { $0 > 0.5 && $0 <= 1 } == true)
+    }
+
+    @Test func earlyStoppingStopsTheRunAndPrintsTheLastEpoch() throws {
+        var lines: [String] = []
+        // Growing patience 1 → 2; a dev set of 20 examples stops improving quickly.
+        let command = try Self.parse(["--epochs", "300", "--examples", "100", "--early-stopping", "1,2", "--print-every", "1000"])
+        let summary = try command.train { lines.append($0) }
+        #expect(summary.epochs < 300)
+        #expect(summary.stopReason?.contains("early stopping") == true)
+        #expect(lines.contains { $0.hasPrefix("epoch") && $0.contains("\(summary.epochs)/300") })
+        #expect(lines.contains { $0.hasPrefix("Restored the weights of epoch") })
     }
 
     @Test func jsonModePrintsNoProgressLines() throws {

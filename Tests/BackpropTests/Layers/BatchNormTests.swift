@@ -38,6 +38,36 @@ struct BatchNormTests {
         }
     }
 
+    @Test func inferenceBackwardMatchesFiniteDifferences() throws {
+        // With running statistics fixed, J = Σ c ⊙ BN(x) is affine in x and in γ.
+        let norm = BatchNormalization<Double>(width: 3)
+        _ = try norm.forward(randomMatrix(6, 3, seed: 3, scale: 2), mode: .training)
+        for j in 0..<3 { norm.weight.value[0, j] = 1.5 - 0.4 * Double(j) }
+        let x: Matrix<Double> = randomMatrix(4, 3, seed: 4)
+        let c: Matrix<Double> = randomMatrix(4, 3, seed: 5)
+        func objective() throws -> Double {
+            zip(try norm.forward(x, mode: .inference).elements, c.elements).map { $0 * $1 }.reduce(0, +)
+        }
+        _ = try objective()
+        let dX = try #require(norm.backward(c, needsInputGradient: true)).elements
+        let dGamma = norm.weight.gradient.elements, dBeta = norm.bias.gradient.elements
+        let epsilon = 1e-6
+        func numeric(_ matrix: Matrix<Double>, _ i: Int) throws -> Double {
+            let original = matrix.base[i]
+            matrix.base[i] = original + epsilon
+            let plus = try objective()
+            matrix.base[i] = original - epsilon
+            let minus = try objective()
+            matrix.base[i] = original
+            return (plus - minus) / (2 * epsilon)
+        }
+        for i in 0..<x.count { #expect(isClose(try numeric(x, i), dX[i], absolute: 1e-8, relative: 1e-6)) }
+        for j in 0..<3 {
+            #expect(isClose(try numeric(norm.weight.value, j), dGamma[j], absolute: 1e-8, relative: 1e-6))
+            #expect(isClose(try numeric(norm.bias.value, j), dBeta[j], absolute: 1e-8, relative: 1e-6))
+        }
+    }
+
     @Test func trainingNormalisesAndUpdatesRunningStatisticsByHand() throws {
         let norm = BatchNormalization<Double>(width: 2)
         let x = Matrix<Double>([[1, 2], [3, 6]])
