@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         let activation = try networkOptions.hiddenActivation
         let blueprint = NetworkBlueprint(
             sizes: sizes, hiddenActivation: activation, dropProbabilities: networkOptions.dropout?.values ?? [],
+            inputNoise: networkOptions.inputNoise,
             batchNormalization: networkOptions.batchNorm ? networkOptions.batchNormPlacement : nil)
         let network: Sequential<Float> = try blueprint.build(seed: random.next())
         try initializeNetwork(network, choice: networkOptions.initializer, activation: activation, random: &random)

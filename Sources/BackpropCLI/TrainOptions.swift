@@ -118,6 +118,9 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Drop probability per hidden layer, comma-separated, or one for all (0 ≤ p < 1).")
     var dropout: ProbabilityList?
 
+    @Option(name: .customLong("input-noise"), help: "σ of Gaussian noise added to the inputs in training (0 for none).")
+    var inputNoise: Double = 0
+
     @Flag(name: .customLong("batch-norm"), help: "Batch normalisation in every hidden layer.")
     var batchNorm = false
 
@@ -139,6 +142,7 @@ struct NetworkOptions: ParsableArguments {
 
     func validate() throws {
         _ = try hiddenActivation
+        guard inputNoise >= 0, inputNoise.isFinite else { throw ValidationError("--input-noise must be non-negative, got \(inputNoise)") }
         let hidden = layers.sizes.count - 2
         if let dropout, dropout.values.count > 1, dropout.values.count != hidden {
             throw ValidationError("--dropout has \(dropout.values.count) values but --layers \(layers.defaultValueDescription) has \(hidden) hidden layers; give one value or one per hidden layer")

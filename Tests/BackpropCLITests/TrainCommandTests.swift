@@ -38,8 +38,9 @@ struct TrainCommandTests {
             "--data", "moons", "--layers", "2,8,4,2", "--activation", "tanh", "--optimizer", "sgd", "--lr", "0.5",
             "--batch-size", "16", "--epochs", "7", "--seed", "9", "--l2", "0.3", "--l1", "0", "--dropout", "0.1,0.2",
             "--batch-norm", "--batch-norm-placement", "after", "--init", "lecun", "--schedule", "plateau",
-            "--early-stopping", "4", "--json", "--print-every", "2",
+            "--early-stopping", "4", "--json", "--print-every", "2", "--input-noise", "0.05",
         ])
+        #expect(command.networkOptions.inputNoise == 0.05)
         #expect(command.networkOptions.layers.sizes == [2, 8, 4, 2])
         #expect(command.networkOptions.dropout?.values == [0.1, 0.2])
         #expect(command.networkOptions.batchNorm && command.networkOptions.batchNormPlacement == .afterActivation)
@@ -65,6 +66,7 @@ struct TrainCommandTests {
         (["--init", "magic"], "--init"),
         (["--schedule", "sometimes"], "--schedule"),
         (["--l2", "-0.5"], "--l2"),
+        (["--input-noise", "-1"], "--input-noise"),
         (["--early-stopping", "0"], "--early-stopping"),
         (["--early-stopping", "10,x"], "--early-stopping"),
         (["--data", "mnist-nope"], "--data"),
