@@ -18,7 +18,7 @@
 /// ```
 public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
     /// The watched metric.
-    public let monitor: Metric
+    public let monitor: MonitoredMetric
     /// The smallest change that counts as an improvement.
     public let minDelta: Double
     /// The patience of each stage (one value for a fixed patience).
@@ -38,12 +38,12 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
     private var saved: [Matrix<Scalar>] = []
 
     /// Stops after `patience` epochs (≥ 1) without improvement of `monitor`.
-    public convenience init(monitor: Metric = .devCost, patience: Int = 10, minDelta: Double = 0, restoresBestWeights: Bool = true) {
+    public convenience init(monitor: MonitoredMetric = .devCost, patience: Int = 10, minDelta: Double = 0, restoresBestWeights: Bool = true) {
         self.init(monitor: monitor, patienceStages: [patience], minDelta: minDelta, restoresBestWeights: restoresBestWeights)
     }
 
     /// Early stopping whose patience grows through `patienceStages` (each ≥ 1), e.g. `[10, 20, 50]`.
-    public init(monitor: Metric = .devCost, patienceStages: [Int], minDelta: Double = 0, restoresBestWeights: Bool = true) {
+    public init(monitor: MonitoredMetric = .devCost, patienceStages: [Int], minDelta: Double = 0, restoresBestWeights: Bool = true) {
         precondition(!patienceStages.isEmpty && patienceStages.allSatisfy { $0 >= 1 },
                      "Early-stopping patience must be at least 1 epoch, got \(patienceStages)")
         precondition(minDelta >= 0, "min-delta must be non-negative, got \(minDelta)")
@@ -86,7 +86,7 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
 
     // MARK: - Helpers
 
-    private func effectiveMetric(_ record: EpochRecord) -> Metric {
+    private func effectiveMetric(_ record: EpochRecord) -> MonitoredMetric {
         switch monitor {
         case .devCost where record.devCost == nil: .trainCost
         case .devAccuracy where record.devAccuracy == nil: .trainAccuracy

@@ -10,7 +10,7 @@
 /// ```
 public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     /// The watched metric.
-    public let monitor: Metric
+    public let monitor: MonitoredMetric
     /// Epochs without improvement before α is divided.
     public let patience: Int
     /// The divisor applied to α at each plateau (> 1).
@@ -27,7 +27,7 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
 
     /// Divides α by `factor` after `patience` epochs without improvement; stops at
     /// `maximumReduction`.
-    public init(monitor: Metric = .devCost, patience: Int = 5, factor: Double = 2, maximumReduction: Double = 1024, minDelta: Double = 0) {
+    public init(monitor: MonitoredMetric = .devCost, patience: Int = 5, factor: Double = 2, maximumReduction: Double = 1024, minDelta: Double = 0) {
         precondition(patience >= 1, "Plateau patience must be at least 1 epoch, got \(patience)")
         precondition(factor > 1, "The plateau factor must exceed 1, got \(factor)")
         precondition(maximumReduction >= 1, "The maximum reduction must be at least 1, got \(maximumReduction)")

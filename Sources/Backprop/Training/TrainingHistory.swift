@@ -54,7 +54,7 @@ public struct TrainingHistory: Sendable, Hashable, Codable {
 }
 
 /// A quantity a callback watches, read from an ``EpochRecord``.
-public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+public enum MonitoredMetric: String, Sendable, Hashable, Codable, CaseIterable {
     /// The train cost (penalty included); lower is better.
     case trainCost = "train-cost"
     /// The train accuracy; higher is better.
