@@ -147,8 +147,9 @@ final class InterimMomentum<Scalar: NetworkScalar>: Optimizer {
             velocities = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
         }
         step += 1
-        for (parameter, velocity) in zip(parameters, velocities) {
-            let w = parameter.value.base, g = parameter.gradient.base, v = velocity.base
+        for index in parameters.indices {
+            let parameter = parameters[index]
+            let w = parameter.value.base, g = parameter.gradient.base, v = velocities[index].base
             for i in 0..<parameter.value.count {
                 v[i] = beta * v[i] + (1 - beta) * g[i]
                 w[i] -= learningRate * v[i]

@@ -27,9 +27,13 @@ public final class BatchGatherer<Scalar: NetworkScalar> {
         features.resize(rows: rows)
         targets.resize(rows: rows)
         let featureCount = features.columns, outputCount = targets.columns
-        for (row, index) in zip(0..<rows, indices) {
+        // Plain index loops: generic iterators (zip) box their elements when unspecialised.
+        var row = 0
+        for position in indices.indices {
+            let index = indices[position]
             features.rowPointer(row).update(from: data.features.rowPointer(index), count: featureCount)
             targets.rowPointer(row).update(from: data.targets.rowPointer(index), count: outputCount)
+            row += 1
         }
     }
 }
