@@ -239,3 +239,47 @@ struct TrainerHookTests {
         #expect(isClose(history.epochs[1].trainCost, secondEpoch))
     }
 }
+
+/// An identity layer with one parameter whose gradient turns NaN on a chosen batch.
+final class PoisonedGradientLayer: Layer {
+    typealias Scalar = Double
+    let inputCount: Int
+    var outputCount: Int { inputCount }
+    let weight: Parameter<Double>
+    let poisonedCall: Int
+    private var calls = 0
+    var parameters: [Parameter<Double>] { [weight] }
+    var description: String { "Poisoned(\(inputCount))" }
+
+    init(width: Int, poisonedCall: Int) {
+        inputCount = width
+        self.poisonedCall = poisonedCall
+        weight = Parameter(name: "weight", value: Matrix(rows: 1, columns: width, repeating: 0.5), isRegularized: true)
+    }
+
+    func forward(_ input: Matrix<Double>, mode: Mode) throws -> Matrix<Double> { input }
+
+    func backward(_ outputGradient: Matrix<Double>, needsInputGradient: Bool) -> Matrix<Double>? {
+        calls += 1
+        weight.gradient.fill(calls == poisonedCall ? .nan : 0.25)
+        return needsInputGradient ? outputGradient : nil
+    }
+}
+
+@Suite("Fit loop NaN checks")
+struct TrainerNaNTests {
+    @Test func aNonFiniteGradientIsNamedAndNeverApplied() throws {
+        let poisoned = PoisonedGradientLayer(width: 2, poisonedCall: 3)
+        let network = try Sequential<Double>([poisoned, Dense(inputCount: 2, outputCount: 2)])
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
+                              options: TrainingOptions(epochs: 1, batchSize: 10, seed: 1))
+        #expect {
+            try trainer.fit(try moons(60))
+        } throws: { error in
+            guard case let .nonFinite(epoch, batch, place, _) = error as? TrainingError else { return false }
+            return epoch == 1 && batch == 3 && place == "the gradient of layers.0.weight"
+        }
+        // Two updates of 0.1 · 0.25 were applied; the poisoned third was not.
+        #expect(allClose(poisoned.weight.value.elements, [0.45, 0.45], relative: 1e-12))
+    }
+}
