@@ -13,6 +13,7 @@ struct BackpropCommand: AsyncParsableCommand {
             SummaryCommand.self,
             GradcheckCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
         ]
     )
 }

@@ -1,0 +1,96 @@
+/// Inverted dropout (Srivastava et al. 2014, SPEC §6): in training each feature is kept
+/// with probability `p = 1 − drop` and scaled by `1/p`, so the expected activation is
+/// unchanged and inference needs no rescaling.
+///
+/// Training: `D = (U < p)` with `U ~ Uniform[0, 1)` drawn afresh for every batch,
+/// `A ← A ⊙ D / p`; backward `dA ← dA ⊙ D / p`. Inference (or ``isNoiseEnabled`` off, as
+/// during gradient checking): the identity. Shapes: `m × width` in and out.
+///
+/// The layer owns its ``RandomGenerator``; its ``randomState`` can be saved in a checkpoint
+/// and restored so the masks continue exactly.
+///
+/// ```swift
+/// let dropout = Dropout<Float>(width: 30, dropProbability: 0.5, seed: 7)
+/// print(dropout)  // Dropout(30, drop 0.5)
+/// ```
+public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
+    public let inputCount: Int
+    public var outputCount: Int { inputCount }
+    public var parameters: [Parameter<Scalar>] { [] }
+    /// The probability that a feature is zeroed in training, in `[0, 1)`.
+    public let dropProbability: Double
+    /// `p = 1 − dropProbability`, the probability that a feature is kept.
+    public var keepProbability: Double { 1 - dropProbability }
+    /// When `false` the layer is the identity even in training (gradient checking).
+    public var isNoiseEnabled = true
+
+    /// The generator drawing the masks.
+    public private(set) var random: RandomGenerator
+
+    private var mask: Matrix<Scalar>?
+    private var output: Matrix<Scalar>?
+    private var inputGradient: Matrix<Scalar>?
+    private var maskWasApplied = false
+
+    /// Dropout on rows of `width` features, zeroing each with probability `dropProbability`
+    /// (`0 ≤ drop < 1`), masks drawn from `random`.
+    public init(width: Int, dropProbability: Double, random: RandomGenerator) {
+        precondition(width > 0, "Dropout needs a positive width, got \(width)")
+        precondition(dropProbability >= 0 && dropProbability < 1,
+                     "A drop probability must lie in [0, 1), got \(dropProbability)")
+        inputCount = width
+        self.dropProbability = dropProbability
+        self.random = random
+    }
+
+    /// Dropout with a generator seeded from `seed`.
+    public convenience init(width: Int, dropProbability: Double, seed: UInt64) {
+        self.init(width: width, dropProbability: dropProbability, random: RandomGenerator(seed: seed))
+    }
+
+    /// The generator's state words, for checkpoints; assigning resumes that stream.
+    public var randomState: [UInt64] {
+        get { random.state }
+        set { random = RandomGenerator(state: newValue) }
+    }
+
+    /// The scaled mask `D / p` of the latest training batch (`m × width`), or `nil` when
+    /// the latest forward pass applied none.
+    public var latestMask: Matrix<Scalar>? { maskWasApplied ? mask : nil }
+
+    public var description: String { "Dropout(\(inputCount), drop \(dropProbability))" }
+
+    // MARK: - Passes
+
+    public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
+        try validate(input)
+        maskWasApplied = mode == .training && isNoiseEnabled && dropProbability > 0
+        guard maskWasApplied else { return input }
+        let rows = input.rows
+        let d = Matrix.reuse(mask, rows: rows, columns: inputCount)
+        let a = Matrix.reuse(output, rows: rows, columns: inputCount)
+        mask = d
+        output = a
+        let keep = keepProbability
+        let scale = Scalar(1 / keep)
+        let maskValues = d.base, x = input.base, result = a.base
+        for i in 0..<input.count {
+            let kept: Scalar = random.uniform() < keep ? scale : 0
+            maskValues[i] = kept
+            result[i] = x[i] * kept
+        }
+        return a
+    }
+
+    public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
+        guard needsInputGradient else { return nil }
+        guard maskWasApplied, let mask else { return outputGradient }
+        precondition(outputGradient.rows == mask.rows && outputGradient.columns == inputCount,
+                     "\(self): output gradient is \(outputGradient.rows)×\(outputGradient.columns), expected \(mask.rows)×\(inputCount)")
+        let dX = Matrix.reuse(inputGradient, rows: mask.rows, columns: inputCount)
+        inputGradient = dX
+        let d = mask.base, g = outputGradient.base, result = dX.base
+        for i in 0..<dX.count { result[i] = g[i] * d[i] }
+        return dX
+    }
+}

@@ -1,0 +1,39 @@
+/// Copies the rows of a batch, chosen by an index permutation, into buffers it reuses for
+/// every batch: after the first (largest) batch nothing is allocated.
+///
+/// ``allocationCount`` counts the buffers it ever created, so a test can verify the reuse.
+public final class BatchGatherer<Scalar: NetworkScalar> {
+    /// `b × features`, resized per batch.
+    public private(set) var features: Matrix<Scalar>
+    /// `b × outputs`, resized per batch.
+    public private(set) var targets: Matrix<Scalar>
+    /// Buffers created so far (2 after construction).
+    public private(set) var allocationCount = 2
+
+    /// Buffers for batches of up to `capacity` rows.
+    public init(capacity: Int, featureCount: Int, outputCount: Int) {
+        features = Matrix(rows: capacity, columns: featureCount)
+        targets = Matrix(rows: capacity, columns: outputCount)
+    }
+
+    /// Fills the buffers with the rows `indices` of `data`, in that order.
+    public func gather(_ indices: ArraySlice<Int>, from data: Dataset<Scalar>) {
+        let rows = indices.count
+        if rows > features.rowCapacity {
+            features = Matrix(rows: rows, columns: features.columns)
+            targets = Matrix(rows: rows, columns: targets.columns)
+            allocationCount += 2
+        }
+        features.resize(rows: rows)
+        targets.resize(rows: rows)
+        let featureCount = features.columns, outputCount = targets.columns
+        // Plain index loops: generic iterators (zip) box their elements when unspecialised.
+        var row = 0
+        for position in indices.indices {
+            let index = indices[position]
+            features.rowPointer(row).update(from: data.features.rowPointer(index), count: featureCount)
+            targets.rowPointer(row).update(from: data.targets.rowPointer(index), count: outputCount)
+            row += 1
+        }
+    }
+}

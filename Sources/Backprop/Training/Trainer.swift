@@ -1,0 +1,192 @@
+/// Mini-batch gradient descent with everything around it (SPEC §8): the fit loop.
+///
+/// Each epoch draws a new seeded permutation of the training set and walks it in
+/// ``BatchPlan`` batches. Each batch:
+/// 1. gathers its rows into reused buffers;
+/// 2. forward in training mode, batch-mean cost and `∂C/∂logits`, backward;
+/// 3. adds the regulariser's gradient (`n` = training-set size unless set) — the batch
+///    cost recorded includes the penalty;
+/// 4. checks the cost and every gradient for NaN/Inf **before** touching the weights and
+///    throws ``TrainingError/nonFinite(epoch:batch:place:hint:)`` if any;
+/// 5. updates through the optimiser with `α = schedule(epoch, step) · learningRateFactor`;
+/// 6. applies ``parameterConstraint`` (the max-norm hook).
+///
+/// After each epoch it measures train (and dev) cost and accuracy, appends an
+/// ``EpochRecord`` and asks the callbacks whether to go on.
+///
+/// ```swift
+/// let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: adam,
+///                       schedule: ConstantSchedule(0.01),
+///                       options: TrainingOptions(epochs: 100, batchSize: 64, seed: 1))
+/// let history = try trainer.fit(training, validation: dev, callbacks: [EarlyStopping(patience: 10)])
+/// ```
+public final class Trainer<Scalar: NetworkScalar> {
+    /// The network trained in place.
+    public let network: Sequential<Scalar>
+    /// The cost minimised.
+    public let loss: any Loss<Scalar>
+    /// The update rule.
+    public let optimizer: any Optimizer<Scalar>
+    /// α as a function of epoch and step.
+    public var schedule: any LearningRateSchedule
+    /// The weight penalty, or `nil`.
+    public var regularizer: (any Regularizer<Scalar>)?
+    /// Called after every update, e.g. to clamp each unit's weight vector (max-norm).
+    public var parameterConstraint: ((Sequential<Scalar>) -> Void)?
+    /// Epochs, batch size, seed and the rest.
+    public var options: TrainingOptions
+
+    /// The gatherer of the latest run (its ``BatchGatherer/allocationCount`` shows reuse).
+    public private(set) var gatherer: BatchGatherer<Scalar>?
+
+    /// A trainer for `network`; nothing happens until ``fit(_:validation:callbacks:)``.
+    public init(network: Sequential<Scalar>, loss: any Loss<Scalar>, optimizer: any Optimizer<Scalar>,
+                schedule: any LearningRateSchedule = ConstantSchedule(0.01), regularizer: (any Regularizer<Scalar>)? = nil,
+                options: TrainingOptions = TrainingOptions()) {
+        self.network = network
+        self.loss = loss
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.regularizer = regularizer
+        self.options = options
+    }
+
+    // MARK: - Fit
+
+    /// Trains on `training` for ``TrainingOptions/epochs`` epochs (fewer when a callback
+    /// stops the run) and returns the history.
+    ///
+    /// - Throws: ``TrainingError`` for bad options or a non-finite cost or gradient (the
+    ///   weights keep their last finite values); ``NetworkError`` when the data do not fit
+    ///   the network; whatever a callback throws.
+    @discardableResult
+    public func fit(_ training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
+                    callbacks: [any TrainingCallback<Scalar>] = []) throws -> TrainingHistory {
+        try options.validate()
+        try check(training, named: "training set")
+        if let validation { try check(validation, named: "dev set") }
+        let plan = try BatchPlan(exampleCount: training.count, batchSize: options.batchSize)
+        if plan.batchSize == 1 || plan.remainder == 1, let norm = network.layers.first(where: { $0 is BatchNormalization<Scalar> }) {
+            throw TrainingError.invalidOptions(
+                "\(training.count) examples in batches of \(plan.batchSize) leave a batch of one example, which \(norm) refuses; choose another batch size")
+        }
+        let n = options.penaltyExampleCount ?? training.count
+        let parameters = network.parameters
+        let named = network.namedParameters
+        let regularized = parameters.filter(\.isRegularized)
+        let gatherer = BatchGatherer<Scalar>(capacity: plan.batchSize, featureCount: training.featureCount, outputCount: training.outputCount)
+        self.gatherer = gatherer
+        let outputGradient = Matrix<Scalar>(rows: plan.batchSize, columns: network.outputCount)
+        let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
+        var order = Array(0..<training.count)
+        let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: TrainingHistory(),
+                                      shuffleGenerator: RandomGenerator(seed: options.seed))
+        // Room for every batch cost up front: appending in the loop never reallocates.
+        context.history.batchCosts.reserveCapacity(plan.updates(epochs: options.epochs))
+        context.history.epochs.reserveCapacity(options.epochs)
+        for callback in callbacks { try callback.trainingWillBegin(context) }
+        let clock = ContinuousClock()
+
+        epochs: for epoch in 0..<options.epochs {
+            let started = clock.now
+            context.epoch = epoch + 1
+            context.shuffleGenerator.shuffle(&order)
+            var costSum = 0.0
+            var learningRate = 0.0
+            for batch in 0..<plan.batchesPerEpoch {
+                gatherer.gather(order[plan.range(ofBatch: batch)], from: training)
+                let logits = try network.forward(gatherer.features, mode: .training)
+                outputGradient.resize(rows: logits.rows)
+                var cost = Double(loss.cost(logits: logits, targets: gatherer.targets, gradient: outputGradient))
+                network.backward(outputGradient)
+                if let regularizer {
+                    for parameter in regularized {
+                        cost += Double(regularizer.penalty(parameter.value, exampleCount: n))
+                        regularizer.addGradient(of: parameter.value, to: parameter.gradient, exampleCount: n)
+                    }
+                }
+                if options.checksFiniteValues {
+                    try checkFinite(cost: cost, named: named, epoch: epoch + 1, batch: batch + 1, context: context)
+                }
+                learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
+                optimizer.update(parameters, learningRate: Scalar(learningRate))
+                parameterConstraint?(network)
+                context.step += 1
+                costSum += cost
+                context.history.batchCosts.append(cost)
+                for callback in callbacks { try callback.batchDidEnd(context, batch: batch + 1, cost: cost) }
+            }
+
+            let train: Evaluation = options.evaluatesTrainingSet
+                ? try evaluator.evaluate(network, loss: loss, on: training, regularizer: regularizer, penaltyExampleCount: n)
+                : Evaluation(cost: costSum / Double(plan.batchesPerEpoch), accuracy: nil)
+            let dev = try validation.map {
+                try evaluator.evaluate(network, loss: loss, on: $0, regularizer: regularizer, penaltyExampleCount: n)
+            }
+            let record = EpochRecord(
+                epoch: epoch + 1, trainCost: train.cost, trainAccuracy: train.accuracy, devCost: dev?.cost,
+                devAccuracy: dev?.accuracy, learningRate: learningRate,
+                seconds: Self.seconds(clock.now - started), updates: context.step)
+            context.history.epochs.append(record)
+            var stopReason: String?
+            for callback in callbacks {
+                if case let .stop(reason) = try callback.epochDidEnd(context, record: record), stopReason == nil {
+                    stopReason = reason
+                }
+            }
+            if let stopReason {
+                context.history.stopReason = stopReason
+                break epochs
+            }
+        }
+        for callback in callbacks { try callback.trainingDidEnd(context) }
+        return context.history
+    }
+
+    // MARK: - Checks
+
+    private func check(_ data: Dataset<Scalar>, named name: String) throws {
+        guard data.count > 0 else { throw TrainingError.invalidOptions("The \(name) is empty") }
+        guard data.featureCount == network.inputCount else {
+            throw TrainingError.invalidOptions("The \(name) has \(data.featureCount) features but the network expects \(network.inputCount)")
+        }
+        guard data.outputCount == network.outputCount else {
+            throw TrainingError.invalidOptions("The \(name) has \(data.outputCount) target columns but the network produces \(network.outputCount)")
+        }
+    }
+
+    private func checkFinite(cost: Double, named: [(name: String, parameter: Parameter<Scalar>)],
+                             epoch: Int, batch: Int, context: TrainingContext<Scalar>) throws {
+        var place: String?
+        if !cost.isFinite {
+            place = "the cost (\(cost))"
+        } else {
+            for entry in named where entry.parameter.gradient.firstNonFinite() != nil {
+                place = "the gradient of \(entry.name)"
+                break
+            }
+        }
+        guard let place else { return }
+        throw TrainingError.nonFinite(epoch: epoch, batch: batch, place: place, hint: hint(context: context))
+    }
+
+    /// The likely cause of a non-finite value, from the costs seen so far.
+    private func hint(context: TrainingContext<Scalar>) -> String {
+        let costs = context.history.batchCosts
+        let alpha = schedule.learningRate(epoch: max(context.epoch - 1, 0), step: context.step) * context.learningRateFactor
+        if costs.isEmpty {
+            return "the very first batch overflowed: check the input scaling (standardise the features) and the initialisation"
+        }
+        let recent = costs.suffix(5)
+        let earliest = costs.prefix(5).reduce(0, +) / Double(min(costs.count, 5))
+        if let last = recent.last, last > earliest || recent.contains(where: { !$0.isFinite }) {
+            return "the learning rate α = \(alpha) is too high (the cost grew from \(earliest) to \(last)); lower it by 10× and retry"
+        }
+        return "the learning rate α = \(alpha) may be too high, or the inputs are badly scaled; lower α or standardise the features"
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,47 @@
+/// The settings of a training run that are not parts (network, loss, optimiser, schedule).
+///
+/// Defaults: 10 epochs, batch 32, seed 0, penalty count `n` = training-set size,
+/// evaluation chunks of 1024 rows, training metrics evaluated on the whole training set
+/// after every epoch, NaN/Inf checks on.
+public struct TrainingOptions: Sendable, Hashable, Codable {
+    /// Passes over the training set.
+    public var epochs: Int
+    /// Examples per batch: the set size for batch GD, 1 for stochastic GD.
+    public var batchSize: Int
+    /// Seeds the generator of the per-epoch permutations.
+    public var seed: UInt64
+    /// The `n` of the weight penalties (SPEC §6); `nil` means the training-set size.
+    public var penaltyExampleCount: Int?
+    /// Rows per chunk when evaluating a set.
+    public var evaluationBatchSize: Int
+    /// When `true` the train cost and accuracy of an epoch are measured on the whole
+    /// training set in inference mode after the epoch; when `false` they are the mean of
+    /// the epoch's batch costs (cheaper, noisier) and the accuracy is not reported.
+    public var evaluatesTrainingSet: Bool
+    /// Check the cost and every gradient for NaN/Inf before each update.
+    public var checksFiniteValues: Bool
+
+    /// Options with the defaults above unless given.
+    public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0, penaltyExampleCount: Int? = nil,
+                evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = true, checksFiniteValues: Bool = true) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.penaltyExampleCount = penaltyExampleCount
+        self.evaluationBatchSize = evaluationBatchSize
+        self.evaluatesTrainingSet = evaluatesTrainingSet
+        self.checksFiniteValues = checksFiniteValues
+    }
+
+    /// Throws ``TrainingError/invalidOptions(_:)`` naming the first bad setting.
+    public func validate() throws {
+        guard epochs >= 0 else { throw TrainingError.invalidOptions("epochs must be at least 0, got \(epochs)") }
+        guard batchSize >= 1 else { throw TrainingError.invalidOptions("the batch size must be at least 1, got \(batchSize)") }
+        guard evaluationBatchSize >= 1 else {
+            throw TrainingError.invalidOptions("the evaluation batch size must be at least 1, got \(evaluationBatchSize)")
+        }
+        if let n = penaltyExampleCount, n < 1 {
+            throw TrainingError.invalidOptions("the penalty example count n must be at least 1, got \(n)")
+        }
+    }
+}
