@@ -6,7 +6,7 @@ import Foundation
 /// on the unit-cube encoding.
 ///
 /// The first `startupTrials` trials are random (stream `k`). Afterwards the completed trials are
-/// split at the γ-quantile of the loss (`n_good = ⌈γ·n⌉`, default γ = 0.25) into good and bad sets.
+/// split by loss into good and bad sets, `n_good = min(25, ⌈γ·√n⌉)` (default γ = 0.25, as in hyperopt).
 /// Per coordinate, each set gives a Parzen density on [0, 1]: a mixture of a uniform prior (weight
 /// 1/(m + 1)) and Gaussians centred on the set's points (weight 1/(m + 1) each) with bandwidth
 /// `σ = clamp(1.06 · sd · m^(−1/5), 0.03, 0.5)` (Silverman's rule), renormalised to [0, 1].
@@ -20,7 +20,7 @@ public struct TreeParzenSearch: SearchStrategy {
     public var name: String { "tpe" }
     /// Random trials before the model is used (default 8).
     public var startupTrials: Int
-    /// The good-set quantile γ (default 0.25).
+    /// The good-set factor γ in `n_good = min(25, ⌈γ·√n⌉)` (default 0.25).
     public var gamma: Double
     /// Candidates drawn per proposal (default 24).
     public var candidateCount: Int
@@ -41,7 +41,7 @@ public struct TreeParzenSearch: SearchStrategy {
         guard number >= startupTrials, finished.count >= 2 else {
             return .propose(TrialProposal(configuration: context.space.sample(using: &generator), budget: context.budget))
         }
-        let goodCount = max(1, Int((gamma * Double(finished.count)).rounded(.up)))
+        let goodCount = min(25, max(1, Int((gamma * Double(finished.count).squareRoot()).rounded(.up))))
         let good = finished.prefix(goodCount).map(\.configuration.point)
         let bad = finished.dropFirst(goodCount).map(\.configuration.point)
         let dimension = context.space.dimension

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+@Suite("StudyStore")
+struct StudyStoreTests {
+    static let space = SearchSpace(parameters: [
+        SearchParameter(name: "x", domain: .uniform(lower: 0, upper: 1)),
+        SearchParameter(name: "lr", domain: .logUniform(lower: 1e-4, upper: 1)),
+    ])
+
+    static func randomStudy(seed: UInt64 = 4) -> StudyDescription {
+        StudyDescription(space: space, strategy: "random", seed: seed, objective: Objective(), budget: 3)
+    }
+
+    @Test func gridOfTwoByThreeRunsExactlySixTrials() throws {
+        let space = SearchSpace(parameters: [
+            SearchParameter(name: "batch-size", domain: .choices([.int(16), .int(64)])),
+            SearchParameter(name: "x", domain: .choices([.double(0.1), .double(0.3), .double(0.7)])),
+        ])
+        let study = StudyDescription(space: space, strategy: "grid", seed: 1, objective: Objective(), budget: 2)
+        let (store, _) = try makeStudy(study)
+        let log = EvaluationLog()
+        let summary = try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadratic))
+        #expect(summary.evaluated == [0, 1, 2, 3, 4, 5])
+        #expect(log.all.count == 6)
+        #expect(Set(log.all.map(\.configuration.values)).count == 6)
+        #expect(try store.trials().allSatisfy { $0.status == .completed })
+        // A second run finds nothing left.
+        #expect(try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadratic)).evaluated.isEmpty)
+        #expect(log.all.count == 6)
+    }
+
+    @Test func resumeAddsTrialsWithoutRepeatingAndMatchesUninterruptedRun() throws {
+        let (first, path) = try makeStudy(Self.randomStudy())
+        let log = EvaluationLog()
+        let runner = syntheticRunner(log: log, f: quadratic)
+        let part = try StudyDriver(store: first, strategy: RandomSearch()).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
+        #expect(part.evaluated == [0, 1, 2])
+        // Reopen the file with a new connection, as a new process would.
+        let reopened = try StudyStore(path: path)
+        try reopened.prepare(Self.randomStudy())
+        let rest = try StudyDriver(store: reopened, strategy: RandomSearch()).run(totalTrials: 6, runner: runner)
+        #expect(rest.evaluated == [3, 4, 5])
+        #expect(log.all.map(\.number) == [0, 1, 2, 3, 4, 5])
+        let resumed = try reopened.trials()
+        #expect(resumed.count == 6 && resumed.allSatisfy { $0.status == .completed })
+        // An uninterrupted run in another file proposes the same configurations and seeds.
+        let (fresh, _) = try makeStudy(Self.randomStudy())
+        _ = try StudyDriver(store: fresh, strategy: RandomSearch()).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadratic))
+        let uninterrupted = try fresh.trials()
+        #expect(uninterrupted.map(\.configuration) == resumed.map(\.configuration))
+        #expect(uninterrupted.map(\.seed) == resumed.map(\.seed))
+        // Asking for 8 adds exactly two.
+        let more = try StudyDriver(store: reopened, strategy: RandomSearch()).run(totalTrials: 8, runner: runner)
+        #expect(more.evaluated == [6, 7])
+        #expect(Set(try reopened.trials().map(\.configuration)).count == 8)
+    }
+
+    @Test func reopeningWithAnotherStudyIsRefused() throws {
+        let (_, path) = try makeStudy(Self.randomStudy(seed: 4))
+        let store = try StudyStore(path: path)
+        #expect(throws: SearchError.self) { try store.prepare(Self.randomStudy(seed: 5)) }
+        var other = Self.randomStudy(seed: 4)
+        other.strategy = "tpe"
+        #expect(throws: SearchError.self) { try store.prepare(other) }
+    }
+
+    @Test func twoWorkersWithSeparateConnectionsNeverShareATrial() throws {
+        let (_, path) = try makeStudy(Self.randomStudy())
+        let log = EvaluationLog()
+        let total = 24
+        let group = DispatchGroup()
+        let errors = EvaluationErrors()
+        let summaries = SummaryBox()
+        for w in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    let store = try StudyStore(path: path)
+                    let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
+                    summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadratic)))
+                } catch {
+                    errors.append(error)
+                }
+            }
+        }
+        group.wait()
+        #expect(errors.all.isEmpty, "\(errors.all)")
+        let numbers = log.all.map(\.number)
+        #expect(numbers.count == total)
+        #expect(Set(numbers) == Set(0..<total))
+        #expect(Set(log.all.map(\.configuration)).count == total)
+        let a = Set(summaries.get(0)?.evaluated ?? []), b = Set(summaries.get(1)?.evaluated ?? [])
+        #expect(a.isDisjoint(with: b))
+        #expect(!a.isEmpty && !b.isEmpty, "both workers should get work: \(a.count) and \(b.count)")
+        let store = try StudyStore(path: path)
+        let trials = try store.trials()
+        #expect(trials.count == total && trials.allSatisfy { $0.status == .completed })
+        for trial in trials {
+            let worker = try store.worker(trialID: trial.id)
+            #expect(worker == (a.contains(trial.number) ? "worker-0" : "worker-1"))
+        }
+    }
+
+    @Test func deadWorkersRunningTrialIsRequeued() throws {
+        let (store, _) = try makeStudy(Self.randomStudy())
+        // A process that has exited: its pid is no longer alive.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        #expect(!StudyStore.processIsAlive(process.processIdentifier))
+        let dead = WorkerIdentity(id: "dead", pid: process.processIdentifier)
+        guard case .trial(let claimed) = try store.claim(worker: dead, strategy: RandomSearch(), totalTrials: 3) else {
+            Issue.record("no trial claimed"); return
+        }
+        try store.record(trialID: claimed.id, epoch: 0, metrics: ["dev_cost": 1])
+        #expect(try store.trials().first?.status == .running)
+
+        let log = EvaluationLog()
+        let summary = try StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "alive"))
+            .run(totalTrials: 3, runner: syntheticRunner(log: log, f: quadratic))
+        #expect(summary.evaluated == [0, 1, 2])
+        let trials = try store.trials()
+        #expect(trials.count == 3 && trials.allSatisfy { $0.status == .completed })
+        #expect(trials[0].id == claimed.id && trials[0].configuration == claimed.configuration)
+        #expect(try store.worker(trialID: claimed.id) == "alive")
+        #expect(try store.metrics(trialID: claimed.id).count == 3)
+    }
+
+    @Test func staleHeartbeatIsRequeuedButFreshOneIsNot() throws {
+        let (store, _) = try makeStudy(Self.randomStudy())
+        let alive = WorkerIdentity(id: "slow")
+        guard case .trial(let claimed) = try store.claim(worker: alive, strategy: RandomSearch(), totalTrials: 2) else {
+            Issue.record("no trial claimed"); return
+        }
+        #expect(try store.requeueDeadTrials(staleAfter: 60) == 0)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(try store.requeueDeadTrials(staleAfter: 0.01) == 1)
+        let requeued = try #require(try store.trials().first { $0.id == claimed.id })
+        #expect(requeued.status == .pending)
+        guard case .trial(let again) = try store.claim(worker: WorkerIdentity(id: "other"), strategy: RandomSearch(), totalTrials: 2) else {
+            Issue.record("the pending trial was not handed out"); return
+        }
+        #expect(again.id == claimed.id && again.number == 0)
+    }
+
+    @Test func failingRunnerMarksTrialFailedAndSearchGoesOn() throws {
+        struct Boom: Error {}
+        let (store, _) = try makeStudy(Self.randomStudy())
+        let runner: TrialRunner = { context, _ in
+            if context.number == 1 { throw Boom() }
+            return TrialResult(metrics: ["dev_cost": Double(context.number)], epochs: 1)
+        }
+        let summary = try StudyDriver(store: store, strategy: RandomSearch()).run(totalTrials: 3, runner: runner)
+        #expect(summary.completed == 2 && summary.failed == 1)
+        #expect(try store.trials().map(\.status) == [.completed, .failed, .completed])
+        let missing: TrialRunner = { _, _ in TrialResult(metrics: ["other": 1], epochs: 1) }
+        let (second, _) = try makeStudy(Self.randomStudy())
+        #expect(try StudyDriver(store: second, strategy: RandomSearch()).run(totalTrials: 1, runner: missing).failed == 1)
+    }
+}
+
+/// Errors collected from worker threads.
+final class EvaluationErrors: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Error] = []
+    func append(_ error: Error) { lock.withLock { errors.append(error) } }
+    var all: [Error] { lock.withLock { errors } }
+}
+
+/// Driver summaries collected from worker threads.
+final class SummaryBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var summaries: [Int: StudyDriver.Summary] = [:]
+    func set(_ index: Int, _ summary: StudyDriver.Summary) { lock.withLock { summaries[index] = summary } }
+    func get(_ index: Int) -> StudyDriver.Summary? { lock.withLock { summaries[index] } }
+}
