@@ -72,6 +72,23 @@ struct RunConfigurationTests {
         #expect(space.parameters[1].domain == .choices([.int(16), .int(64)]))
     }
 
+    @Test func yamlScalarsKeepTheirTypes() throws {
+        let text = "a: 1e-4\nb: \"4\"\nc: 3\nd: 2.5\ne: false\nf: relu\ng: [0.1, 1]\nh: -7\n"
+        let config = try RunConfiguration.parse(text, format: .yaml, file: "t.yaml")
+        #expect(config["a"] == .double(1e-4))
+        #expect(config["b"] == .string("4"))
+        #expect(config["c"] == .int(3))
+        #expect(config["d"] == .double(2.5))
+        #expect(config["e"] == .bool(false))
+        #expect(config["f"] == .string("relu"))
+        #expect(config["g"] == .list([.double(0.1), .int(1)]))
+        #expect(config["h"] == .int(-7))
+        #expect(try config.double("c") == 3)
+        #expect(throws: ConfigError.self) { try config.int("d") }
+        let empty = #expect(throws: ConfigError.self) { try RunConfiguration.parse("lr:\n", format: .yaml, file: "t.yaml") }
+        #expect(empty?.line == 1)
+    }
+
     @Test func readsTOML() throws {
         let directory = try temporaryDirectory()
         let path = try writeFile(Self.toml, named: "run.toml", in: directory)
