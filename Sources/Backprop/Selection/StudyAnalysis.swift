@@ -71,12 +71,14 @@ public enum StudyAnalysis {
         /// (x, objective, trial number) per completed trial.
         public var points: [(x: Double, objective: Double, trial: Int)]
 
+        /// Equal when parameter, axis kind, categories and every point agree.
         public static func == (lhs: Series, rhs: Series) -> Bool {
             lhs.parameter == rhs.parameter && lhs.logarithmic == rhs.logarithmic && lhs.categories == rhs.categories
                 && lhs.points.map(\.x) == rhs.points.map(\.x) && lhs.points.map(\.objective) == rhs.points.map(\.objective)
                 && lhs.points.map(\.trial) == rhs.points.map(\.trial)
         }
 
+        /// Hashes the parameter name and point count.
         public func hash(into hasher: inout Hasher) {
             hasher.combine(parameter)
             hasher.combine(points.count)

@@ -50,21 +50,27 @@ public struct StudyDriver: Sendable {
     public var pollInterval: TimeInterval
     /// A running trial whose heartbeat is older than this many seconds is re-queued (default 600).
     public var staleAfter: TimeInterval
+    /// Seconds between heartbeats written by a background timer while a trial runs, in addition
+    /// to the one written with each epoch's metrics (default 30; keep it well below `staleAfter`).
+    public var heartbeatInterval: TimeInterval
 
     /// Creates a driver.
     public init(store: StudyStore, strategy: SearchStrategy, worker: WorkerIdentity = WorkerIdentity(),
-                pollInterval: TimeInterval = 0.2, staleAfter: TimeInterval = 600) {
+                pollInterval: TimeInterval = 0.2, staleAfter: TimeInterval = 600, heartbeatInterval: TimeInterval = 30) {
         self.store = store
         self.strategy = strategy
         self.worker = worker
         self.pollInterval = pollInterval
         self.staleAfter = staleAfter
+        self.heartbeatInterval = heartbeatInterval
     }
 
     /// What one call to ``run(totalTrials:maximumEvaluations:runner:)`` did.
     public struct Summary: Sendable, Hashable {
         /// Trial numbers this worker evaluated, in order.
         public var evaluated: [Int] = []
+        /// Trials taken from this worker while it ran them (re-queued as stale); their results were discarded.
+        public var lost: [Int] = []
         /// How many of them completed, were pruned, failed.
         public var completed = 0, pruned = 0, failed = 0
     }
@@ -83,7 +89,11 @@ public struct StudyDriver: Sendable {
             case .wait:
                 Thread.sleep(forTimeInterval: pollInterval)
             case .trial(let trial):
-                let status = try evaluate(trial, context: context, runner: runner)
+                guard let status = try evaluate(trial, context: context, runner: runner) else {
+                    // Re-queued while running (presumed dead): the result belongs to whoever re-runs it.
+                    summary.lost.append(trial.number)
+                    continue
+                }
                 summary.evaluated.append(trial.number)
                 switch status {
                 case .completed: summary.completed += 1
@@ -95,18 +105,35 @@ public struct StudyDriver: Sendable {
         return summary
     }
 
-    private func evaluate(_ trial: TrialRecord, context: ProposalContext, runner: TrialRunner) throws -> TrialStatus {
+    private func evaluate(_ trial: TrialRecord, context: ProposalContext, runner: TrialRunner) throws -> TrialStatus? {
         let start = Date()
         let metric = context.objective.metric
+        let worker = self.worker
         var running = trial
         var stopped = false
+        var lost = false
         var storageError: Error?
         var lastValue: Double?
         let trialContext = TrialContext(number: trial.number, configuration: trial.configuration, budget: trial.budget, seed: trial.seed)
+        let store = self.store
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        timer.schedule(deadline: .now() + heartbeatInterval, repeating: heartbeatInterval)
+        timer.setEventHandler { _ = try? store.heartbeat(trialID: trial.id, worker: worker) }
+        timer.resume()
+        defer { timer.cancel() }
+        /// Marks the trial finished; `nil` when another worker owns it now.
+        func finish(_ status: TrialStatus, objective: Double?, error: String? = nil) throws -> TrialStatus? {
+            let owned = try store.finish(trialID: trial.id, worker: worker, status: status, objective: objective,
+                                         duration: Date().timeIntervalSince(start), error: error)
+            return owned ? status : nil
+        }
         do {
             let result = try runner(trialContext) { epoch, metrics in
                 do {
-                    try store.record(trialID: trial.id, epoch: epoch, metrics: metrics)
+                    guard try store.record(trialID: trial.id, epoch: epoch, metrics: metrics, worker: worker) else {
+                        lost = true
+                        return false
+                    }
                 } catch {
                     storageError = error
                     return false
@@ -121,24 +148,16 @@ public struct StudyDriver: Sendable {
                 return !stopped
             }
             if let storageError { throw storageError }
-            let duration = Date().timeIntervalSince(start)
-            if stopped {
-                try store.finish(trialID: trial.id, status: .pruned, objective: lastValue, duration: duration)
-                return .pruned
-            }
+            if lost { return nil }
+            if stopped { return try finish(.pruned, objective: lastValue) }
             guard let objective = result.metrics[metric] ?? lastValue else {
-                let error = SearchError.missingObjective(metric: metric, trial: trial.number)
-                try store.finish(trialID: trial.id, status: .failed, objective: nil, duration: duration, error: error.description)
-                return .failed
+                return try finish(.failed, objective: nil, error: SearchError.missingObjective(metric: metric, trial: trial.number).description)
             }
-            try store.finish(trialID: trial.id, status: .completed, objective: objective, duration: duration)
-            return .completed
+            return try finish(.completed, objective: objective)
         } catch let error as SearchError {
             throw error
         } catch {
-            try store.finish(trialID: trial.id, status: .failed, objective: nil, duration: Date().timeIntervalSince(start),
-                             error: String(describing: error))
-            return .failed
+            return try finish(.failed, objective: nil, error: String(describing: error))
         }
     }
 }

@@ -88,14 +88,22 @@ public final class StudyStore: Sendable {
     private let queue: DatabaseQueue
 
     /// Opens (creating if needed) a study file with its own connection.
-    /// - Parameter busyTimeout: seconds to wait for another process's lock (default 30).
-    public init(path: String, busyTimeout: TimeInterval = 30) throws {
+    /// - Parameters:
+    ///   - busyTimeout: seconds to wait for another connection's lock (default 30).
+    ///   - sharedFileSystem: `false` (default) uses WAL mode, fast but limited to processes on one
+    ///     host; `true` uses a rollback journal (`DELETE` mode), which relies only on file locks and
+    ///     so also serves workers on several hosts sharing a file system that honours them.
+    public init(path: String, busyTimeout: TimeInterval = 30, sharedFileSystem: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if sharedFileSystem {
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            } else {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -195,7 +203,9 @@ public final class StudyStore: Sendable {
     // MARK: Claiming
 
     /// Re-queues dead workers' trials, then hands out a pending trial or a newly proposed one,
-    /// all in one immediate transaction. At most `totalTrials` trials (all statuses) are created.
+    /// all in one immediate transaction. At most `totalTrials` trials are created, failed ones
+    /// included (a failed trial is not retried), and never more than the strategy's maximum.
+    /// Trial `k`'s training seed is `mix(study seed ⊕ 0x5EED, k)`; a promoted trial reuses its parent's.
     public func claim(worker: WorkerIdentity, strategy: SearchStrategy, totalTrials: Int,
                       staleAfter: TimeInterval = 600) throws -> TrialClaim {
         guard let study = try study() else { throw SearchError.storage("\(path): no study recorded; call prepare first") }
@@ -277,32 +287,49 @@ public final class StudyStore: Sendable {
 
     // MARK: Reporting
 
-    /// Records the metrics of one epoch (0-based) and refreshes the heartbeat.
-    public func record(trialID: Int64, epoch: Int, metrics: [String: Double]) throws {
+    /// Records the metrics of one epoch (0-based) and refreshes the heartbeat, if the trial is
+    /// still `running` for `worker`. Returns `false` (recording nothing) when the trial was
+    /// re-queued or taken over meanwhile; the caller should then stop evaluating it.
+    @discardableResult
+    public func record(trialID: Int64, epoch: Int, metrics: [String: Double], worker: WorkerIdentity) throws -> Bool {
         try write { db in
+            guard try owns(db, trialID: trialID, worker: worker) else { return false }
             for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
                 try db.execute(sql: "INSERT OR REPLACE INTO metrics (trial_id, epoch, name, value) VALUES (?, ?, ?, ?)",
                                arguments: [trialID, epoch, name, value])
             }
             try db.execute(sql: "UPDATE trials SET heartbeat = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, trialID])
+            return true
         }
     }
 
-    /// Refreshes a running trial's heartbeat.
-    public func heartbeat(trialID: Int64) throws {
+    /// Refreshes a running trial's heartbeat if `worker` still owns it; returns whether it does.
+    @discardableResult
+    public func heartbeat(trialID: Int64, worker: WorkerIdentity) throws -> Bool {
         try write { db in
-            try db.execute(sql: "UPDATE trials SET heartbeat = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, trialID])
+            try db.execute(sql: "UPDATE trials SET heartbeat = ? WHERE id = ? AND status = 'running' AND worker = ?",
+                           arguments: [Date().timeIntervalSince1970, trialID, worker.id])
+            return db.changesCount > 0
         }
     }
 
-    /// Marks a trial finished with its status, objective, duration and error message.
-    public func finish(trialID: Int64, status: TrialStatus, objective: Double?, duration: Double, error: String? = nil) throws {
+    /// Marks a trial finished with its status, objective, duration and error message, if `worker`
+    /// still owns it. Returns `false` (changing nothing) when the trial was re-queued meanwhile.
+    @discardableResult
+    public func finish(trialID: Int64, worker: WorkerIdentity, status: TrialStatus, objective: Double?, duration: Double,
+                       error: String? = nil) throws -> Bool {
         try write { db in
             try db.execute(sql: """
                 UPDATE trials SET status = ?, objective = ?, duration = ?, finished = ?, heartbeat = NULL, error = ?
-                WHERE id = ?
-                """, arguments: [status.rawValue, objective, duration, Date().timeIntervalSince1970, error, trialID])
+                WHERE id = ? AND status = 'running' AND worker = ?
+                """, arguments: [status.rawValue, objective, duration, Date().timeIntervalSince1970, error, trialID, worker.id])
+            return db.changesCount > 0
         }
+    }
+
+    private func owns(_ db: Database, trialID: Int64, worker: WorkerIdentity) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT status = 'running' AND worker = ? FROM trials WHERE id = ?",
+                          arguments: [worker.id, trialID]) ?? false
     }
 
     // MARK: Queries

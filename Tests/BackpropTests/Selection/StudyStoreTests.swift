@@ -66,7 +66,8 @@ struct StudyStoreTests {
         #expect(throws: SearchError.self) { try store.prepare(other) }
     }
 
-    @Test func twoWorkersWithSeparateConnectionsNeverShareATrial() throws {
+    @Test(arguments: [false, true])
+    func twoWorkersWithSeparateConnectionsNeverShareATrial(sharedFileSystem: Bool) throws {
         let (_, path) = try makeStudy(Self.randomStudy())
         let log = EvaluationLog()
         let total = 24
@@ -78,7 +79,7 @@ struct StudyStoreTests {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    let store = try StudyStore(path: path)
+                    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
                     let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
                     summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadratic)))
                 } catch {
@@ -116,7 +117,7 @@ struct StudyStoreTests {
         guard case .trial(let claimed) = try store.claim(worker: dead, strategy: RandomSearch(), totalTrials: 3) else {
             Issue.record("no trial claimed"); return
         }
-        try store.record(trialID: claimed.id, epoch: 0, metrics: ["dev_cost": 1])
+        #expect(try store.record(trialID: claimed.id, epoch: 0, metrics: ["dev_cost": 1], worker: dead))
         #expect(try store.trials().first?.status == .running)
 
         let log = EvaluationLog()
@@ -145,6 +146,45 @@ struct StudyStoreTests {
             Issue.record("the pending trial was not handed out"); return
         }
         #expect(again.id == claimed.id && again.number == 0)
+    }
+
+    @Test func heartbeatTimerKeepsASlowEpochAlive() throws {
+        let (store, path) = try makeStudy(Self.randomStudy())
+        let requeuedWhileRunning = CountBox()
+        // One silent 0.6 s "epoch"; another connection checks for stale trials (0.25 s) meanwhile.
+        let runner: TrialRunner = { context, report in
+            Thread.sleep(forTimeInterval: 0.3)
+            let watcher = try StudyStore(path: path)
+            let count = try watcher.requeueDeadTrials(staleAfter: 0.25)
+            requeuedWhileRunning.set(0, count)
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = report(0, ["dev_cost": 1])
+            return TrialResult(metrics: ["dev_cost": 1], epochs: 1)
+        }
+        let driver = StudyDriver(store: store, strategy: RandomSearch(), staleAfter: 0.25, heartbeatInterval: 0.05)
+        let summary = try driver.run(totalTrials: 1, runner: runner)
+        #expect(requeuedWhileRunning.get(0) == 0)
+        #expect(summary.completed == 1)
+        // Without the timer (interval longer than the trial) the same check re-queues it; the
+        // first evaluation's result is then discarded (it no longer owns the trial) and the trial
+        // is evaluated again.
+        let (other, otherPath) = try makeStudy(Self.randomStudy())
+        let staleRunner: TrialRunner = { context, report in
+            if requeuedWhileRunning.get(1) == nil {
+                Thread.sleep(forTimeInterval: 0.3)
+                requeuedWhileRunning.set(1, try StudyStore(path: otherPath).requeueDeadTrials(staleAfter: 0.25))
+                #expect(!report(0, ["dev_cost": 5]))
+                return TrialResult(metrics: ["dev_cost": 5], epochs: 1)
+            }
+            return TrialResult(metrics: ["dev_cost": 2], epochs: 1)
+        }
+        let staleSummary = try StudyDriver(store: other, strategy: RandomSearch(), staleAfter: 0.25, heartbeatInterval: 10)
+            .run(totalTrials: 1, runner: staleRunner)
+        #expect(requeuedWhileRunning.get(1) == 1)
+        #expect(staleSummary.lost == [0] && staleSummary.evaluated == [0])
+        let finalTrial = try #require(try other.trials().first)
+        #expect(finalTrial.status == .completed && finalTrial.objective == 2)
+        #expect(try other.metrics(trialID: finalTrial.id).isEmpty)
     }
 
     @Test func failingRunnerMarksTrialFailedAndSearchGoesOn() throws {
@@ -177,4 +217,12 @@ final class SummaryBox: @unchecked Sendable {
     private var summaries: [Int: StudyDriver.Summary] = [:]
     func set(_ index: Int, _ summary: StudyDriver.Summary) { lock.withLock { summaries[index] = summary } }
     func get(_ index: Int) -> StudyDriver.Summary? { lock.withLock { summaries[index] } }
+}
+
+/// Integers recorded from a runner.
+final class CountBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int: Int] = [:]
+    func set(_ index: Int, _ value: Int) { lock.withLock { values[index] = value } }
+    func get(_ index: Int) -> Int? { lock.withLock { values[index] } }
 }
