@@ -141,3 +141,17 @@ struct StrategyTests {
         #expect(bestOfRound[2] <= bestOfRound[0])
     }
 }
+
+@Suite("SearchStrategies")
+struct SearchStrategiesTests {
+    @Test func buildsEveryNamedStrategy() throws {
+        for name in SearchStrategies.names {
+            #expect(try SearchStrategies.make(name, settings: .init(budget: 27)).name == name)
+        }
+        let halving = try #require(try SearchStrategies.make("successive-halving", settings: .init(budget: 27)) as? HyperbandSearch)
+        #expect(halving.brackets.map(\.counts) == [[27, 9, 3, 1]])
+        #expect(halving.brackets.map(\.budgets) == [[1, 3, 9, 27]])
+        let error = #expect(throws: SearchError.self) { try SearchStrategies.make("hyperbnad", settings: .init(budget: 9)) }
+        #expect(error?.description.contains("did you mean 'hyperband'?") == true)
+    }
+}
