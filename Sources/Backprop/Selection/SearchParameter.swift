@@ -24,6 +24,45 @@ public enum ParameterDomain: Sendable, Hashable, Codable {
     /// An integer range `lo…hi`, optionally uniform in log, e.g. `hidden-units: {int: [16, 256], log: true}`.
     case integer(lower: Int, upper: Int, log: Bool)
 
+    private enum CodingKeys: String, CodingKey { case kind, values, lower, upper, log }
+
+    /// Decodes the form written by ``encode(to:)``.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(String.self, forKey: .kind) {
+        case "choices": self = .choices(try container.decode([TaggedConfigValue].self, forKey: .values).map(\.value))
+        case "uniform": self = .uniform(lower: try container.decode(Double.self, forKey: .lower), upper: try container.decode(Double.self, forKey: .upper))
+        case "log-uniform": self = .logUniform(lower: try container.decode(Double.self, forKey: .lower), upper: try container.decode(Double.self, forKey: .upper))
+        case "one-minus-log-uniform":
+            self = .oneMinusLogUniform(lower: try container.decode(Double.self, forKey: .lower), upper: try container.decode(Double.self, forKey: .upper))
+        case "int":
+            self = .integer(lower: try container.decode(Int.self, forKey: .lower), upper: try container.decode(Int.self, forKey: .upper),
+                            log: try container.decode(Bool.self, forKey: .log))
+        case let kind:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown domain '\(kind)'")
+        }
+    }
+
+    /// Encodes as `{"kind": "log-uniform", "lower": …, "upper": …}`; choices keep their value types.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .choices(let values):
+            try container.encode("choices", forKey: .kind)
+            try container.encode(values.map(TaggedConfigValue.init), forKey: .values)
+        case .uniform(let lower, let upper), .logUniform(let lower, let upper), .oneMinusLogUniform(let lower, let upper):
+            let kind = if case .uniform = self { "uniform" } else if case .logUniform = self { "log-uniform" } else { "one-minus-log-uniform" }
+            try container.encode(kind, forKey: .kind)
+            try container.encode(lower, forKey: .lower)
+            try container.encode(upper, forKey: .upper)
+        case .integer(let lower, let upper, let log):
+            try container.encode("int", forKey: .kind)
+            try container.encode(lower, forKey: .lower)
+            try container.encode(upper, forKey: .upper)
+            try container.encode(log, forKey: .log)
+        }
+    }
+
     /// True for domains with finitely many values (choices, integers), which a grid can enumerate.
     public var isDiscrete: Bool {
         switch self {

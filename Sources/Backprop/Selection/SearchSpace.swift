@@ -178,6 +178,24 @@ public struct TrialConfiguration: Sendable, Hashable, Codable {
         self.point = point
     }
 
+    private enum CodingKeys: String, CodingKey { case names, values, point }
+
+    /// Decodes the form written by ``encode(to:)``.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        names = try container.decode([String].self, forKey: .names)
+        values = try container.decode([TaggedConfigValue].self, forKey: .values).map(\.value)
+        point = try container.decode([Double].self, forKey: .point)
+    }
+
+    /// Encodes values with their type (`{"double": 1}`), since JSON writes the number 1.0 as `1`.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(names, forKey: .names)
+        try container.encode(values.map(TaggedConfigValue.init), forKey: .values)
+        try container.encode(point, forKey: .point)
+    }
+
     /// The value of parameter `name`, or `nil`.
     public subscript(name: String) -> ConfigValue? {
         names.firstIndex(of: name).map { values[$0] }
@@ -216,5 +234,52 @@ public struct TrialConfiguration: Sendable, Hashable, Codable {
             values["layers"] = .list(combined.map(ConfigValue.int))
         }
         return base.overriding(with: values)
+    }
+}
+
+// MARK: - Typed JSON form
+
+/// A ``ConfigValue`` in JSON with its type kept: `{"int": 1}`, `{"double": 1}`, `{"list": [...]}`,
+/// `{"table": [["key", {...}], ...]}`.
+struct TaggedConfigValue: Codable {
+    let value: ConfigValue
+
+    init(_ value: ConfigValue) { self.value = value }
+
+    private enum Tag: String, CodingKey { case string, int, double, bool, list, table }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Tag.self)
+        guard let tag = container.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "untyped value"))
+        }
+        switch tag {
+        case .string: value = .string(try container.decode(String.self, forKey: tag))
+        case .int: value = .int(try container.decode(Int.self, forKey: tag))
+        case .double: value = .double(try container.decode(Double.self, forKey: tag))
+        case .bool: value = .bool(try container.decode(Bool.self, forKey: tag))
+        case .list: value = .list(try container.decode([TaggedConfigValue].self, forKey: tag).map(\.value))
+        case .table:
+            let pairs = try container.decode([TaggedEntry].self, forKey: tag)
+            value = .table(pairs.map { ConfigEntry(key: $0.key, value: $0.value.value) })
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Tag.self)
+        switch value {
+        case .string(let text): try container.encode(text, forKey: .string)
+        case .int(let number): try container.encode(number, forKey: .int)
+        case .double(let number): try container.encode(number, forKey: .double)
+        case .bool(let flag): try container.encode(flag, forKey: .bool)
+        case .list(let items): try container.encode(items.map(TaggedConfigValue.init), forKey: .list)
+        case .table(let entries):
+            try container.encode(entries.map { TaggedEntry(key: $0.key, value: TaggedConfigValue($0.value)) }, forKey: .table)
+        }
+    }
+
+    private struct TaggedEntry: Codable {
+        let key: String
+        let value: TaggedConfigValue
     }
 }

@@ -108,6 +108,23 @@ struct SearchSpaceTests {
         #expect(try (0..<4).map { try integers.gridConfiguration(index: $0)["hidden-layers"]! } == [.int(1), .int(2), .int(3), .int(4)])
     }
 
+    @Test func trialConfigurationKeepsValueTypesThroughJSON() throws {
+        let values: [ConfigValue] = [.double(1.0), .int(1), .string("relu"), .bool(true), .list([.double(0.0), .int(2)]),
+                                     .table([ConfigEntry(key: "b", value: .double(2)), ConfigEntry(key: "a", value: .int(3))])]
+        let trial = TrialConfiguration(names: (0..<values.count).map { "p\($0)" }, values: values,
+                                       point: [0, 0.1, 1.0 / 3.0, 0.7, 1, 0.25])
+        let decoded = try JSONDecoder().decode(TrialConfiguration.self, from: JSONEncoder().encode(trial))
+        #expect(decoded == trial)
+        let space = SearchSpace(parameters: [
+            SearchParameter(name: "dropout", domain: .choices([.double(0), .double(0.5)])),
+            SearchParameter(name: "lr", domain: .logUniform(lower: 1e-4, upper: 1), gridPoints: 3),
+            SearchParameter(name: "units", domain: .integer(lower: 4, upper: 64, log: true)),
+            SearchParameter(name: "beta", domain: .oneMinusLogUniform(lower: 0.9, upper: 0.999)),
+            SearchParameter(name: "x", domain: .uniform(lower: -1, upper: 1)),
+        ])
+        #expect(try JSONDecoder().decode(SearchSpace.self, from: JSONEncoder().encode(space)) == space)
+    }
+
     @Test func hiddenUnitsAndLayersCombineIntoLayers() throws {
         let base = try RunConfiguration.parse("layers: [2, 16, 2]\nlr: 0.1\n", format: .yaml, file: "run.yaml")
         let trial = TrialConfiguration(names: ["hidden-units", "hidden-layers", "lr"],

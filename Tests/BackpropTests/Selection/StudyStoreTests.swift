@@ -16,7 +16,7 @@ struct StudyStoreTests {
     @Test func gridOfTwoByThreeRunsExactlySixTrials() throws {
         let space = SearchSpace(parameters: [
             SearchParameter(name: "batch-size", domain: .choices([.int(16), .int(64)])),
-            SearchParameter(name: "x", domain: .choices([.double(0.1), .double(0.3), .double(0.7)])),
+            SearchParameter(name: "x", domain: .choices([.double(0), .double(0.3), .double(1)])),
         ])
         let study = StudyDescription(space: space, strategy: "grid", seed: 1, objective: Objective(), budget: 2)
         let (store, _) = try makeStudy(study)
@@ -25,6 +25,8 @@ struct StudyStoreTests {
         #expect(summary.evaluated == [0, 1, 2, 3, 4, 5])
         #expect(log.all.count == 6)
         #expect(Set(log.all.map(\.configuration.values)).count == 6)
+        // Values keep their types through the study file (0.0 stays a double).
+        #expect(Set(log.all.map { $0.configuration["x"]! }) == [.double(0), .double(0.3), .double(1)])
         #expect(try store.trials().allSatisfy { $0.status == .completed })
         // A second run finds nothing left.
         #expect(try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadratic)).evaluated.isEmpty)
