@@ -209,6 +209,9 @@ public final class StudyStore: Sendable {
     public func claim(worker: WorkerIdentity, strategy: SearchStrategy, totalTrials: Int,
                       staleAfter: TimeInterval = 600) throws -> TrialClaim {
         guard let study = try study() else { throw SearchError.storage("\(path): no study recorded; call prepare first") }
+        guard study.strategy == strategy.name else {
+            throw SearchError.studyMismatch("the study uses strategy '\(study.strategy)', not '\(strategy.name)'")
+        }
         let context = study.context
         let limit = min(totalTrials, try strategy.maximumTrials(context: context) ?? Int.max)
         return try write { db in

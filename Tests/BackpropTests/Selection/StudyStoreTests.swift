@@ -33,30 +33,41 @@ struct StudyStoreTests {
         #expect(log.all.count == 6)
     }
 
-    @Test func resumeAddsTrialsWithoutRepeatingAndMatchesUninterruptedRun() throws {
-        let (first, path) = try makeStudy(Self.randomStudy())
+    static let resumableStrategies: [any SearchStrategy] = [
+        RandomSearch(), TreeParzenSearch(startupTrials: 2), CoarseToFineSearch(roundSize: 2, topCount: 1),
+    ]
+
+    @Test(arguments: 0..<3)
+    func resumeAddsTrialsWithoutRepeatingAndMatchesUninterruptedRun(strategyIndex: Int) throws {
+        let strategy = Self.resumableStrategies[strategyIndex]
+        var study = Self.randomStudy()
+        study.strategy = strategy.name
+        let (first, path) = try makeStudy(study)
         let log = EvaluationLog()
         let runner = syntheticRunner(log: log, f: quadratic)
-        let part = try StudyDriver(store: first, strategy: RandomSearch()).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
+        let part = try StudyDriver(store: first, strategy: strategy).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
         #expect(part.evaluated == [0, 1, 2])
         // Reopen the file with a new connection, as a new process would.
         let reopened = try StudyStore(path: path)
-        try reopened.prepare(Self.randomStudy())
-        let rest = try StudyDriver(store: reopened, strategy: RandomSearch()).run(totalTrials: 6, runner: runner)
+        try reopened.prepare(study)
+        let rest = try StudyDriver(store: reopened, strategy: strategy).run(totalTrials: 6, runner: runner)
         #expect(rest.evaluated == [3, 4, 5])
         #expect(log.all.map(\.number) == [0, 1, 2, 3, 4, 5])
         let resumed = try reopened.trials()
         #expect(resumed.count == 6 && resumed.allSatisfy { $0.status == .completed })
         // An uninterrupted run in another file proposes the same configurations and seeds.
-        let (fresh, _) = try makeStudy(Self.randomStudy())
-        _ = try StudyDriver(store: fresh, strategy: RandomSearch()).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadratic))
+        let (fresh, _) = try makeStudy(study)
+        _ = try StudyDriver(store: fresh, strategy: strategy).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadratic))
         let uninterrupted = try fresh.trials()
         #expect(uninterrupted.map(\.configuration) == resumed.map(\.configuration))
         #expect(uninterrupted.map(\.seed) == resumed.map(\.seed))
         // Asking for 8 adds exactly two.
-        let more = try StudyDriver(store: reopened, strategy: RandomSearch()).run(totalTrials: 8, runner: runner)
+        let more = try StudyDriver(store: reopened, strategy: strategy).run(totalTrials: 8, runner: runner)
         #expect(more.evaluated == [6, 7])
         #expect(Set(try reopened.trials().map(\.configuration)).count == 8)
+        // A driver with another strategy is refused.
+        let other: any SearchStrategy = strategy.name == "random" ? GridSearch() : RandomSearch()
+        #expect(throws: SearchError.self) { try StudyDriver(store: reopened, strategy: other).run(totalTrials: 9, runner: runner) }
     }
 
     @Test func reopeningWithAnotherStudyIsRefused() throws {
