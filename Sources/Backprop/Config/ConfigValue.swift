@@ -68,7 +68,7 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         init?(intValue: Int) { nil }
     }
 
-    /// Decodes any JSON value; objects keep the decoder's key order.
+    /// Decodes any JSON value; an object becomes a table with its keys sorted (JSON objects have no order).
     public init(from decoder: Decoder) throws {
         if let container = try? decoder.container(keyedBy: DynamicKey.self) {
             var entries: [ConfigEntry] = []

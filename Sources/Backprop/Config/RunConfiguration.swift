@@ -11,7 +11,8 @@ import Foundation
 /// search:
 ///   lr: {log-uniform: [0.0001, 1.0]}
 /// ```
-/// Entries keep file order (TOML files: order of first appearance). The `search:` block is kept
+/// Entries keep file order (TOML: top-level keys in order of first appearance, keys of nested
+/// tables sorted, as TOMLKit keeps no positions). The `search:` block is kept
 /// apart (``searchBlock``) and read by ``searchSpace()``. Command-line flags win over file values
 /// through ``overriding(with:)``. Accessors return `nil` for an absent key and throw a
 /// ``ConfigError`` naming the file, key and line on a wrong type or an invalid value.
@@ -102,6 +103,13 @@ public struct RunConfiguration: Sendable, Equatable {
 
     /// The raw value of `key`, or `nil` when absent.
     public subscript(key: String) -> ConfigValue? { entry(key)?.value }
+
+    /// The value of `key`.
+    /// - Throws: ``ConfigError`` with problem `missingKey` when absent.
+    public func require(_ key: String) throws -> ConfigValue {
+        guard let value = self[key] else { throw ConfigError(file: file, key: key, problem: .missingKey) }
+        return value
+    }
 
     /// The entry for `key`, or `nil` when absent.
     public func entry(_ key: String) -> ConfigEntry? { entries.first { $0.key == key } }

@@ -65,6 +65,8 @@ struct RunConfigurationTests {
         #expect(try config.bool("batch-norm") == true)
         #expect(try config.bool("early-stopping") == false)
         #expect(try config.string("missing") == nil)
+        #expect(throws: ConfigError(file: path, key: "missing", problem: .missingKey)) { try config.require("missing") }
+        #expect(try config.require("epochs") == .int(30))
         #expect(config.entry("lr")?.line == 5)
         let space = try #require(try config.searchSpace())
         #expect(space.parameters.map(\.name) == ["lr", "batch-size"])
