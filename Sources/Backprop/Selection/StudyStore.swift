@@ -93,17 +93,21 @@ public final class StudyStore: Sendable {
     ///   - sharedFileSystem: `false` (default) uses WAL mode, fast but limited to processes on one
     ///     host; `true` uses a rollback journal (`DELETE` mode), which relies only on file locks and
     ///     so also serves workers on several hosts sharing a file system that honours them.
+    ///     The mode is stored in the file: every worker of a study should open it the same way
+    ///     (switching needs all other connections closed).
     public init(path: String, busyTimeout: TimeInterval = 30, sharedFileSystem: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
-            if sharedFileSystem {
-                try db.execute(sql: "PRAGMA journal_mode = DELETE")
-            } else {
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The journal mode is stored in the file; change it only when it differs, since a
+            // change needs every other connection closed.
+            let wanted = sharedFileSystem ? "delete" : "wal"
+            let current = try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased()
+            if current != wanted {
+                try db.execute(sql: "PRAGMA journal_mode = \(wanted.uppercased())")
             }
+            if !sharedFileSystem { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)

@@ -81,7 +81,7 @@ struct StudyStoreTests {
 
     @Test(arguments: [false, true])
     func twoWorkersWithSeparateConnectionsNeverShareATrial(sharedFileSystem: Bool) throws {
-        let (_, path) = try makeStudy(Self.randomStudy())
+        let (_, path) = try makeStudy(Self.randomStudy(), sharedFileSystem: sharedFileSystem)
         let log = EvaluationLog()
         let total = 24
         let group = DispatchGroup()

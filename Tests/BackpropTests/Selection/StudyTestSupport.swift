@@ -2,9 +2,9 @@ import Foundation
 @testable import Backprop
 
 /// A new study file in a fresh temporary directory, prepared with `study`.
-func makeStudy(_ study: StudyDescription, file: String = "study.db") throws -> (store: StudyStore, path: String) {
+func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: StudyStore, path: String) {
     let path = try temporaryDirectory().appendingPathComponent(file).path
-    let store = try StudyStore(path: path)
+    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
     try store.prepare(study)
     return (store, path)
 }
