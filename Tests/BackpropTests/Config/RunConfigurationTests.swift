@@ -3,14 +3,14 @@ import Testing
 @testable import Backprop
 
 /// A fresh temporary directory for one test.
-func temporaryDirectory() throws -> URL {
+func makeSearchTestDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
 
 /// Writes `text` to `name` inside `directory` and returns the path.
-func writeFile(_ text: String, named name: String, in directory: URL) throws -> String {
+func writeSearchTestFile(_ text: String, named name: String, in directory: URL) throws -> String {
     let url = directory.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)
     return url.path
@@ -51,8 +51,8 @@ struct RunConfigurationTests {
         """
 
     @Test func readsYAMLWithTypesOrderAndLines() throws {
-        let directory = try temporaryDirectory()
-        let path = try writeFile(Self.yaml, named: "run.yaml", in: directory)
+        let directory = try makeSearchTestDirectory()
+        let path = try writeSearchTestFile(Self.yaml, named: "run.yaml", in: directory)
         let config = try RunConfiguration.load(path: path)
         try config.validateKeys()
         #expect(config.keys == ["data", "layers", "activation", "optimizer", "lr", "batch-size", "epochs", "seed",
@@ -92,8 +92,8 @@ struct RunConfigurationTests {
     }
 
     @Test func readsTOML() throws {
-        let directory = try temporaryDirectory()
-        let path = try writeFile(Self.toml, named: "run.toml", in: directory)
+        let directory = try makeSearchTestDirectory()
+        let path = try writeSearchTestFile(Self.toml, named: "run.toml", in: directory)
         let config = try RunConfiguration.load(path: path)
         try config.validateKeys()
         #expect(config.keys == ["data", "layers", "activation", "lr", "batch-size", "epochs", "batch-norm"])

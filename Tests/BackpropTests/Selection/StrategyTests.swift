@@ -15,7 +15,7 @@ struct StrategyTests {
         let (store, _) = try makeStudy(study)
         let log = EvaluationLog()
         let summary = try StudyDriver(store: store, strategy: strategy)
-            .run(totalTrials: 100, runner: syntheticRunner(log: log, f: quadratic))
+            .run(totalTrials: 100, runner: syntheticRunner(log: log, f: quadraticObjective))
         #expect(summary.evaluated.count == 13)
         return (try store.trials(), log)
     }
@@ -28,7 +28,7 @@ struct StrategyTests {
         #expect(rungs.map { Set($0.map(\.budget)) } == [[1], [3], [9]])
         // The survivors of each rung are the best 1/η by the true function, and carry the same configuration.
         for rung in 0..<2 {
-            let expected = rungs[rung].sorted { quadratic($0.configuration) < quadratic($1.configuration) }
+            let expected = rungs[rung].sorted { quadraticObjective($0.configuration) < quadraticObjective($1.configuration) }
                 .prefix(rungs[rung + 1].count).map(\.configuration)
             #expect(Set(rungs[rung + 1].map(\.configuration)) == Set(expected))
             for child in rungs[rung + 1] {
@@ -65,7 +65,7 @@ struct StrategyTests {
         let study = StudyDescription(space: Self.unitX, strategy: strategy.name, seed: 5, objective: Objective(), budget: 9)
         let (store, _) = try makeStudy(study)
         let log = EvaluationLog()
-        _ = try StudyDriver(store: store, strategy: strategy).run(totalTrials: 1000, runner: syntheticRunner(log: log, f: quadratic))
+        _ = try StudyDriver(store: store, strategy: strategy).run(totalTrials: 1000, runner: syntheticRunner(log: log, f: quadraticObjective))
         let trials = try store.trials()
         #expect(trials.count == (try strategy.maximumTrials(context: study.context)))
         for (b, bracket) in strategy.brackets.enumerated() {

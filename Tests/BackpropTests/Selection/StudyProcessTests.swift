@@ -63,9 +63,9 @@ struct StudyProcessTests {
             if hang { while true { Thread.sleep(forTimeInterval: 1) } }
             for epoch in 0..<context.budget {
                 Thread.sleep(forTimeInterval: 0.02)
-                _ = report(epoch, ["dev_cost": quadratic(context.configuration) + 1 / Double(epoch + 1)])
+                _ = report(epoch, ["dev_cost": quadraticObjective(context.configuration) + 1 / Double(epoch + 1)])
             }
-            return TrialResult(metrics: ["dev_cost": quadratic(context.configuration) + 1 / Double(context.budget)], epochs: context.budget)
+            return TrialResult(metrics: ["dev_cost": quadraticObjective(context.configuration) + 1 / Double(context.budget)], epochs: context.budget)
         }
         let summary = try StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "process-\(pid)"))
             .run(totalTrials: total, runner: runner)
@@ -76,7 +76,7 @@ struct StudyProcessTests {
 
     @Test(.enabled(if: environment["BACKPROP_STUDY_WORKER"] == nil))
     func twoProcessesNeverEvaluateTheSameTrial() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeSearchTestDirectory()
         let path = directory.appendingPathComponent("study.db").path
         let log = directory.appendingPathComponent("log.txt").path
         let store = try StudyStore(path: path)
@@ -99,7 +99,7 @@ struct StudyProcessTests {
 
     @Test(.enabled(if: environment["BACKPROP_STUDY_WORKER"] == nil))
     func killedProcessTrialIsRequeuedAndFinishedOnce() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeSearchTestDirectory()
         let path = directory.appendingPathComponent("study.db").path
         let log = directory.appendingPathComponent("log.txt").path
         let store = try StudyStore(path: path)
@@ -114,7 +114,7 @@ struct StudyProcessTests {
 
         let evaluations = EvaluationLog()
         let summary = try StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "survivor"))
-            .run(totalTrials: 3, runner: syntheticRunner(log: evaluations, f: quadratic))
+            .run(totalTrials: 3, runner: syntheticRunner(log: evaluations, f: quadraticObjective))
         #expect(summary.evaluated == [0, 1, 2])
         let trials = try store.trials()
         #expect(trials.count == 3 && trials.allSatisfy { $0.status == .completed })

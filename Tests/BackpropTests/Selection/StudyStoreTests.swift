@@ -21,7 +21,7 @@ struct StudyStoreTests {
         let study = StudyDescription(space: space, strategy: "grid", seed: 1, objective: Objective(), budget: 2)
         let (store, _) = try makeStudy(study)
         let log = EvaluationLog()
-        let summary = try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadratic))
+        let summary = try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadraticObjective))
         #expect(summary.evaluated == [0, 1, 2, 3, 4, 5])
         #expect(log.all.count == 6)
         #expect(Set(log.all.map(\.configuration.values)).count == 6)
@@ -29,7 +29,7 @@ struct StudyStoreTests {
         #expect(Set(log.all.map { $0.configuration["x"]! }) == [.double(0), .double(0.3), .double(1)])
         #expect(try store.trials().allSatisfy { $0.status == .completed })
         // A second run finds nothing left.
-        #expect(try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadratic)).evaluated.isEmpty)
+        #expect(try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadraticObjective)).evaluated.isEmpty)
         #expect(log.all.count == 6)
     }
 
@@ -44,7 +44,7 @@ struct StudyStoreTests {
         study.strategy = strategy.name
         let (first, path) = try makeStudy(study)
         let log = EvaluationLog()
-        let runner = syntheticRunner(log: log, f: quadratic)
+        let runner = syntheticRunner(log: log, f: quadraticObjective)
         let part = try StudyDriver(store: first, strategy: strategy).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
         #expect(part.evaluated == [0, 1, 2])
         // Reopen the file with a new connection, as a new process would.
@@ -57,7 +57,7 @@ struct StudyStoreTests {
         #expect(resumed.count == 6 && resumed.allSatisfy { $0.status == .completed })
         // An uninterrupted run in another file proposes the same configurations and seeds.
         let (fresh, _) = try makeStudy(study)
-        _ = try StudyDriver(store: fresh, strategy: strategy).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadratic))
+        _ = try StudyDriver(store: fresh, strategy: strategy).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadraticObjective))
         let uninterrupted = try fresh.trials()
         #expect(uninterrupted.map(\.configuration) == resumed.map(\.configuration))
         #expect(uninterrupted.map(\.seed) == resumed.map(\.seed))
@@ -85,8 +85,8 @@ struct StudyStoreTests {
         let log = EvaluationLog()
         let total = 24
         let group = DispatchGroup()
-        let errors = EvaluationErrors()
-        let summaries = SummaryBox()
+        let errors = LockedErrors()
+        let summaries = LockedSummaries()
         for w in 0..<2 {
             group.enter()
             Thread.detachNewThread {
@@ -94,7 +94,7 @@ struct StudyStoreTests {
                 do {
                     let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
                     let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
-                    summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadratic)))
+                    summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
                 } catch {
                     errors.append(error)
                 }
@@ -135,7 +135,7 @@ struct StudyStoreTests {
 
         let log = EvaluationLog()
         let summary = try StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "alive"))
-            .run(totalTrials: 3, runner: syntheticRunner(log: log, f: quadratic))
+            .run(totalTrials: 3, runner: syntheticRunner(log: log, f: quadraticObjective))
         #expect(summary.evaluated == [0, 1, 2])
         let trials = try store.trials()
         #expect(trials.count == 3 && trials.allSatisfy { $0.status == .completed })
@@ -163,7 +163,7 @@ struct StudyStoreTests {
 
     @Test func heartbeatTimerKeepsASlowEpochAlive() throws {
         let (store, path) = try makeStudy(Self.randomStudy())
-        let requeuedWhileRunning = CountBox()
+        let requeuedWhileRunning = LockedCounts()
         // One silent 0.6 s "epoch"; another connection checks for stale trials (0.25 s) meanwhile.
         let runner: TrialRunner = { context, report in
             Thread.sleep(forTimeInterval: 0.3)
@@ -217,7 +217,7 @@ struct StudyStoreTests {
 }
 
 /// Errors collected from worker threads.
-final class EvaluationErrors: @unchecked Sendable {
+final class LockedErrors: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [Error] = []
     func append(_ error: Error) { lock.withLock { errors.append(error) } }
@@ -225,7 +225,7 @@ final class EvaluationErrors: @unchecked Sendable {
 }
 
 /// Driver summaries collected from worker threads.
-final class SummaryBox: @unchecked Sendable {
+final class LockedSummaries: @unchecked Sendable {
     private let lock = NSLock()
     private var summaries: [Int: StudyDriver.Summary] = [:]
     func set(_ index: Int, _ summary: StudyDriver.Summary) { lock.withLock { summaries[index] = summary } }
@@ -233,7 +233,7 @@ final class SummaryBox: @unchecked Sendable {
 }
 
 /// Integers recorded from a runner.
-final class CountBox: @unchecked Sendable {
+final class LockedCounts: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Int: Int] = [:]
     func set(_ index: Int, _ value: Int) { lock.withLock { values[index] = value } }

@@ -3,7 +3,7 @@ import Foundation
 
 /// A new study file in a fresh temporary directory, prepared with `study`.
 func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: StudyStore, path: String) {
-    let path = try temporaryDirectory().appendingPathComponent(file).path
+    let path = try makeSearchTestDirectory().appendingPathComponent(file).path
     let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
     try store.prepare(study)
     return (store, path)
@@ -42,7 +42,7 @@ func syntheticRunner(log: EvaluationLog, metric: String = "dev_cost", delay: Tim
 }
 
 /// `(x − 0.3)²` for the parameter `x`.
-@Sendable func quadratic(_ configuration: TrialConfiguration) -> Double {
+@Sendable func quadraticObjective(_ configuration: TrialConfiguration) -> Double {
     let x = configuration["x"]?.numericValue ?? .nan
     return (x - 0.3) * (x - 0.3)
 }
