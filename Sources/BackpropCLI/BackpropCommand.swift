@@ -10,6 +10,7 @@ struct BackpropCommand: AsyncParsableCommand {
         version: BackpropVersion.current,
         subcommands: [
             InfoCommand.self,
+            DataCommand.self,
         ]
     )
 }

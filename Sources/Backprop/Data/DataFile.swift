@@ -84,4 +84,26 @@ public enum Gzip {
         }
         return output
     }
+
+    /// `bytes` compressed as one gzip member (zlib level 6), readable by `gunzip` and by
+    /// ``decompress(_:file:)``.
+    public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        guard backprop_deflate_init(&stream, level) == Z_OK else { preconditionFailure("zlib could not start compressing") }
+        defer { deflateEnd(&stream) }
+        var input = bytes
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 32)
+        let written: Int = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = source.baseAddress
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                let status = deflate(&stream, Z_FINISH)
+                precondition(status == Z_STREAM_END, "deflate into a buffer of deflateBound size must finish, got \(status)")
+                return target.count - Int(stream.avail_out)
+            }
+        }
+        return Array(output[0..<written])
+    }
 }

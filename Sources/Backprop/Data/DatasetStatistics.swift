@@ -50,7 +50,9 @@ extension Matrix {
             }
         }
         return (0..<columns).map { j in
-            FeatureStatistics(mean: means[j], standardDeviation: (squares[j] / m).squareRoot(),
+            // A constant column gets exactly 0 (not a rounding residue of the mean).
+            FeatureStatistics(mean: minima[j] == maxima[j] ? minima[j] : means[j],
+                              standardDeviation: minima[j] == maxima[j] ? 0 : (squares[j] / m).squareRoot(),
                               minimum: rows == 0 ? 0 : minima[j], maximum: rows == 0 ? 0 : maxima[j])
         }
     }
