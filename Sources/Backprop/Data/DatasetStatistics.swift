@@ -49,12 +49,20 @@ extension Matrix {
                 squares[j] += deviation * deviation
             }
         }
-        return (0..<columns).map { j in
-            // A constant column gets exactly 0 (not a rounding residue of the mean).
-            FeatureStatistics(mean: minima[j] == maxima[j] ? minima[j] : means[j],
-                              standardDeviation: minima[j] == maxima[j] ? 0 : (squares[j] / m).squareRoot(),
-                              minimum: rows == 0 ? 0 : minima[j], maximum: rows == 0 ? 0 : maxima[j])
+        var result: [FeatureStatistics] = []
+        result.reserveCapacity(columns)
+        for j in 0..<columns {
+            guard rows > 0 else {
+                result.append(FeatureStatistics(mean: 0, standardDeviation: 0, minimum: 0, maximum: 0))
+                continue
+            }
+            // A constant column gets exactly its value and 0, not a rounding residue.
+            let isConstant = minima[j] == maxima[j]
+            let deviation: Double = isConstant ? 0 : (squares[j] / m).squareRoot()
+            let mean: Double = isConstant ? minima[j] : means[j]
+            result.append(FeatureStatistics(mean: mean, standardDeviation: deviation, minimum: minima[j], maximum: maxima[j]))
         }
+        return result
     }
 }
 
