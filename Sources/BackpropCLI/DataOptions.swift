@@ -19,7 +19,7 @@ struct DataOptions: ParsableArguments {
         valueName: "spec"))
     var data: String = "moons"
 
-    @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end; default: the last).", valueName: "name|index"))
+    @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end, written --target-column=-1; default: the last).", valueName: "name|index"))
     var targetColumn: String?
 
     @Option(help: ArgumentHelp("CSV: the field separator (one character, or 'tab').", valueName: "char"))

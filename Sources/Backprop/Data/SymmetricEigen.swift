@@ -23,10 +23,10 @@ public enum SymmetricEigen {
         var order = Int32(n), leading = Int32(n), info: Int32 = 0
         var workSize: Int32 = -1
         var optimal = 0.0
-        dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &optimal, &workSize, &info)
+        _ = dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &optimal, &workSize, &info)
         workSize = Int32(max(Int(optimal), 3 * n))
         var work = [Double](repeating: 0, count: Int(workSize))
-        dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &work, &workSize, &info)
+        _ = dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &work, &workSize, &info)
         guard info == 0 else {
             throw NetworkError.invalidConfiguration("LAPACK dsyev failed (info = \(info)) on a \(n)×\(n) matrix")
         }
