@@ -29,7 +29,16 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
 
     /// The generated sets.
     public enum SyntheticKind: String, CaseIterable, Sendable {
-        case moons, circles, spiral, blobs, xor
+        /// ``Dataset/twoMoons(count:noise:seed:)``.
+        case moons
+        /// ``Dataset/circles(count:noise:factor:seed:)``.
+        case circles
+        /// ``Dataset/spiral(count:classes:noise:seed:)``.
+        case spiral
+        /// ``Dataset/blobs(count:classes:dimensions:noise:seed:)``.
+        case blobs
+        /// ``Dataset/xor(count:noise:seed:)``.
+        case xor
 
         /// The `key=value` keys this kind accepts.
         public var keys: [String] {

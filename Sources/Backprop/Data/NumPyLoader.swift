@@ -10,7 +10,16 @@ import Foundation
 public enum NumPyLoader {
     /// An element type of a `.npy` file.
     public enum ElementType: String, Sendable, CaseIterable {
-        case float32 = "f4", float64 = "f8", uint8 = "u1", int32 = "i4", int64 = "i8"
+        /// `<f4`: IEEE single precision.
+        case float32 = "f4"
+        /// `<f8`: IEEE double precision.
+        case float64 = "f8"
+        /// `|u1`: unsigned byte.
+        case uint8 = "u1"
+        /// `<i4`: 32-bit signed integer.
+        case int32 = "i4"
+        /// `<i8`: 64-bit signed integer.
+        case int64 = "i8"
 
         /// Bytes per element.
         public var size: Int {

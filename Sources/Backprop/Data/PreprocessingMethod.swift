@@ -36,12 +36,19 @@ public enum ComponentCount: Codable, Hashable, Sendable, CustomStringConvertible
 /// - ``zcaWhitening(epsilon:)``: `z = (x − μ)·U·diag(1/√(λ + ε))·Uᵀ`: whitened and rotated
 ///   back to the original axes.
 public enum PreprocessingMethod: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// `z = (x − μ)/s` per feature (population standard deviation; constant features → 0).
     case standardize
+    /// `z = x − μ` per feature.
     case subtractMean
+    /// `z = lower + (x − min)·(upper − lower)/(max − min)` per feature.
     case minMax(lower: Double, upper: Double)
+    /// `z = x·scale + offset`, the same for every feature, nothing fitted.
     case affine(scale: Double, offset: Double)
+    /// `z = (x − μ)·U_k`: projection on the leading principal components.
     case pca(components: ComponentCount)
+    /// `z_k = (x − μ)·u_k/√(λ_k + ε)`: principal components scaled to unit variance.
     case pcaWhitening(components: ComponentCount, epsilon: Double)
+    /// `z = (x − μ)·U·diag(1/√(λ + ε))·Uᵀ`: whitening in the original axes.
     case zcaWhitening(epsilon: Double)
 
     /// Min-max scaling to `[0, 1]`.

@@ -167,3 +167,13 @@ extension Dataset {
                              test: indices.test.isEmpty ? nil : subset(indices.test))
     }
 }
+
+extension Dataset {
+    /// `k` (train, validation) pairs for cross-validation (see
+    /// ``DataSplitter/kFold(count:folds:stratifiedBy:seed:)``); stratified by class when
+    /// `stratified` is set and the set has labels.
+    public func folds(_ k: Int, stratified: Bool = false, seed: UInt64) throws -> [(train: Dataset, validation: Dataset)] {
+        try DataSplitter.kFold(count: count, folds: k, stratifiedBy: stratified ? labels : nil, seed: seed)
+            .map { (subset($0.train), subset($0.validation)) }
+    }
+}

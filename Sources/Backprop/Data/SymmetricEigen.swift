@@ -23,10 +23,10 @@ public enum SymmetricEigen {
         var order = Int32(n), leading = Int32(n), info: Int32 = 0
         var workSize: Int32 = -1
         var optimal = 0.0
-        _ = dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &optimal, &workSize, &info)
+        callLAPACK(&jobz, &uplo, &order, &a, &leading, &values, &optimal, &workSize, &info)
         workSize = Int32(max(Int(optimal), 3 * n))
         var work = [Double](repeating: 0, count: Int(workSize))
-        _ = dsyev_(&jobz, &uplo, &order, &a, &leading, &values, &work, &workSize, &info)
+        callLAPACK(&jobz, &uplo, &order, &a, &leading, &values, &work, &workSize, &info)
         guard info == 0 else {
             throw NetworkError.invalidConfiguration("LAPACK dsyev failed (info = \(info)) on a \(n)×\(n) matrix")
         }
@@ -41,5 +41,15 @@ public enum SymmetricEigen {
             vectors.append(vector)
         }
         return (values.reversed(), vectors)
+    }
+
+    /// `dsyev` with the platform's signature: Accelerate's returns a status, OpenBLAS's nothing.
+    private static func callLAPACK(_ jobz: inout CChar, _ uplo: inout CChar, _ n: inout Int32, _ a: inout [Double], _ lda: inout Int32,
+                                   _ w: inout [Double], _ work: UnsafeMutablePointer<Double>, _ lwork: inout Int32, _ info: inout Int32) {
+        #if canImport(Accelerate)
+        _ = dsyev_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, &info)
+        #else
+        dsyev_(&jobz, &uplo, &n, &a, &lda, &w, work, &lwork, &info)
+        #endif
     }
 }

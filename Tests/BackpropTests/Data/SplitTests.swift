@@ -87,4 +87,15 @@ struct SplitTests {
             #expect(originals.contains { $0.0 == parts.train.features.row(row) && $0.1 == parts.train.labels![row] })
         }
     }
+
+    @Test func datasetFoldsCoverEveryExampleOnce() throws {
+        let set = try Dataset<Double>.blobs(count: 60, classes: 3, seed: 5)
+        let folds = try set.folds(4, stratified: true, seed: 1)
+        #expect(folds.count == 4)
+        #expect(folds.map(\.validation.count).reduce(0, +) == 60)
+        #expect(folds.allSatisfy { $0.train.count == 45 && $0.validation.classHistogram() == [5, 5, 5] })
+        let validationRows = folds.flatMap { fold in (0..<fold.validation.count).map { fold.validation.features.row($0) } }
+        let allRows = (0..<60).map { set.features.row($0) }
+        #expect(Set(validationRows.map { $0.description }) == Set(allRows.map { $0.description }))
+    }
 }
