@@ -57,141 +57,183 @@ public struct CSVOptions: Sendable, Equatable {
 public enum CSVLoader {
     /// Loads the file at `path`.
     public static func load<Scalar: NetworkScalar>(path: String, options: CSVOptions = CSVOptions(), as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
-        let bytes = try DataFile.bytes(at: path)
-        return try parse(String(decoding: bytes, as: UTF8.self), file: path, options: options)
+        try parse(bytes: DataFile.bytes(at: path), file: path, options: options)
     }
 
     /// Parses CSV `text`; `file` names the source in errors.
     public static func parse<Scalar: NetworkScalar>(_ text: String, file: String, options: CSVOptions = CSVOptions(), as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
-        // MARK: Rows
-        var rows: [(line: Int, fields: [String])] = []
-        var lineNumber = 0
-        // "\r\n" is one Character in Swift, so both line ends are separators.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            lineNumber += 1
-            var line = Substring(rawLine)
-            if line.last == "\r" { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            rows.append((lineNumber, try splitFields(line, delimiter: options.delimiter, file: file, line: lineNumber)))
-        }
-        guard let first = rows.first else { throw DataError(file: file, reason: .emptyFile) }
-        let fieldCount = first.fields.count
-        for row in rows where row.fields.count != fieldCount {
-            throw DataError(file: file, location: .line(row.line), reason: .raggedRow(expectedFields: fieldCount, foundFields: row.fields.count))
-        }
-        let header: [String]? = options.hasHeader ? first.fields.map(trimmed) : nil
-        let records = options.hasHeader ? Array(rows.dropFirst()) : rows
-        guard !records.isEmpty else { throw DataError(file: file, reason: .noRecords) }
+        try parse(bytes: Array(text.utf8), file: file, options: options)
+    }
 
-        // MARK: Target column
-        let target: Int
-        switch options.targetColumn {
+    /// Parses UTF-8 CSV content in one pass: each row's features go straight into a flat
+    /// buffer of numbers, so memory stays close to the size of the result.
+    public static func parse<Scalar: NetworkScalar>(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions(), as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
+        guard let delimiter = options.delimiter.asciiValue, options.delimiter != "\"" else {
+            throw DataError(file: file, reason: .invalidSpecification("the delimiter must be one ASCII character other than a quote, got \"\(options.delimiter)\""))
+        }
+        var fieldCount = 0
+        var header: [String]?
+        var target = 0
+        var firstLine = 0
+        var values: [Double] = []
+        var targetCells: [String] = []
+        var targetLines: [Int] = []
+        var fields: [String] = []
+        try forEachLine(bytes) { line, lineNumber in
+            try splitFields(line, delimiter: delimiter, file: file, line: lineNumber, into: &fields)
+            if firstLine == 0 {
+                firstLine = lineNumber
+                fieldCount = fields.count
+                if options.hasHeader { header = fields.map(trimmed) }
+                target = try targetIndex(options.targetColumn, fieldCount: fieldCount, header: header, file: file, line: lineNumber)
+                guard fieldCount >= 2 else {
+                    throw DataError(file: file, location: .line(lineNumber), reason: .malformed("a data row needs at least one feature and a target, found \(fieldCount) field"))
+                }
+                if options.hasHeader { return }
+            }
+            guard fields.count == fieldCount else {
+                throw DataError(file: file, location: .line(lineNumber), reason: .raggedRow(expectedFields: fieldCount, foundFields: fields.count))
+            }
+            for (index, field) in fields.enumerated() where index != target {
+                values.append(try number(field, file: file, line: lineNumber, column: index, header: header))
+            }
+            targetCells.append(trimmed(fields[target]))
+            targetLines.append(lineNumber)
+        }
+        guard firstLine > 0 else { throw DataError(file: file, reason: .emptyFile) }
+        guard !targetCells.isEmpty else { throw DataError(file: file, reason: .noRecords) }
+
+        let count = targetCells.count
+        let features = Matrix<Scalar>(rows: count, columns: fieldCount - 1)
+        for index in 0..<values.count { features.base[index] = Scalar(values[index]) }
+
+        switch options.targetKind {
+        case .regression:
+            let targets = Matrix<Scalar>(rows: count, columns: 1)
+            for row in 0..<count {
+                targets[row, 0] = Scalar(try number(targetCells[row], file: file, line: targetLines[row], column: target, header: header))
+            }
+            return try Dataset(features: features, targets: targets)
+        case .classification:
+            for (row, cell) in targetCells.enumerated() where cell.isEmpty {
+                throw DataError(file: file, location: location(targetLines[row], target, header), reason: .missingValue)
+            }
+            let integers = targetCells.map { Int($0) }
+            if integers.allSatisfy({ $0 != nil }) {
+                let labels = integers.map { $0! }
+                let classCount = options.classCount ?? ((labels.max() ?? 0) + 1)
+                for (row, label) in labels.enumerated() where label < 0 || label >= classCount {
+                    throw DataError(file: file, location: location(targetLines[row], target, header),
+                                    reason: .labelOutOfRange(label: label, classCount: label < 0 && options.classCount == nil ? nil : classCount))
+                }
+                return try Dataset(features: features, labels: labels, classCount: classCount)
+            }
+            let names = Array(Set(targetCells)).sorted()
+            if let classCount = options.classCount, names.count > classCount {
+                throw DataError(file: file, reason: .mismatch("\(names.count) distinct class names for \(classCount) classes"))
+            }
+            let indexOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            return try Dataset(features: features, labels: targetCells.map { indexOf[$0]! }, classCount: names.count, classNames: names)
+        }
+    }
+
+    // MARK: - Lines and fields
+
+    /// Calls `body` with every non-blank line (without its `\n` or `\r\n`) and its
+    /// 1-based number; a leading UTF-8 byte-order mark is skipped.
+    static func forEachLine(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var lineNumber = 0
+        while start < bytes.count {
+            lineNumber += 1
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var stop = end
+            if stop > start && bytes[stop - 1] == UInt8(ascii: "\r") { stop -= 1 }
+            let line = bytes[start..<stop]
+            if !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { try body(line, lineNumber) }
+            start = end + 1
+        }
+    }
+
+    /// Splits one line into `fields` (reused), honouring double quotes (`""` is a quote
+    /// inside a quoted field).
+    static func splitFields(_ line: ArraySlice<UInt8>, delimiter: UInt8, file: String, line lineNumber: Int, into fields: inout [String]) throws {
+        fields.removeAll(keepingCapacity: true)
+        let quote = UInt8(ascii: "\"")
+        var index = line.startIndex
+        var fieldStart = index
+        while true {
+            // Skip leading spaces to see whether the field is quoted.
+            var probe = fieldStart
+            while probe < line.endIndex && line[probe] == UInt8(ascii: " ") { probe += 1 }
+            if probe < line.endIndex && line[probe] == quote {
+                var content: [UInt8] = []
+                index = probe + 1
+                var closed = false
+                while index < line.endIndex {
+                    if line[index] == quote {
+                        if index + 1 < line.endIndex && line[index + 1] == quote {
+                            content.append(quote)
+                            index += 2
+                            continue
+                        }
+                        closed = true
+                        index += 1
+                        break
+                    }
+                    content.append(line[index])
+                    index += 1
+                }
+                guard closed else {
+                    throw DataError(file: file, location: .line(lineNumber, column: fields.count + 1), reason: .malformed("unterminated quoted field"))
+                }
+                // Anything up to the next delimiter after the closing quote is kept.
+                while index < line.endIndex && line[index] != delimiter {
+                    content.append(line[index])
+                    index += 1
+                }
+                fields.append(String(decoding: content, as: UTF8.self))
+            } else {
+                index = fieldStart
+                while index < line.endIndex && line[index] != delimiter { index += 1 }
+                fields.append(String(decoding: line[fieldStart..<index], as: UTF8.self))
+            }
+            if index >= line.endIndex { break }
+            index += 1  // the delimiter
+            fieldStart = index
+            if fieldStart == line.endIndex {
+                fields.append("")
+                break
+            }
+        }
+    }
+
+    static func targetIndex(_ column: CSVOptions.TargetColumn, fieldCount: Int, header: [String]?, file: String, line: Int) throws -> Int {
+        switch column {
         case .last:
-            target = fieldCount - 1
+            return fieldCount - 1
         case let .index(index):
             let resolved = index < 0 ? fieldCount + index : index
             guard resolved >= 0 && resolved < fieldCount else {
                 throw DataError(file: file, reason: .invalidSpecification("target column \(index) is outside 0..<\(fieldCount)"))
             }
-            target = resolved
+            return resolved
         case let .name(name):
             guard let header else {
                 throw DataError(file: file, reason: .invalidSpecification("target column \"\(name)\" needs a header row"))
             }
             guard let found = header.firstIndex(of: name) else {
-                throw DataError(file: file, location: .line(first.line),
+                throw DataError(file: file, location: .line(line),
                                 reason: .invalidSpecification("no column named \"\(name)\"; columns: \(header.joined(separator: ", "))"))
             }
-            target = found
+            return found
         }
-        guard fieldCount >= 2 else {
-            throw DataError(file: file, location: .line(first.line), reason: .malformed("a data row needs at least one feature and a target, found \(fieldCount) field"))
-        }
-
-        // MARK: Features
-        let features = Matrix<Scalar>(rows: records.count, columns: fieldCount - 1)
-        for (row, record) in records.enumerated() {
-            var column = 0
-            for (index, field) in record.fields.enumerated() where index != target {
-                let value = try number(field, file: file, line: record.line, column: index, header: header)
-                features[row, column] = Scalar(value)
-                column += 1
-            }
-        }
-
-        // MARK: Targets
-        let cells = records.map { trimmed($0.fields[target]) }
-        switch options.targetKind {
-        case .regression:
-            let targets = Matrix<Scalar>(rows: records.count, columns: 1)
-            for (row, record) in records.enumerated() {
-                targets[row, 0] = Scalar(try number(record.fields[target], file: file, line: record.line, column: target, header: header))
-            }
-            return try Dataset(features: features, targets: targets)
-        case .classification:
-            for (row, cell) in cells.enumerated() where cell.isEmpty {
-                throw DataError(file: file, location: location(records[row].line, target, header), reason: .missingValue)
-            }
-            let integers = cells.map { Int($0) }
-            if integers.allSatisfy({ $0 != nil }) {
-                let labels = integers.map { $0! }
-                let classCount = options.classCount ?? ((labels.max() ?? 0) + 1)
-                for (row, label) in labels.enumerated() where label < 0 || label >= classCount {
-                    throw DataError(file: file, location: location(records[row].line, target, header),
-                                    reason: .labelOutOfRange(label: label, classCount: label < 0 && options.classCount == nil ? nil : classCount))
-                }
-                return try Dataset(features: features, labels: labels, classCount: classCount)
-            }
-            let names = Array(Set(cells)).sorted()
-            if let classCount = options.classCount, names.count > classCount {
-                throw DataError(file: file, reason: .mismatch("\(names.count) distinct class names for \(classCount) classes"))
-            }
-            let indexOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-            return try Dataset(features: features, labels: cells.map { indexOf[$0]! }, classCount: names.count, classNames: names)
-        }
-    }
-
-    // MARK: - Fields
-
-    static func splitFields(_ line: Substring, delimiter: Character, file: String, line lineNumber: Int) throws -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var inQuotes = false
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
-            if inQuotes {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex && line[next] == "\"" {
-                        current.append("\"")
-                        index = next
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && current.allSatisfy({ $0 == " " }) {
-                current = ""
-                inQuotes = true
-            } else if character == delimiter {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-            index = line.index(after: index)
-        }
-        if inQuotes {
-            throw DataError(file: file, location: .line(lineNumber, column: fields.count + 1), reason: .malformed("unterminated quoted field"))
-        }
-        fields.append(current)
-        return fields
     }
 
     static func trimmed(_ field: String) -> String {
-        String(field.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        guard field.first == " " || field.first == "\t" || field.last == " " || field.last == "\t" else { return field }
+        return String(field.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
     static func location(_ line: Int, _ column: Int, _ header: [String]?) -> DataError.Location {
@@ -199,6 +241,7 @@ public enum CSVLoader {
     }
 
     static func number(_ field: String, file: String, line: Int, column: Int, header: [String]?) throws -> Double {
+        if let value = Double(field), value.isFinite { return value }
         let text = trimmed(field)
         if text.isEmpty { throw DataError(file: file, location: location(line, column, header), reason: .missingValue) }
         guard let value = Double(text), value.isFinite else {

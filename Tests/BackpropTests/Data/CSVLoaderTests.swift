@@ -36,6 +36,10 @@ struct CSVLoaderTests {
         let path = try folder.write("d.csv", text: "x,y,label\n0,1,1\n1,0,0\n")
         let set: Dataset<Float> = try CSVLoader.load(path: path)
         #expect(set.labels == [1, 0])
+        // A UTF-8 byte-order mark does not become part of the first column name.
+        let marked = try folder.write("bom.csv", [0xEF, 0xBB, 0xBF] + Array("x,label\n1,0\n".utf8))
+        let named: Dataset<Float> = try CSVLoader.load(path: marked, options: CSVOptions(targetColumn: .name("label")))
+        #expect(named.features.elements == [1])
     }
 
     // MARK: - Corruption
