@@ -91,6 +91,8 @@ public final class Augmenter<Scalar: NetworkScalar> {
     // MARK: - Batches
 
     /// Distorts every row of `batch` in place with fresh random draws.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func augment(_ batch: Matrix<Scalar>) {
         precondition(batch.columns == side * side, "Augmenter for \(side)×\(side) images got rows of \(batch.columns) values")
         if options.isIdentity { return }
@@ -108,6 +110,8 @@ public final class Augmenter<Scalar: NetworkScalar> {
 
     /// Elastically distorts one image (`side²` values) from `source` into `destination`
     /// with a freshly drawn field of scale `alpha` (and this augmenter's σ), no affine part.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func elasticDistortion(_ source: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>, alpha: Double) {
         drawElasticField(alpha: alpha)
         Self.resample(source, into: destination, side: side, warp: .identity,
@@ -167,6 +171,8 @@ public final class Augmenter<Scalar: NetworkScalar> {
     /// Writes the warped image: output pixel `(x, y)` takes the bilinear interpolation of
     /// `source` at `A·(p − c − t) + c + δ(x, y)`, with `δ` the optional displacement fields
     /// and 0 outside the image.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func resample(_ source: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>, side: Int,
                                 warp: ImageWarp, displacementX: UnsafePointer<Double>? = nil, displacementY: UnsafePointer<Double>? = nil) {
         let centre = Double(side - 1) / 2

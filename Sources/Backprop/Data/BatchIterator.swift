@@ -87,6 +87,8 @@ public final class BatchIterator<Scalar: NetworkScalar> {
     private let targetBuffer: Matrix<Scalar>
 
     /// An iterator over `dataset` in batches of `batchSize` (capped at the dataset size).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public init(dataset: Dataset<Scalar>, batchSize: Int, shuffles: Bool = true, dropsLast: Bool = false, random: RandomGenerator) {
         self.dataset = dataset
         let size = max(1, min(batchSize, max(dataset.count, 1)))
@@ -104,6 +106,8 @@ public final class BatchIterator<Scalar: NetworkScalar> {
     }
 
     /// Gathers the next batch into the reused buffers, or returns `nil` at the end of the epoch.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func next() -> Batch? {
         guard let indices = sampler.nextBatch() else { return nil }
         featureBuffer.resize(rows: indices.count)

@@ -67,6 +67,8 @@ public enum CSVLoader {
 
     /// Parses UTF-8 CSV content in one pass: each row's features go straight into a flat
     /// buffer of numbers, so memory stays close to the size of the result.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func parse<Scalar: NetworkScalar>(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions(), as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
         guard let delimiter = options.delimiter.asciiValue, options.delimiter != "\"" else {
             throw DataError(file: file, reason: .invalidSpecification("the delimiter must be one ASCII character other than a quote, got \"\(options.delimiter)\""))

@@ -192,6 +192,8 @@ public struct DataLoadingOptions: Sendable, Equatable {
 
 extension DataSource {
     /// Every example of the source as one set (for MNIST: the training file).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func loadDataset<Scalar: NetworkScalar>(options: DataLoadingOptions = DataLoadingOptions(), as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
         switch self {
         case let .synthetic(kind, p):
@@ -219,6 +221,8 @@ extension DataSource {
     /// or is split into train and dev in the ratio `train : dev` of `options.fractions`
     /// when given. Every other source is split by `options.fractions` (default: 60/20/20
     /// up to 10⁶ examples, 98/1/1 above), stratified when asked, with `options.seed`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func load<Scalar: NetworkScalar>(options: DataLoadingOptions = DataLoadingOptions(), as _: Scalar.Type = Scalar.self) throws -> DatasetSplits<Scalar> {
         if case let .mnist(directory) = self {
             let (train, test) = try MNISTLoader.load(directory: directory, as: Scalar.self)

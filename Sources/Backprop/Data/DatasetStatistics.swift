@@ -26,6 +26,8 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
 extension Matrix {
     /// Per-column statistics, computed in `Double` with two passes (mean, then squared
     /// deviations) for accuracy. An empty matrix gives zeros.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func columnStatistics() -> [FeatureStatistics] {
         var sums = [Double](repeating: 0, count: columns)
         var minima = [Double](repeating: .infinity, count: columns)

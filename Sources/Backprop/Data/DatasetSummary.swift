@@ -15,6 +15,8 @@ public struct DatasetSummary: Codable, Equatable, Sendable {
     public var features: [FeatureStatistics]
 
     /// The summary of `dataset`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public init<Scalar: NetworkScalar>(_ dataset: Dataset<Scalar>) {
         count = dataset.count
         featureCount = dataset.featureCount

@@ -33,6 +33,8 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
     /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for an empty set, a component
     ///   count outside `1...n`, a variance fraction outside `(0, 1]`, a negative ε or
     ///   `lower ≥ upper`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func fit<Scalar: NetworkScalar>(_ method: PreprocessingMethod, to features: Matrix<Scalar>) throws -> FittedPreprocessor {
         let n = features.columns
         guard features.rows > 0 else { throw NetworkError.invalidConfiguration("cannot fit \(method) to an empty set") }
@@ -122,6 +124,8 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
 
     /// `C = (1/m)(X − μ)ᵀ(X − μ)` accumulated through BLAS in blocks of rows, so memory
     /// stays at one block whatever the set's size.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     static func covariance<Scalar: NetworkScalar>(_ features: Matrix<Scalar>, mean: [Double]) -> [Double] {
         let n = features.columns, m = features.rows
         let blockRows = min(m, 4096)
@@ -151,6 +155,8 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
     /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when `features`
     ///   does not have ``inputCount`` columns.
     @discardableResult
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func transform<Scalar: NetworkScalar>(_ features: Matrix<Scalar>, into result: Matrix<Scalar>? = nil) throws -> Matrix<Scalar> {
         guard features.columns == inputCount else {
             throw NetworkError.shapeMismatch(layer: "preprocessing \(method)", expected: "m × \(inputCount)", actual: "\(features.rows) × \(features.columns)")

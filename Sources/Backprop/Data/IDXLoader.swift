@@ -60,6 +60,8 @@ public enum IDXLoader {
 
     /// Reads an image file (magic 2051) into an `count × (rows·columns)` matrix of raw
     /// pixel values 0…255, one flattened image per row.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func loadImages<Scalar: NetworkScalar>(path: String, as _: Scalar.Type = Scalar.self) throws -> (images: Matrix<Scalar>, rows: Int, columns: Int) {
         let array = try parse(DataFile.decompressedBytes(at: path), expectedMagic: imageMagic, file: path)
         let (count, rows, columns) = (array.dimensions[0], array.dimensions[1], array.dimensions[2])
@@ -124,6 +126,8 @@ public enum MNISTLoader {
     ///
     /// - Throws: ``DataError`` when a file is missing or malformed, or when an image file
     ///   and its label file disagree on the count.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func load<Scalar: NetworkScalar>(directory: String, as _: Scalar.Type = Scalar.self) throws -> (train: Dataset<Scalar>, test: Dataset<Scalar>) {
         let train = try loadPair(images: locate(fileNames.trainImages, in: directory), labels: locate(fileNames.trainLabels, in: directory), as: Scalar.self)
         let test = try loadPair(images: locate(fileNames.testImages, in: directory), labels: locate(fileNames.testLabels, in: directory), as: Scalar.self)
@@ -131,6 +135,8 @@ public enum MNISTLoader {
     }
 
     /// One image file with its label file.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func loadPair<Scalar: NetworkScalar>(images: String, labels: String, as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
         let pixels = try IDXLoader.loadImages(path: images, as: Scalar.self).images
         let classes = try IDXLoader.loadLabels(path: labels)

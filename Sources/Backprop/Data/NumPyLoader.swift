@@ -65,6 +65,8 @@ public enum NumPyLoader {
         }
 
         /// The array as a `rowCount × columnCount` matrix.
+        @_specialize(exported: true, where Scalar == Float)
+        @_specialize(exported: true, where Scalar == Double)
         public func matrix<Scalar: NetworkScalar>(as _: Scalar.Type = Scalar.self) throws -> Matrix<Scalar> {
             let result = Matrix<Scalar>(rows: rowCount, columns: columnCount)
             for index in 0..<(rowCount * columnCount) {
@@ -190,6 +192,8 @@ public enum NumPyLoader {
     ///
     /// - Throws: ``DataError`` for malformed files, differing row counts, or a negative or
     ///   too-large label (naming its record).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func loadDataset<Scalar: NetworkScalar>(features featuresPath: String, targets targetsPath: String,
                                                           classCount: Int? = nil, as _: Scalar.Type = Scalar.self) throws -> Dataset<Scalar> {
         let featureArray = try load(path: featuresPath)

@@ -17,6 +17,8 @@ public struct PreprocessingPipeline: Codable, Equatable, Sendable, CustomStringC
 
     /// Fits each method in turn: method `i` is fitted to the training features after
     /// methods `0..<i` have been applied.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func fit<Scalar: NetworkScalar>(_ methods: [PreprocessingMethod], to features: Matrix<Scalar>) throws -> PreprocessingPipeline {
         var steps: [FittedPreprocessor] = []
         var current = features
@@ -36,6 +38,8 @@ public struct PreprocessingPipeline: Codable, Equatable, Sendable, CustomStringC
     public var isEmpty: Bool { steps.isEmpty }
 
     /// The transformed features as a new matrix (the input is left unchanged).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func transform<Scalar: NetworkScalar>(_ features: Matrix<Scalar>) throws -> Matrix<Scalar> {
         var current = features
         for step in steps { current = try step.transform(current) }

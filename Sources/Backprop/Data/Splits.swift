@@ -149,6 +149,8 @@ public struct DatasetSplits<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// The pipeline fitted on the training features and applied to every part.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func preprocessed(with methods: [PreprocessingMethod]) throws -> (splits: DatasetSplits, pipeline: PreprocessingPipeline) {
         let pipeline = try PreprocessingPipeline.fit(methods, to: train.features)
         let result = DatasetSplits(train: try train.applying(pipeline), dev: try dev?.applying(pipeline), test: try test?.applying(pipeline))
@@ -159,6 +161,8 @@ public struct DatasetSplits<Scalar: NetworkScalar>: @unchecked Sendable {
 extension Dataset {
     /// This set split by `fractions` (default: the size-dependent ``SplitFractions/defaults(forCount:)``),
     /// stratified by class when `stratified` is set and the set has labels; empty parts are `nil`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func split(fractions: SplitFractions? = nil, stratified: Bool = false, seed: UInt64) -> DatasetSplits<Scalar> {
         let indices = DataSplitter.split(count: count, fractions: fractions ?? .defaults(forCount: count),
                                          stratifiedBy: stratified ? labels : nil, seed: seed)
