@@ -1,3 +1,5 @@
+import Foundation
+
 /// How ``CSVLoader`` reads a delimited text file.
 public struct CSVOptions: Sendable, Equatable {
     /// Which column holds the target.
@@ -81,26 +83,59 @@ public enum CSVLoader {
         var targetCells: [String] = []
         var targetLines: [Int] = []
         var fields: [String] = []
-        try forEachLine(bytes) { line, lineNumber in
-            try splitFields(line, delimiter: delimiter, file: file, line: lineNumber, into: &fields)
-            if firstLine == 0 {
-                firstLine = lineNumber
-                fieldCount = fields.count
-                if options.hasHeader { header = fields.map(trimmed) }
-                target = try targetIndex(options.targetColumn, fieldCount: fieldCount, header: header, file: file, line: lineNumber)
-                guard fieldCount >= 2 else {
-                    throw DataError(file: file, location: .line(lineNumber), reason: .malformed("a data row needs at least one feature and a target, found \(fieldCount) field"))
+        var ranges: [Range<Int>] = []
+        let quote = UInt8(ascii: "\"")
+        // A NUL after the content lets strtod read a number in place; its end pointer must
+        // land exactly on the field's end, otherwise the slow path reports the problem.
+        let terminated = bytes + [0]
+        try terminated.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            try forEachLine(bytes) { line, lineNumber in
+                if firstLine != 0 && !line.contains(quote) {
+                    // Fast path: an unquoted record.
+                    ranges.removeAll(keepingCapacity: true)
+                    var start = line.startIndex
+                    for index in line.indices where line[index] == delimiter {
+                        ranges.append(start..<index)
+                        start = index + 1
+                    }
+                    ranges.append(start..<line.endIndex)
+                    guard ranges.count == fieldCount else {
+                        throw DataError(file: file, location: .line(lineNumber), reason: .raggedRow(expectedFields: fieldCount, foundFields: ranges.count))
+                    }
+                    for (index, range) in ranges.enumerated() where index != target {
+                        var end: UnsafeMutablePointer<CChar>?
+                        let value = range.isEmpty ? .nan : strtod(base + range.lowerBound, &end)
+                        if value.isFinite, let end, UnsafePointer(end) == base + range.upperBound {
+                            values.append(value)
+                        } else {
+                            values.append(try number(String(decoding: bytes[range], as: UTF8.self), file: file, line: lineNumber, column: index, header: header))
+                        }
+                    }
+                    targetCells.append(trimmed(String(decoding: bytes[ranges[target]], as: UTF8.self)))
+                    targetLines.append(lineNumber)
+                    return
                 }
-                if options.hasHeader { return }
+                try splitFields(line, delimiter: delimiter, file: file, line: lineNumber, into: &fields)
+                if firstLine == 0 {
+                    firstLine = lineNumber
+                    fieldCount = fields.count
+                    if options.hasHeader { header = fields.map(trimmed) }
+                    target = try targetIndex(options.targetColumn, fieldCount: fieldCount, header: header, file: file, line: lineNumber)
+                    guard fieldCount >= 2 else {
+                        throw DataError(file: file, location: .line(lineNumber), reason: .malformed("a data row needs at least one feature and a target, found \(fieldCount) field"))
+                    }
+                    if options.hasHeader { return }
+                }
+                guard fields.count == fieldCount else {
+                    throw DataError(file: file, location: .line(lineNumber), reason: .raggedRow(expectedFields: fieldCount, foundFields: fields.count))
+                }
+                for (index, field) in fields.enumerated() where index != target {
+                    values.append(try number(field, file: file, line: lineNumber, column: index, header: header))
+                }
+                targetCells.append(trimmed(fields[target]))
+                targetLines.append(lineNumber)
             }
-            guard fields.count == fieldCount else {
-                throw DataError(file: file, location: .line(lineNumber), reason: .raggedRow(expectedFields: fieldCount, foundFields: fields.count))
-            }
-            for (index, field) in fields.enumerated() where index != target {
-                values.append(try number(field, file: file, line: lineNumber, column: index, header: header))
-            }
-            targetCells.append(trimmed(fields[target]))
-            targetLines.append(lineNumber)
         }
         guard firstLine > 0 else { throw DataError(file: file, reason: .emptyFile) }
         guard !targetCells.isEmpty else { throw DataError(file: file, reason: .noRecords) }

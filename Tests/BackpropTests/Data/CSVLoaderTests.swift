@@ -30,6 +30,18 @@ struct CSVLoaderTests {
         #expect(set.features.elements == [1, 2, 3, 4])
     }
 
+    @Test func spacesAroundNumbersAndExponentsAreAccepted() throws {
+        let set: Dataset<Double> = try CSVLoader.parse("a,b,c\n 1.5 ,-2e3,0\n0x10,  7,1\n", file: "s.csv")
+        #expect(set.features.elements == [1.5, -2000, 16, 7])
+        let blank = dataError { let _: Dataset<Float> = try CSVLoader.parse("a,b,c\n1,  ,0\n5,6,1\n", file: "b.csv") }
+        #expect(blank?.reason == .missingValue)
+        #expect(blank?.location == .line(2, column: 2, columnName: "b"))
+        let infinite = dataError { let _: Dataset<Float> = try CSVLoader.parse("a,b\ninf,0\n", file: "i.csv") }
+        #expect(infinite?.reason == .nonNumeric("inf"))
+        let trailing = dataError { let _: Dataset<Float> = try CSVLoader.parse("a,b\n1e,0\n5,1\n", file: "t.csv") }
+        #expect(trailing?.reason == .nonNumeric("1e"))
+    }
+
     @Test func loadsFromDisk() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
