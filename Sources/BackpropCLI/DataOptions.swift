@@ -158,4 +158,15 @@ struct DataOptions: ParsableArguments {
         let splits: DatasetSplits<Scalar> = try source().load(options: loadingOptions(seed: seed))
         return try splits.preprocessed(with: preprocessingMethods())
     }
+
+    /// The per-batch augmenter for `--augment`, or `nil` when absent; images are rows of
+    /// `featureCount` = side² pixels.
+    func augmenter<Scalar: NetworkScalar>(featureCount: Int, seed: UInt64, as _: Scalar.Type = Scalar.self) throws -> Augmenter<Scalar>? {
+        guard let options = try augmentation() else { return nil }
+        do {
+            return try Augmenter<Scalar>(featureCount: featureCount, options: options, random: RandomGenerator(seed: seed))
+        } catch let error as NetworkError {
+            throw ValidationError("--augment: \(error)")
+        }
+    }
 }

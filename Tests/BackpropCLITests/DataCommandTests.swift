@@ -58,6 +58,9 @@ struct DataCommandTests {
         let csv = try options(["--target-column", "species", "--delimiter", "tab", "--no-header", "--regression"]).csvOptions()
         #expect(csv == CSVOptions(delimiter: "\t", hasHeader: false, targetColumn: .name("species"), targetKind: .regression))
         #expect(try options(["--target-column=-1"]).csvOptions().targetColumn == .index(-1))
+        #expect(try options([]).augmenter(featureCount: 784, seed: 1, as: Float.self) == nil)
+        #expect(try options(["--augment", "rotate"]).augmenter(featureCount: 784, seed: 1, as: Float.self)?.side == 28)
+        #expect(throws: (any Error).self) { try options(["--augment", "rotate"]).augmenter(featureCount: 2, seed: 1, as: Float.self) }
     }
 
     @Test(arguments: [
