@@ -33,6 +33,13 @@ struct IDXLoaderTests {
         var random = RandomGenerator(seed: 3)
         let bytes = (0..<100_000).map { _ in UInt8(random.integer(below: 7)) }
         #expect(try Gzip.decompress(Gzip.compress(bytes), file: nil) == bytes)
+        // Concatenated members decompress one after another, as gunzip does.
+        let joined = Gzip.compress(Array(bytes[..<500])) + Gzip.compress(Array(bytes[500...])) + [0, 0]
+        #expect(try Gzip.decompress(joined, file: nil) == bytes)
+        var corrupt = Gzip.compress(bytes)
+        corrupt[corrupt.count / 2] ^= 0xFF
+        corrupt[corrupt.count / 2 + 1] ^= 0xFF
+        #expect(throws: DataError.self) { try Gzip.decompress(corrupt, file: "c.gz") }
     }
 
     // MARK: - Corruption
