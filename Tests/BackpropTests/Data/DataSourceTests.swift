@@ -48,4 +48,21 @@ struct DataSourceTests {
         #expect(splits.train.count == 8 && splits.dev?.count == 2 && splits.test == nil)
         #expect(splits.train.classNames == ["even", "odd"])
     }
+
+    @Test func mnistKeepsItsTestSetAndSplitsDevFromTraining() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let images = (0..<10).map { index in [UInt8](repeating: UInt8(index), count: 4) }
+        try folder.write("train-images-idx3-ubyte.gz", Gzip.compress(IDXBuilder.images(images, side: 2)))
+        try folder.write("train-labels-idx1-ubyte.gz", Gzip.compress(IDXBuilder.labels((0..<10).map { UInt8($0 % 2) })))
+        try folder.write("t10k-images-idx3-ubyte", IDXBuilder.images(Array(images.prefix(3)), side: 2))
+        try folder.write("t10k-labels-idx1-ubyte", IDXBuilder.labels([0, 1, 1]))
+        let source = try DataSource(parsing: "mnist:" + folder.url.path)
+        let whole: DatasetSplits<Float> = try source.load()
+        #expect(whole.train.count == 10 && whole.dev == nil && whole.test?.count == 3)
+        let options = DataLoadingOptions(fractions: try SplitFractions(train: 0.6, dev: 0.15, test: 0.25), stratified: true, seed: 2)
+        let split: DatasetSplits<Float> = try source.load(options: options)
+        #expect(split.train.count == 8 && split.dev?.count == 2 && split.test?.labels == [0, 1, 1])
+        #expect(split.dev?.classHistogram()?.prefix(2) == [1, 1])
+    }
 }
