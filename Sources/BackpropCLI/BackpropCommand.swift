@@ -14,6 +14,7 @@ struct BackpropCommand: AsyncParsableCommand {
             GradcheckCommand.self,
             BenchCommand.self,
             TrainCommand.self,
+            DataCommand.self,
         ]
     )
 }

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Backprop
+
+/// The options that choose, split and preprocess the data: shared by `data describe` and
+/// the commands that train.
+struct DataOptions: ParsableArguments {
+    /// A fixed pixel scaling.
+    enum PixelScale: String, ExpressibleByArgument, CaseIterable {
+        /// `x·0.99/255 + 0.01`.
+        case mnist
+        /// `x/255`.
+        case unit
+
+        var method: PreprocessingMethod { self == .mnist ? .mnistPixels : .unitPixels }
+    }
+
+    @Option(help: ArgumentHelp(
+        "The examples: moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR, csv:FILE or npy:FEATURES.npy,TARGETS.npy.",
+        valueName: "spec"))
+    var data: String = "moons"
+
+    @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end, written --target-column=-1; default: the last).", valueName: "name|index"))
+    var targetColumn: String?
+
+    @Option(help: ArgumentHelp("CSV: the field separator (one character, or 'tab').", valueName: "char"))
+    var delimiter: String = ","
+
+    @Flag(name: .customLong("no-header"), help: "CSV: the first line is data, not column names.")
+    var noHeader = false
+
+    @Flag(help: "CSV/NumPy: the targets are real values (regression), not class labels.")
+    var regression = false
+
+    @Option(help: ArgumentHelp("Train,dev[,test] shares, e.g. 0.6,0.2,0.2 (default: 60/20/20 up to 10⁶ examples, 98/1/1 above; MNIST keeps its own test set).", valueName: "fractions"))
+    var split: String?
+
+    @Flag(help: "Keep each class's share in every split.")
+    var stratify = false
+
+    @Option(help: ArgumentHelp("Fixed pixel scaling: mnist (x·0.99/255 + 0.01) or unit (x/255).", valueName: "preset"))
+    var scale: PixelScale?
+
+    @Flag(help: "Standardise every feature with the training mean and standard deviation.")
+    var standardize = false
+
+    @Flag(help: "Scale every feature to [0, 1] with the training minimum and maximum.")
+    var minmax = false
+
+    @Flag(name: .customLong("subtract-mean"), help: "Subtract the training mean of every feature.")
+    var subtractMean = false
+
+    @Option(help: ArgumentHelp("PCA: keep K components (an integer) or a variance fraction (0 < K < 1).", valueName: "K"))
+    var pca: String?
+
+    @Flag(help: "PCA whitening: divide each principal component by √(λ + ε) (with --pca K, keep K of them).")
+    var whiten = false
+
+    @Flag(help: "ZCA whitening: PCA whitening rotated back to the original axes.")
+    var zca = false
+
+    @Option(name: .customLong("whiten-epsilon"), help: ArgumentHelp("The ε of whitening.", valueName: "ε"))
+    var whitenEpsilon: Double = PreprocessingMethod.defaultEpsilon
+
+    @Option(help: ArgumentHelp("Image augmentation per batch: a comma-separated list of \(AugmentationOptions.Kind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kinds"))
+    var augment: String?
+
+    // MARK: - Validation
+
+    func validate() throws {
+        do { _ = try source() } catch let error as DataError { throw ValidationError(error.reason.description) }
+        _ = try csvOptions()
+        _ = try fractions()
+        _ = try preprocessingMethods()
+        _ = try augmentation()
+    }
+
+    /// The parsed `--data`.
+    func source() throws -> DataSource {
+        try DataSource(parsing: data)
+    }
+
+    /// The CSV options from `--target-column`, `--delimiter`, `--no-header`, `--regression`.
+    func csvOptions() throws -> CSVOptions {
+        let separator: Character
+        switch delimiter {
+        case "tab", "\\t", "\t": separator = "\t"
+        default:
+            guard delimiter.count == 1, let character = delimiter.first, character != "\"", !character.isNewline else {
+                throw ValidationError("--delimiter must be one character (or 'tab'), got \"\(delimiter)\"")
+            }
+            separator = character
+        }
+        var column = CSVOptions.TargetColumn.last
+        if let targetColumn {
+            column = Int(targetColumn).map { .index($0) } ?? .name(targetColumn)
+        }
+        return CSVOptions(delimiter: separator, hasHeader: !noHeader, targetColumn: column,
+                          targetKind: regression ? .regression : .classification)
+    }
+
+    /// The parsed `--split`, or `nil` for the default.
+    func fractions() throws -> SplitFractions? {
+        guard let split else { return nil }
+        do { return try SplitFractions(parsing: split) } catch let error as NetworkError {
+            throw ValidationError("--split: \(error)")
+        }
+    }
+
+    /// The preprocessing steps in the order they apply: pixel scale, min-max, mean
+    /// subtraction, standardisation, then PCA / whitening.
+    func preprocessingMethods() throws -> [PreprocessingMethod] {
+        if standardize && minmax { throw ValidationError("--standardize and --minmax exclude each other; choose one") }
+        if zca && (whiten || pca != nil) { throw ValidationError("--zca keeps every component; it cannot be combined with --whiten or --pca") }
+        guard whitenEpsilon >= 0 && whitenEpsilon.isFinite else { throw ValidationError("--whiten-epsilon must be non-negative, got \(whitenEpsilon)") }
+        var methods: [PreprocessingMethod] = []
+        if let scale { methods.append(scale.method) }
+        if minmax { methods.append(.minMax) }
+        if subtractMean { methods.append(.subtractMean) }
+        if standardize { methods.append(.standardize) }
+        var components = ComponentCount.all
+        if let pca {
+            if let k = Int(pca), k >= 1 {
+                components = .count(k)
+            } else if let fraction = Double(pca), fraction > 0, fraction < 1 {
+                components = .varianceFraction(fraction)
+            } else {
+                throw ValidationError("--pca must be a positive integer or a fraction in (0, 1), got \"\(pca)\"")
+            }
+        }
+        if zca {
+            methods.append(.zcaWhitening(epsilon: whitenEpsilon))
+        } else if whiten {
+            methods.append(.pcaWhitening(components: components, epsilon: whitenEpsilon))
+        } else if pca != nil {
+            methods.append(.pca(components: components))
+        }
+        return methods
+    }
+
+    /// The parsed `--augment`, or `nil` when absent.
+    func augmentation() throws -> AugmentationOptions? {
+        guard let augment else { return nil }
+        do { return try AugmentationOptions(parsing: augment) } catch let error as DataError {
+            throw ValidationError("--augment: \(error.reason)")
+        }
+    }
+
+    /// The loading options with the given seed (the command's `--seed`).
+    func loadingOptions(seed: UInt64) throws -> DataLoadingOptions {
+        DataLoadingOptions(csv: try csvOptions(), fractions: try fractions(), stratified: stratify, seed: seed)
+    }
+
+    // MARK: - Loading
+
+    /// Loads and splits the data, fits the preprocessing on the training part and applies
+    /// it to every part.
+    func load<Scalar: NetworkScalar>(seed: UInt64, as _: Scalar.Type = Scalar.self) throws -> (splits: DatasetSplits<Scalar>, pipeline: PreprocessingPipeline) {
+        let splits: DatasetSplits<Scalar> = try source().load(options: loadingOptions(seed: seed))
+        return try splits.preprocessed(with: preprocessingMethods())
+    }
+
+    /// The per-batch augmenter for `--augment`, or `nil` when absent; images are rows of
+    /// `featureCount` = side² pixels.
+    func augmenter<Scalar: NetworkScalar>(featureCount: Int, seed: UInt64, as _: Scalar.Type = Scalar.self) throws -> Augmenter<Scalar>? {
+        guard let options = try augmentation() else { return nil }
+        do {
+            return try Augmenter<Scalar>(featureCount: featureCount, options: options, random: RandomGenerator(seed: seed))
+        } catch let error as NetworkError {
+            throw ValidationError("--augment: \(error)")
+        }
+    }
+}
