@@ -17,7 +17,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The examples: moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR, csv:FILE or npy:FEATURES.npy,TARGETS.npy.",
         valueName: "spec"))
-    var data: String = "moons"
+    var data: String?
 
     @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end, written --target-column=-1; default: the last).", valueName: "name|index"))
     var targetColumn: String?
@@ -76,7 +76,7 @@ struct DataOptions: ParsableArguments {
 
     /// The parsed `--data`.
     func source() throws -> DataSource {
-        try DataSource(parsing: data)
+        try DataSource(parsing: data ?? TrainingRecipe().data)
     }
 
     /// The CSV options from `--target-column`, `--delimiter`, `--no-header`, `--regression`.
@@ -109,32 +109,46 @@ struct DataOptions: ParsableArguments {
     /// The preprocessing steps in the order they apply: pixel scale, min-max, mean
     /// subtraction, standardisation, then PCA / whitening.
     func preprocessingMethods() throws -> [PreprocessingMethod] {
-        if standardize && minmax { throw ValidationError("--standardize and --minmax exclude each other; choose one") }
-        if zca && (whiten || pca != nil) { throw ValidationError("--zca keeps every component; it cannot be combined with --whiten or --pca") }
-        guard whitenEpsilon >= 0 && whitenEpsilon.isFinite else { throw ValidationError("--whiten-epsilon must be non-negative, got \(whitenEpsilon)") }
-        var methods: [PreprocessingMethod] = []
-        if let scale { methods.append(scale.method) }
-        if minmax { methods.append(.minMax) }
-        if subtractMean { methods.append(.subtractMean) }
-        if standardize { methods.append(.standardize) }
-        var components = ComponentCount.all
-        if let pca {
-            if let k = Int(pca), k >= 1 {
-                components = .count(k)
-            } else if let fraction = Double(pca), fraction > 0, fraction < 1 {
-                components = .varianceFraction(fraction)
-            } else {
-                throw ValidationError("--pca must be a positive integer or a fraction in (0, 1), got \"\(pca)\"")
-            }
+        do { return try preprocessingChoices.methods() } catch let error as NetworkError {
+            throw ValidationError("--\(error)")
         }
-        if zca {
-            methods.append(.zcaWhitening(epsilon: whitenEpsilon))
-        } else if whiten {
-            methods.append(.pcaWhitening(components: components, epsilon: whitenEpsilon))
-        } else if pca != nil {
-            methods.append(.pca(components: components))
-        }
-        return methods
+    }
+
+    /// The preprocessing switches as given.
+    var preprocessingChoices: PreprocessingChoices {
+        var choices = PreprocessingChoices()
+        choices.scale = scale?.rawValue
+        choices.standardize = standardize
+        choices.minMax = minmax
+        choices.subtractMean = subtractMean
+        choices.pca = pca
+        choices.whiten = whiten
+        choices.zca = zca
+        choices.whitenEpsilon = whitenEpsilon
+        return choices
+    }
+
+    /// The options given on the command line as config values (keys of
+    /// ``TrainingRecipe/keys``), to override a config file.
+    var configurationValues: [String: ConfigValue] {
+        var values: [String: ConfigValue] = [:]
+        if let data { values["data"] = .string(data) }
+        if let targetColumn { values["target-column"] = .string(targetColumn) }
+        if delimiter != "," { values["delimiter"] = .string(delimiter == "tab" || delimiter == "\\t" ? "\t" : delimiter) }
+        if noHeader { values["header"] = .bool(false) }
+        if regression { values["regression"] = .bool(true) }
+        if let split { values["split"] = .string(split) }
+        if stratify { values["stratify"] = .bool(true) }
+        if let scale { values["scale"] = .string(scale.rawValue) }
+        if standardize { values["standardize"] = .bool(true) }
+        if minmax { values["minmax"] = .bool(true) }
+        if subtractMean { values["subtract-mean"] = .bool(true) }
+        if let pca { values["pca"] = .string(pca) }
+        if whiten { values["whiten"] = .bool(true) }
+        if zca { values["zca"] = .bool(true) }
+        if whitenEpsilon != PreprocessingMethod.defaultEpsilon { values["whiten-epsilon"] = .double(whitenEpsilon) }
+        if let augment { values["augment"] = .string(augment) }
+        return values
     }
 
     /// The parsed `--augment`, or `nil` when absent.

@@ -5,26 +5,34 @@ import Foundation
 /// `backprop train`: build a network, train it with mini-batch gradient descent and report
 /// per-epoch progress and the final metrics.
 ///
-/// With no arguments it trains `2,16,16,2` ReLU with momentum on 1000 two-moons points
-/// (800 train, 200 dev) for 100 epochs.
+/// Settings come from ``TrainingRecipe`` defaults, then a config file (`--config`), then
+/// the flags given. With no arguments it trains `2,16,16,2` ReLU with momentum on 1000
+/// two-moons points (600 train, 200 dev, 200 test) for 100 epochs.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a network and print per-epoch progress and the final metrics.",
         discussion: """
+            Settings come from the defaults, then --config FILE (YAML or TOML, keys named like the flags), then the flags.
+
             Examples:
               backprop train
               backprop train --layers 2,32,32,2 --activation tanh --optimizer sgd --lr 0.5 --epochs 300
-              backprop train --dropout 0.2 --batch-norm --early-stopping 10 --json
+              backprop train --data mnist:../shared/data/mnist --scale mnist --layers 784,30,10 --optimizer adam --lr 0.001
+              backprop train --dropout 0.2 --batch-norm before --early-stopping 10 --json
+              backprop train --config run.yaml --epochs 50
             """)
 
+    @Option(help: ArgumentHelp("A YAML or TOML file of settings named like the flags (flags given here win).", valueName: "file"))
+    var config: String?
+
     @OptionGroup(title: "Data") var dataOptions: DataOptions
-    @OptionGroup(title: "Network") var networkOptions: NetworkOptions
+    @OptionGroup(title: "Network") var networkOptions: ArchitectureOptions
     @OptionGroup(title: "Optimisation") var optimizationOptions: OptimizationOptions
     @OptionGroup(title: "Regularisation") var regularizationOptions: RegularizationOptions
 
-    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout).")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
+    var seed: UInt64?
 
     @Option(name: .customLong("print-every"), help: "Print a progress line every k epochs (0: about 20 lines per run).")
     var printEvery: Int = 0
@@ -44,67 +52,80 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         } catch let error as NetworkError {
             throw CommandFailure(message: error.description)
-        } catch let error as ValidationError {
-            // Checks that need the data (layer sizes against features): one line, no usage.
-            throw CommandFailure(message: error.message)
+        } catch let error as ConfigError {
+            throw CommandFailure(message: error.description)
+        } catch let error as DataError {
+            throw CommandFailure(message: error.description)
         }
+    }
+
+    // MARK: - Settings
+
+    /// The flags given on the command line, as config values keyed like ``TrainingRecipe/keys``.
+    var flagValues: [String: ConfigValue] {
+        var values = dataOptions.configurationValues
+        let network = networkOptions, optimization = optimizationOptions, regularization = regularizationOptions
+        if let layers = network.layers { values["layers"] = .list(layers.sizes.map(ConfigValue.int)) }
+        if let activation = network.activation { values["activation"] = .string(activation.rawValue) }
+        if let dropout = network.dropout { values["dropout"] = .list(dropout.values.map(ConfigValue.double)) }
+        if let noise = network.inputNoise { values["input-noise"] = .double(noise) }
+        if let placement = network.batchNorm { values["batch-norm"] = .string(placement.rawValue) }
+        if let initializer = network.initializer { values["init"] = .string(initializer) }
+        if let loss = network.loss { values["loss"] = .string(loss.rawValue) }
+        if let optimizer = optimization.optimizer { values["optimizer"] = .string(optimizer) }
+        if let rate = optimization.learningRate { values["lr"] = .double(rate) }
+        if let size = optimization.batchSize { values["batch-size"] = .int(size) }
+        if let epochs = optimization.epochs { values["epochs"] = .int(epochs) }
+        if let schedule = optimization.schedule { values["schedule"] = .string(schedule) }
+        if let l1 = regularization.l1 { values["l1"] = .double(l1) }
+        if let l2 = regularization.l2 { values["l2"] = .double(l2) }
+        if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }
+        if let stages = regularization.earlyStopping { values["early-stopping"] = .list(stages.stages.map(ConfigValue.int)) }
+        if let seed { values["seed"] = .int(Int(truncatingIfNeeded: seed)) }
+        return values
+    }
+
+    /// The recipe: defaults, then the config file, then the flags.
+    func recipe() throws -> TrainingRecipe {
+        let file = try config.map { try RunConfiguration.load(path: $0) } ?? RunConfiguration(entries: [])
+        return try TrainingRecipe(configuration: file.overriding(with: flagValues))
     }
 
     // MARK: - Training
 
-    /// Trains as the flags say, sending progress lines to `output` (none with `--json`),
+    /// Trains as the settings say, sending progress lines to `output` (none with `--json`),
     /// and returns the final metrics.
     func train(output: @escaping (String) -> Void) throws -> TrainSummary {
-        var random = RandomGenerator(seed: seed)
-        let (training, dev) = try loadTrainingData(dataOptions, seed: random.next())
-        let sizes = networkOptions.layers.sizes
-        guard sizes.first == training.featureCount, sizes.last == training.outputCount else {
-            throw ValidationError("--layers \(networkOptions.layers.defaultValueDescription) must start with \(training.featureCount) (features of \(dataOptions.data.rawValue)) and end with \(training.outputCount) (classes)")
-        }
-        let activation = try networkOptions.hiddenActivation
-        let blueprint = NetworkBlueprint(
-            sizes: sizes, hiddenActivation: activation, dropProbabilities: networkOptions.dropout?.values ?? [],
-            inputNoise: networkOptions.inputNoise,
-            batchNormalization: networkOptions.batchNorm ? networkOptions.batchNormPlacement : nil)
-        let network: Sequential<Float> = try blueprint.build(seed: random.next())
-        try initializeNetwork(network, choice: networkOptions.initializer, activation: activation, random: &random)
-        let (schedule, scheduleCallbacks) = try makeSchedule(optimizationOptions.schedule, learningRate: optimizationOptions.learningRate)
-        let trainer = Trainer(
-            network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: try makeOptimizer(optimizationOptions.optimizer),
-            schedule: schedule, regularizer: try makeRegularizer(l2: regularizationOptions.l2, l1: regularizationOptions.l1),
-            options: TrainingOptions(epochs: optimizationOptions.epochs, batchSize: optimizationOptions.batchSize, seed: random.next()))
-
-        var callbacks: [any TrainingCallback<Float>] = scheduleCallbacks
-        let stopping = regularizationOptions.earlyStopping.map { EarlyStopping<Float>(monitor: .devCost, patienceStages: $0.stages) }
-        if let stopping { callbacks.append(stopping) }
-        let epochs = optimizationOptions.epochs
+        let run = try TrainingRun(recipe: try recipe())
+        let splits = run.splits, network = run.network, trainer = run.trainer
+        let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
+        var callbacks: [any TrainingCallback<Float>] = []
         if !json {
             output("\(network)")
-            output("\(training.count) training and \(dev?.count ?? 0) dev examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(optimizationOptions.batchSize)")
+            output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(run.recipe.batchSize)")
             callbacks.append(ClosureCallback<Float>(onEpochEnd: { _, record in
                 if record.epoch == 1 || record.epoch % interval == 0 || record.epoch == epochs { output(Self.progressLine(record, of: epochs)) }
                 return .proceed
             }))
         }
         let started = ContinuousClock.now
-        let history = try trainer.fit(training, validation: dev, callbacks: callbacks)
+        let history = try run.fit(callbacks: callbacks)
         let seconds = Self.seconds(ContinuousClock.now - started)
-        let evaluator = Evaluator<Float>()
-        let trainResult = try evaluator.evaluate(network, loss: trainer.loss, on: training, regularizer: trainer.regularizer)
-        let devResult = try dev.map { try evaluator.evaluate(network, loss: trainer.loss, on: $0, regularizer: trainer.regularizer, penaltyExampleCount: training.count) }
+        let result = try run.evaluate()
         let summary = TrainSummary(
-            trainAccuracy: trainResult.accuracy ?? .nan, trainCost: trainResult.cost,
-            devAccuracy: devResult?.accuracy, devCost: devResult?.cost,
+            trainAccuracy: result.train.accuracy ?? .nan, trainCost: result.train.cost,
+            devAccuracy: result.dev?.accuracy, devCost: result.dev?.cost,
+            testAccuracy: result.test?.accuracy, testCost: result.test?.cost,
             epochs: history.epochs.count, updates: history.batchCosts.count,
-            learningRate: history.last?.learningRate ?? optimizationOptions.learningRate,
+            learningRate: history.last?.learningRate ?? run.recipe.learningRate,
             seconds: seconds, stopReason: history.stopReason, network: network.description)
         if !json {
             if let reason = history.stopReason, let last = history.last {
                 if !(last.epoch == 1 || last.epoch % interval == 0) { output(Self.progressLine(last, of: epochs)) }
                 output("Stopped: \(reason)")
             }
-            if let epoch = stopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(dev == nil ? "train" : "dev") cost") }
+            if let epoch = run.earlyStopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(splits.dev == nil ? "train" : "dev") cost") }
             output(summary.sentence)
         }
         return summary
@@ -136,6 +157,8 @@ struct TrainSummary: Codable, Equatable {
     var trainCost: Double
     var devAccuracy: Double?
     var devCost: Double?
+    var testAccuracy: Double?
+    var testCost: Double?
     var epochs: Int
     var updates: Int
     var learningRate: Double
@@ -145,6 +168,7 @@ struct TrainSummary: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case trainAccuracy = "train_accuracy", trainCost = "train_cost", devAccuracy = "dev_accuracy", devCost = "dev_cost"
+        case testAccuracy = "test_accuracy", testCost = "test_cost"
         case epochs, updates, learningRate = "learning_rate", seconds, stopReason = "stop_reason", network
     }
 
@@ -161,6 +185,9 @@ struct TrainSummary: Codable, Equatable {
             + String(format: "%.4f", trainAccuracy) + ", cost " + String(format: "%.4f", trainCost)
         if let devAccuracy, let devCost {
             text += "; dev accuracy " + String(format: "%.4f", devAccuracy) + ", cost " + String(format: "%.4f", devCost)
+        }
+        if let testAccuracy, let testCost {
+            text += "; test accuracy " + String(format: "%.4f", testAccuracy) + ", cost " + String(format: "%.4f", testCost)
         }
         return text
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import Backprop
 @testable import BackpropCLI
 
 @Suite("backprop train")
@@ -21,42 +22,47 @@ struct TrainCommandTests {
     }
 
     @Test func defaultsAreSensible() throws {
-        let command = try Self.parse([])
-        #expect(command.dataOptions.data == .moons)
-        #expect(command.networkOptions.layers.sizes == [2, 16, 16, 2])
-        #expect(command.networkOptions.activation == "relu")
-        #expect(command.optimizationOptions.optimizer == .momentum)
-        #expect(command.optimizationOptions.learningRate == 0.1)
-        #expect(command.optimizationOptions.batchSize == 32)
-        #expect(command.networkOptions.initializer == .auto)
-        #expect(command.optimizationOptions.schedule == .constant)
-        #expect(!command.json && !command.networkOptions.batchNorm && command.networkOptions.dropout == nil)
+        let recipe = try Self.parse([]).recipe()
+        #expect(recipe == TrainingRecipe())
+        #expect(recipe.data == "moons:n=1000" && recipe.layers == nil && recipe.activation == "relu")
+        #expect(recipe.optimizer == "momentum" && recipe.learningRate == 0.1 && recipe.batchSize == 32)
+        #expect(recipe.initializer == "auto" && recipe.schedule == "constant" && recipe.dropout.isEmpty && recipe.batchNorm == nil)
     }
 
     @Test func parsesEveryFlag() throws {
         let command = try Self.parse([
             "--data", "moons", "--layers", "2,8,4,2", "--activation", "tanh", "--optimizer", "sgd", "--lr", "0.5",
-            "--batch-size", "16", "--epochs", "7", "--seed", "9", "--l2", "0.3", "--l1", "0", "--dropout", "0.1,0.2",
-            "--batch-norm", "--batch-norm-placement", "after", "--init", "lecun", "--schedule", "plateau",
-            "--early-stopping", "4", "--json", "--print-every", "2", "--input-noise", "0.05",
+            "--batch-size", "16", "--epochs", "7", "--seed", "9", "--l2", "0.3", "--l1", "0.1", "--dropout", "0.1,0.2",
+            "--batch-norm", "after", "--init", "lecun", "--schedule", "plateau", "--max-norm", "3",
+            "--early-stopping", "4", "--json", "--print-every", "2", "--input-noise", "0.05", "--loss", "mse",
         ])
-        #expect(command.networkOptions.inputNoise == 0.05)
-        #expect(command.networkOptions.layers.sizes == [2, 8, 4, 2])
-        #expect(command.networkOptions.dropout?.values == [0.1, 0.2])
-        #expect(command.networkOptions.batchNorm && command.networkOptions.batchNormPlacement == .afterActivation)
-        #expect(command.networkOptions.initializer == .lecun)
-        #expect(command.optimizationOptions.optimizer == .sgd && command.optimizationOptions.learningRate == 0.5)
-        #expect(command.optimizationOptions.batchSize == 16 && command.optimizationOptions.epochs == 7)
-        #expect(command.optimizationOptions.schedule == .plateau)
-        #expect(command.regularizationOptions.l2 == 0.3 && command.regularizationOptions.earlyStopping?.stages == [4])
-        #expect(command.seed == 9 && command.json && command.printEvery == 2)
+        let recipe = try command.recipe()
+        #expect(recipe.inputNoise == 0.05 && recipe.layers == [2, 8, 4, 2] && recipe.activation == "tanh")
+        #expect(recipe.dropout == [0.1, 0.2] && recipe.batchNorm == .afterActivation && recipe.initializer == "lecun")
+        #expect(recipe.optimizer == "sgd" && recipe.learningRate == 0.5 && recipe.batchSize == 16 && recipe.epochs == 7)
+        #expect(recipe.schedule == "plateau" && recipe.l2 == 0.3 && recipe.l1 == 0.1 && recipe.maxNorm == 3)
+        #expect(recipe.earlyStopping == [4] && recipe.seed == 9 && recipe.lossName == "mse")
+        #expect(command.json && command.printEvery == 2)
+    }
+
+    @Test func flagsOverrideTheConfigFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("run.yaml")
+        try "data: \"moons:n=300\"\nlayers: [2, 8, 2]\nlr: 0.05\nepochs: 12\n".write(to: file, atomically: true, encoding: .utf8)
+        let recipe = try Self.parse(["--config", file.path, "--epochs", "3"]).recipe()
+        #expect(recipe.data == "moons:n=300" && recipe.layers == [2, 8, 2] && recipe.learningRate == 0.05)
+        #expect(recipe.epochs == 3, "the flag wins over the file")
+        try "lr: fast\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect { try Self.parse(["--config", file.path]).recipe() } throws: { "\($0)".contains("run.yaml") && "\($0)".contains("lr") }
+        try "learning-rate: 0.1\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect { try Self.parse(["--config", file.path]).recipe() } throws: { "\($0)".contains("learning-rate") }
     }
 
     @Test("bad values are named in the error", arguments: [
         (["--layers", "2,x,2"], "--layers"),
         (["--layers", "2"], "--layers"),
         (["--dropout", "1.5"], "--dropout"),
-        (["--dropout", "0.1,0.2,0.3"], "--dropout"),
         (["--optimizer", "newton"], "--optimizer"),
         (["--lr", "-1"], "--lr"),
         (["--lr", "abc"], "--lr"),
@@ -65,6 +71,8 @@ struct TrainCommandTests {
         (["--activation", "swish"], "--activation"),
         (["--init", "magic"], "--init"),
         (["--schedule", "sometimes"], "--schedule"),
+        (["--batch-norm", "sideways"], "--batch-norm"),
+        (["--max-norm", "0"], "--max-norm"),
         (["--l2", "-0.5"], "--l2"),
         (["--input-noise", "-1"], "--input-noise"),
         (["--early-stopping", "0"], "--early-stopping"),
@@ -78,25 +86,32 @@ struct TrainCommandTests {
 
     @Test func layerSizesMustFitTheData() throws {
         let command = try Self.parse(["--layers", "3,4,2", "--epochs", "1"])
-        #expect { try command.train { _ in } } throws: { "\($0)".contains("--layers 3,4,2 must start with 2") }
+        #expect { try command.train { _ in } } throws: { "\($0)".contains("[3, 4, 2] must start with 2") }
+        let dropout = try Self.parse(["--layers", "2,4,2", "--dropout", "0.1,0.2", "--epochs", "1"])
+        #expect { try dropout.train { _ in } } throws: { "\($0)".contains("hidden") }
     }
 
-    @Test func choicesNotYetConnectedSayWhichFlag() throws {
-        for arguments in [["--optimizer", "adam"], ["--init", "xavier"], ["--schedule", "cosine"], ["--l1", "0.1"]] {
-            let command = try Self.parse(arguments + ["--epochs", "1"])
-            #expect { try command.train { _ in } } throws: { "\($0)".contains(arguments[0]) }
-        }
+    @Test("every optimiser, initialiser and schedule trains", arguments: [
+        ["--optimizer", "adam", "--lr", "0.01"], ["--optimizer", "adamw", "--lr", "0.01", "--l2", "1"],
+        ["--optimizer", "rmsprop", "--lr", "0.01"], ["--optimizer", "nesterov"], ["--optimizer", "sgd"],
+        ["--init", "xavier"], ["--init", "orthogonal"], ["--init", "lsuv"], ["--schedule", "cosine"],
+        ["--schedule", "step:every=2,factor=0.5"], ["--l1", "0.01"], ["--max-norm", "2"], ["--batch-norm", "before"],
+    ])
+    func everyChoiceTrains(arguments: [String]) throws {
+        let summary = try Self.parse(arguments + ["--epochs", "5", "--data", "moons:n=300"]).train { _ in }
+        #expect(summary.trainAccuracy > 0.7, "\(arguments): \(summary.trainAccuracy)")
     }
 
     @Test func shortRunPrintsProgressAndJSONHasTheKeys() throws {
         var lines: [String] = []
-        let command = try Self.parse(["--epochs", "3", "--examples", "200", "--seed", "2"])
+        let command = try Self.parse(["--epochs", "3", "--data", "moons:n=200", "--seed", "2"])
         let summary = try command.train { lines.append($0) }
         #expect(lines.filter { $0.hasPrefix("epoch") }.count == 3)
         #expect(lines.contains { $0.contains("train cost") && $0.contains("dev cost") && $0.contains("lr 0.1") })
-        #expect(summary.epochs == 3 && summary.updates == 3 * 5)
+        // 200 examples → 120 train (60/20/20) → batches of 32: three full and one of 24.
+        #expect(summary.epochs == 3 && summary.updates == 3 * 4)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.jsonText().utf8)) as? [String: Any])
-        for key in ["train_accuracy", "train_cost", "dev_accuracy", "dev_cost", "epochs", "seconds", "updates", "learning_rate"] {
+        for key in ["train_accuracy", "train_cost", "dev_accuracy", "dev_cost", "test_accuracy", "test_cost", "epochs", "seconds", "updates", "learning_rate"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect(object["epochs"] as? Int == 3)
@@ -106,7 +121,7 @@ struct TrainCommandTests {
     @Test func earlyStoppingStopsTheRunAndPrintsTheLastEpoch() throws {
         var lines: [String] = []
         // Growing patience 1 → 2; a dev set of 20 examples stops improving quickly.
-        let command = try Self.parse(["--epochs", "300", "--examples", "100", "--early-stopping", "1,2", "--print-every", "1000"])
+        let command = try Self.parse(["--epochs", "300", "--data", "moons:n=100", "--early-stopping", "1,2", "--print-every", "1000"])
         let summary = try command.train { lines.append($0) }
         #expect(summary.epochs < 300)
         #expect(summary.stopReason?.contains("early stopping") == true)
@@ -116,14 +131,14 @@ struct TrainCommandTests {
 
     @Test func jsonModePrintsNoProgressLines() throws {
         var lines: [String] = []
-        let command = try Self.parse(["--epochs", "2", "--examples", "100", "--json"])
+        let command = try Self.parse(["--epochs", "2", "--data", "moons:n=100", "--json"])
         _ = try command.train { lines.append($0) }
         #expect(lines.isEmpty)
     }
 
     @Test func sameSeedSameResult() throws {
-        let first = try Self.parse(["--epochs", "4", "--examples", "200", "--dropout", "0.2", "--seed", "5"]).train { _ in }
-        let second = try Self.parse(["--epochs", "4", "--examples", "200", "--dropout", "0.2", "--seed", "5"]).train { _ in }
+        let first = try Self.parse(["--epochs", "4", "--data", "moons:n=200", "--dropout", "0.2", "--seed", "5"]).train { _ in }
+        let second = try Self.parse(["--epochs", "4", "--data", "moons:n=200", "--dropout", "0.2", "--seed", "5"]).train { _ in }
         #expect(first.trainCost == second.trainCost && first.devCost == second.devCost)
     }
 
@@ -135,7 +150,7 @@ struct TrainCommandTests {
 
     @Test func helpListsTheChoices() {
         let help = BackpropCommand.helpMessage(for: TrainCommand.self)
-        for word in ["--optimizer", "sgd", "momentum", "adamw", "--dropout", "--batch-norm", "--early-stopping", "--json", "--schedule", "plateau"] {
+        for word in ["--optimizer", "sgd", "momentum", "adamw", "--dropout", "--batch-norm", "--early-stopping", "--json", "--schedule", "plateau", "--config"] {
             #expect(help.contains(word), "help lacks \(word)")
         }
         #expect(BackpropCommand.helpMessage().contains("train"))
