@@ -70,3 +70,13 @@ struct ChartTests {
                 "the only URL is the SVG namespace")
     }
 }
+
+@Suite("Histogram chart")
+struct HistogramChartTests {
+    @Test func countsEveryFiniteValueOnce() {
+        let chart = HistogramChart(title: "h", xLabel: "activation", values: [0, 0.1, 0.5, 0.9, 1, .nan, 0.55], binCount: 2)
+        #expect(chart.counts == [2, 4])
+        #expect(chart.edges == [0, 0.5, 1])
+        #expect(chart.svg().components(separatedBy: "fill-opacity=\"0.8\"").count - 1 == 2)
+    }
+}
