@@ -56,6 +56,10 @@ public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
     /// The trainable tensors, in a fixed order.
     var parameters: [Parameter<Scalar>] { get }
 
+    /// State that is saved with the model but never trained, such as batch normalisation's
+    /// `running_mean` and `running_var`. Empty for most layers.
+    var buffers: [(name: String, value: Matrix<Scalar>)] { get }
+
     /// Computes the layer's output for `input` (`m × inputCount`).
     func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar>
 
@@ -64,6 +68,8 @@ public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
 }
 
 extension Layer {
+    public var buffers: [(name: String, value: Matrix<Scalar>)] { [] }
+
     /// The number of trainable scalars.
     public var parameterCount: Int {
         parameters.reduce(0) { $0 + $1.value.count }
