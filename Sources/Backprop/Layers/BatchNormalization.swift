@@ -1,22 +1,3 @@
-/// A layer that keeps buffers besides its parameters: values the forward pass maintains
-/// but no optimiser or regulariser touches (batch-norm running statistics).
-///
-/// Checkpoints and "restore best weights" save and restore buffers together with the
-/// parameters.
-public protocol BufferedLayer<Scalar>: Layer {
-    /// The buffers with their names within the layer (PyTorch style: `running_mean`).
-    var buffers: [(name: String, value: Matrix<Scalar>)] { get }
-}
-
-extension Sequential {
-    /// Every buffer with its PyTorch-style name (`layers.1.running_mean`).
-    public var namedBuffers: [(name: String, value: Matrix<Scalar>)] {
-        layers.enumerated().flatMap { index, layer in
-            ((layer as? any BufferedLayer<Scalar>)?.buffers ?? []).map { (name: "layers.\(index).\($0.name)", value: $0.value) }
-        }
-    }
-}
-
 /// Batch normalisation for dense layers (Ioffe & Szegedy 2015, SPEC §7).
 ///
 /// Training, per feature over the batch of `m` rows:
@@ -36,7 +17,7 @@ extension Sequential {
 /// let norm = BatchNormalization<Float>(width: 30)
 /// print(norm)  // BatchNorm(30)
 /// ```
-public final class BatchNormalization<Scalar: NetworkScalar>: BufferedLayer {
+public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
     public let inputCount: Int
     public var outputCount: Int { inputCount }
     /// ε added to the variance.

@@ -35,6 +35,14 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
         }
     }
 
+    /// Every buffer (state saved with the model but not trained, such as batch norm's
+    /// running statistics) with its PyTorch-style name (`layers.1.running_mean`).
+    public var namedBuffers: [(name: String, value: Matrix<Scalar>)] {
+        layers.enumerated().flatMap { index, layer in
+            layer.buffers.map { (name: "layers.\(index).\($0.name)", value: $0.value) }
+        }
+    }
+
     /// Every trainable tensor, in layer order.
     public var parameters: [Parameter<Scalar>] {
         layers.flatMap { $0.parameters }

@@ -25,6 +25,17 @@ struct SafeTensorsTests {
         #expect(tensors.allSatisfy { $0.dtype == .float32 })
     }
 
+    @Test func batchNormExportsItsRunningStatistics() throws {
+        let network = try Sequential<Float>([
+            Dense(inputCount: 3, outputCount: 4, hasBias: false), BatchNormalization(width: 4), Dense(inputCount: 4, outputCount: 2),
+        ])
+        let tensors = NetworkTensors.export(network)
+        #expect(tensors.map(\.name) == ["layers.0.weight", "layers.1.weight", "layers.1.bias", "layers.1.running_mean", "layers.1.running_var",
+                                         "layers.2.weight", "layers.2.bias"])
+        #expect(tensors.first { $0.name == "layers.1.running_var" }?.shape == [4])
+        #expect(tensors.first { $0.name == "layers.1.running_var" }?.values == [1, 1, 1, 1])
+    }
+
     @Test func roundTripRestoresEveryValueExactly() throws {
         let source = try network()
         let url = temporaryFile("model.safetensors")
