@@ -1,0 +1,39 @@
+import Backprop
+
+/// The benchmark's data: 60000 × 784 features uniform in [0, 1) and one-hot targets of 10
+/// uniform classes, from ``RandomGenerator`` with a fixed seed (MNIST's shape, not its
+/// values; speed does not depend on the values of dense products).
+struct SyntheticData {
+    static let sampleCount = 60000, featureCount = 784, classCount = 10
+
+    let features: Matrix<Float>
+    let targets: Matrix<Float>
+
+    init(seed: UInt64 = 20261122) {
+        var generator = RandomGenerator(seed: seed)
+        features = Matrix(rows: Self.sampleCount, columns: Self.featureCount)
+        for index in 0..<features.count { features.base[index] = Float(generator.uniform()) }
+        targets = Matrix(rows: Self.sampleCount, columns: Self.classCount)
+        for row in 0..<Self.sampleCount { targets[row, generator.integer(below: Self.classCount)] = 1 }
+    }
+
+    /// Copies rows `[batchIndex·b, (batchIndex+1)·b)` into `x` and `y` (b = `x.rows`).
+    func copyBatch(_ batchIndex: Int, into x: Matrix<Float>, _ y: Matrix<Float>) {
+        let start = batchIndex * x.rows
+        x.base.update(from: features.rowPointer(start), count: x.count)
+        y.base.update(from: targets.rowPointer(start), count: y.count)
+    }
+}
+
+/// Fills every weight and bias uniformly in ±1/√fan_in (PyTorch's `nn.Linear` rule).
+func initializeUniformly(_ network: Sequential<Float>, seed: UInt64 = 20261123) {
+    var generator = RandomGenerator(seed: seed)
+    for layer in network.layers {
+        let bound = 1 / Double(layer.inputCount).squareRoot()
+        for parameter in layer.parameters {
+            for index in 0..<parameter.value.count {
+                parameter.value.base[index] = Float(generator.uniform(-bound, bound))
+            }
+        }
+    }
+}
