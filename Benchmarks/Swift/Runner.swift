@@ -4,6 +4,8 @@ import Backprop
 struct Runner {
     let data: SyntheticData
     let budget: Budget
+    /// When set, each training case only runs this many steps and reports nothing (profiling).
+    var profileSteps: Int?
 
     // MARK: - Training
 
@@ -34,6 +36,12 @@ struct Runner {
         }
 
         let stepsPerEpoch = batches.count
+        if let profileSteps {
+            let start = now()
+            for index in 0..<profileSteps { try step(index % stepsPerEpoch) }
+            log("\(trainingCase.identifier): \(profileSteps) steps in \(now() - start) s")
+            return
+        }
         for index in 0..<budget.warmupSteps { try step(index % stepsPerEpoch) }
         var best = Double.infinity, bestCount = 0, bestPhases = phases, bestAllocations: UInt64?
         for _ in 0..<budget.repeats {

@@ -1,8 +1,8 @@
 import Backprop
 
-/// The benchmark's data: 60000 × 784 features uniform in [0, 1) and one-hot targets of 10
-/// uniform classes, from ``RandomGenerator`` with a fixed seed (MNIST's shape, not its
-/// values; speed does not depend on the values of dense products).
+/// The benchmark's data: 60000 × 784 features uniform in [−1, 1) (centred, like standardised MNIST) and one-hot targets of 10
+/// classes given by a fixed random linear "teacher", from ``RandomGenerator`` with a fixed
+/// seed (MNIST's shape, not its values).
 struct SyntheticData {
     static let sampleCount = 60000, featureCount = 784, classCount = 10
 
@@ -12,9 +12,21 @@ struct SyntheticData {
     init(seed: UInt64 = 20261122) {
         var generator = RandomGenerator(seed: seed)
         features = Matrix(rows: Self.sampleCount, columns: Self.featureCount)
-        for index in 0..<features.count { features.base[index] = Float(generator.uniform()) }
+        for index in 0..<features.count { features.base[index] = Float(generator.uniform(-1, 1)) }
+        // Labels: argmax of x·T for a standard-normal 784 × 10 teacher T (learnable labels).
+        let teacher = Matrix<Float>(rows: Self.featureCount, columns: Self.classCount)
+        for index in 0..<teacher.count { teacher.base[index] = Float(generator.normal()) }
+        let scores = Matrix<Float>(rows: Self.sampleCount, columns: Self.classCount)
+        GEMM.multiply(features, teacher, into: scores)
         targets = Matrix(rows: Self.sampleCount, columns: Self.classCount)
-        for row in 0..<Self.sampleCount { targets[row, generator.integer(below: Self.classCount)] = 1 }
+        for row in 0..<Self.sampleCount {
+            var best = 0, bestScore = -Float.infinity
+            for column in 0..<Self.classCount where scores[row, column] > bestScore {
+                best = column
+                bestScore = scores[row, column]
+            }
+            targets[row, best] = 1
+        }
     }
 
     /// Copies rows `[batchIndex·b, (batchIndex+1)·b)` into `x` and `y` (b = `x.rows`).

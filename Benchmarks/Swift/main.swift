@@ -8,6 +8,7 @@ import Foundation
 var quick = false
 var filters: [String] = []
 var threads = 2
+var profileSteps: Int?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -18,8 +19,16 @@ while let argument = arguments.next() {
             log("--threads needs a positive integer"); exit(2)
         }
         threads = value
+    case "--profile-steps":
+        guard let value = arguments.next().flatMap(Int.init), value > 0 else {
+            log("--profile-steps needs a positive integer"); exit(2)
+        }
+        profileSteps = value
     case "--help", "-h":
-        print("usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N]")
+        print("""
+            usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
+              --profile-steps N  only run N training steps of each selected case (for perf/callgrind)
+            """)
         exit(0)
     default:
         log("unknown argument \(argument) (try --help)"); exit(2)
@@ -41,13 +50,13 @@ info.add("threads", BLASInfo.threadCount)
 info.add("allocation_counter", AllocationCounter.isAvailable)
 info.emit()
 
-let runner = Runner(data: SyntheticData(), budget: Budget(quick: quick))
+let runner = Runner(data: SyntheticData(), budget: Budget(quick: quick), profileSteps: profileSteps)
 do {
     for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
         log("training \(trainingCase.identifier)")
         try runner.run(trainingCase)
     }
-    for inferenceCase in InferenceCase.all where isSelected(inferenceCase.identifier) {
+    for inferenceCase in InferenceCase.all where profileSteps == nil && isSelected(inferenceCase.identifier) {
         log("inference \(inferenceCase.identifier)")
         try runner.run(inferenceCase)
     }
