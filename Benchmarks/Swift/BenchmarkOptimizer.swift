@@ -29,7 +29,7 @@ enum OptimizerKind: String {
 
 // MARK: - Minimal local optimisers
 
-/// Adam as in `torch.optim.Adam`: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+/// Adam as in `torch.optim.Adam` (16-lane SIMD loop): `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 /// `θ ← θ − (η/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)`; β₁ 0.9, β₂ 0.999, ε 1e-8.
 final class BenchmarkAdam: Optimizer {
     typealias Scalar = Float
@@ -52,15 +52,31 @@ final class BenchmarkAdam: Optimizer {
         let stepSize = learningRate / correction1
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         for index in parameters.indices {
+            let count = parameters[index].value.count
             let value = parameters[index].value.base, gradient = parameters[index].gradient.base
             let m = firstMoments[index].base, v = secondMoments[index].base
-            for element in 0..<parameters[index].value.count {
+            // 16 lanes at a time (SIMD16), then the remainder one by one.
+            let vectorEnd = count - count % 16
+            var element = 0
+            while element < vectorEnd {
+                let g = UnsafeRawPointer(gradient + element).loadUnaligned(as: SIMD16<Float>.self)
+                let newM = b1 * UnsafeRawPointer(m + element).loadUnaligned(as: SIMD16<Float>.self) + (1 - b1) * g
+                let newV = b2 * UnsafeRawPointer(v + element).loadUnaligned(as: SIMD16<Float>.self) + (1 - b2) * g * g
+                UnsafeMutableRawPointer(m + element).storeBytes(of: newM, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v + element).storeBytes(of: newV, as: SIMD16<Float>.self)
+                let theta = UnsafeRawPointer(value + element).loadUnaligned(as: SIMD16<Float>.self)
+                let updated = theta - stepSize * newM / (newV.squareRoot() * inverseRootCorrection2 + eps)
+                UnsafeMutableRawPointer(value + element).storeBytes(of: updated, as: SIMD16<Float>.self)
+                element += 16
+            }
+            while element < count {
                 let g = gradient[element]
                 let newM = b1 * m[element] + (1 - b1) * g
                 let newV = b2 * v[element] + (1 - b2) * g * g
                 m[element] = newM
                 v[element] = newV
                 value[element] -= stepSize * newM / (newV.squareRoot() * inverseRootCorrection2 + eps)
+                element += 1
             }
         }
     }

@@ -105,16 +105,17 @@ def budgets(quick):
     return (0.35, 3, 20) if quick else (None, 3, 50)
 
 
-def time_training(step, batch, quick, synchronize=lambda: None):
+def time_training(step, batch, quick, synchronize=lambda: None, extra_warmup=0):
     """Times `step(i)` over contiguous batches; returns the JSON fields of the result.
 
-    Quick mode: each of 3 repeats runs until 0.35 s have passed (at least 5 steps) or an
+    Warm-up: budgets(quick) steps plus `extra_warmup` (compiled engines keep compiling
+    in the background for their first steps). Quick mode: each of 3 repeats runs until 0.35 s have passed (at least 5 steps) or an
     epoch ends; full mode: each repeat is one full epoch of floor(60000/batch) steps.
     The best repeat's time per step, times 60000/batch, is the seconds per epoch.
     """
     steps_per_epoch = SAMPLES // batch
     budget, repeats, warmup = budgets(quick)
-    for index in range(warmup):
+    for index in range(warmup + extra_warmup):
         step(index % steps_per_epoch)
     synchronize()
     best = float("inf")
@@ -147,12 +148,12 @@ def time_training(step, batch, quick, synchronize=lambda: None):
     }
 
 
-def time_inference(run, batch, quick, synchronize=lambda: None):
+def time_inference(run, batch, quick, synchronize=lambda: None, extra_warmup=0):
     """Times `run(i)` (a forward pass on batch i); returns samples/s fields."""
     steps_per_epoch = SAMPLES // batch
     budget = 0.3 if quick else 1.5
-    for index in range(min(50, steps_per_epoch)):
-        run(index)
+    for index in range(min(50, steps_per_epoch) + extra_warmup):
+        run(index % steps_per_epoch)
     synchronize()
     best = float("inf")
     measured = 0

@@ -59,7 +59,9 @@ def run_engine(engine, compiled, arguments, features, labels):
             loss.backward()
             optimiser.step()
 
-        fields = common.time_training(step, batch, arguments.quick)
+        # torch.compile's first ~20 steps run slowly (compilation of the backward graph
+        # and guards settle), hence a longer warm-up for the compiled engine.
+        fields = common.time_training(step, batch, arguments.quick, extra_warmup=60 if compiled else 0)
         common.emit(engine, case, "seconds_per_epoch", fields)
     for case, (sizes, activation, batch) in common.INFERENCE_CASES.items():
         if not common.selected(case, arguments):
@@ -72,7 +74,7 @@ def run_engine(engine, compiled, arguments, features, labels):
             with torch.inference_mode():
                 forward(features[start:start + batch])
 
-        fields = common.time_inference(run, batch, arguments.quick)
+        fields = common.time_inference(run, batch, arguments.quick, extra_warmup=100 if compiled else 0)
         common.emit(engine, case, "samples_per_second", fields)
 
 
