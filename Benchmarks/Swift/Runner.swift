@@ -37,9 +37,12 @@ struct Runner {
 
         let stepsPerEpoch = batches.count
         if let profileSteps {
+            let firstCost = loss.cost(logits: try network.forward(batches[0].x, mode: .inference), targets: batches[0].y, gradient: nil)
             let start = now()
             for index in 0..<profileSteps { try step(index % stepsPerEpoch) }
-            log("\(trainingCase.identifier): \(profileSteps) steps in \(now() - start) s")
+            let elapsed = now() - start
+            let lastCost = loss.cost(logits: try network.forward(batches[0].x, mode: .inference), targets: batches[0].y, gradient: nil)
+            log("\(trainingCase.identifier): \(profileSteps) steps in \(elapsed) s; cost on batch 0 \(firstCost) → \(lastCost)")
             return
         }
         for index in 0..<budget.warmupSteps { try step(index % stepsPerEpoch) }

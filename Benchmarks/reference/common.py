@@ -105,19 +105,27 @@ def budgets(quick):
     return (0.35, 3, 20) if quick else (None, 3, 50)
 
 
-def time_training(step, batch, quick, synchronize=lambda: None, extra_warmup=0):
+def warm_up(call, count, steps_per_epoch, seconds, synchronize):
+    """Calls `call(i)` `count` times, then on until `seconds` have passed since the start."""
+    start = time.perf_counter()
+    index = 0
+    while index < count or time.perf_counter() - start < seconds:
+        call(index % steps_per_epoch)
+        index += 1
+    synchronize()
+
+
+def time_training(step, batch, quick, synchronize=lambda: None, warmup_seconds=0.0):
     """Times `step(i)` over contiguous batches; returns the JSON fields of the result.
 
-    Warm-up: budgets(quick) steps plus `extra_warmup` (compiled engines keep compiling
-    in the background for their first steps). Quick mode: each of 3 repeats runs until 0.35 s have passed (at least 5 steps) or an
+    Warm-up: budgets(quick) steps, and for compiled engines at least `warmup_seconds`
+    (torch.compile runs a slow path for its first seconds while it finishes compiling). Quick mode: each of 3 repeats runs until 0.35 s have passed (at least 5 steps) or an
     epoch ends; full mode: each repeat is one full epoch of floor(60000/batch) steps.
     The best repeat's time per step, times 60000/batch, is the seconds per epoch.
     """
     steps_per_epoch = SAMPLES // batch
     budget, repeats, warmup = budgets(quick)
-    for index in range(warmup + extra_warmup):
-        step(index % steps_per_epoch)
-    synchronize()
+    warm_up(step, warmup, steps_per_epoch, warmup_seconds, synchronize)
     best = float("inf")
     measured = 0
     for _ in range(repeats):
@@ -148,13 +156,11 @@ def time_training(step, batch, quick, synchronize=lambda: None, extra_warmup=0):
     }
 
 
-def time_inference(run, batch, quick, synchronize=lambda: None, extra_warmup=0):
+def time_inference(run, batch, quick, synchronize=lambda: None, warmup_seconds=0.0):
     """Times `run(i)` (a forward pass on batch i); returns samples/s fields."""
     steps_per_epoch = SAMPLES // batch
     budget = 0.3 if quick else 1.5
-    for index in range(min(50, steps_per_epoch) + extra_warmup):
-        run(index % steps_per_epoch)
-    synchronize()
+    warm_up(run, min(50, steps_per_epoch), steps_per_epoch, warmup_seconds, synchronize)
     best = float("inf")
     measured = 0
     for _ in range(3):

@@ -18,6 +18,9 @@ except Exception as error:  # noqa: BLE001 - any import failure means "skip this
     sys.exit(0)
 
 
+WARMUP_SECONDS = 3.0
+
+
 def build(sizes, activation):
     layers = []
     for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -59,9 +62,9 @@ def run_engine(engine, compiled, arguments, features, labels):
             loss.backward()
             optimiser.step()
 
-        # torch.compile's first ~20 steps run slowly (compilation of the backward graph
-        # and guards settle), hence a longer warm-up for the compiled engine.
-        fields = common.time_training(step, batch, arguments.quick, extra_warmup=60 if compiled else 0)
+        # A torch.compile'd function runs a slow path (~170 ms a step here) for its first
+        # seconds while compilation finishes, hence a warm-up by time for that engine.
+        fields = common.time_training(step, batch, arguments.quick, warmup_seconds=WARMUP_SECONDS if compiled else 0)
         common.emit(engine, case, "seconds_per_epoch", fields)
     for case, (sizes, activation, batch) in common.INFERENCE_CASES.items():
         if not common.selected(case, arguments):
@@ -74,7 +77,7 @@ def run_engine(engine, compiled, arguments, features, labels):
             with torch.inference_mode():
                 forward(features[start:start + batch])
 
-        fields = common.time_inference(run, batch, arguments.quick, extra_warmup=100 if compiled else 0)
+        fields = common.time_inference(run, batch, arguments.quick, warmup_seconds=WARMUP_SECONDS if compiled else 0)
         common.emit(engine, case, "samples_per_second", fields)
 
 
