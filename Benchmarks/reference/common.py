@@ -102,7 +102,7 @@ def initial_parameters(sizes, seed=SEED):
 
 def budgets(quick):
     """(seconds per repeat, repeats, warm-up steps) for training cases."""
-    return (0.35, 3, 20) if quick else (None, 3, 50)
+    return (0.2, 5, 20) if quick else (None, 3, 50)
 
 
 def warm_up(call, count, steps_per_epoch, seconds, synchronize):
@@ -153,17 +153,18 @@ def time_training(step, batch, quick, synchronize=lambda: None, warmup_seconds=0
         "steps_per_epoch": SAMPLES / batch,
         "extrapolated": measured < steps_per_epoch,
         "repeats": repeats,
+        "statistic": "best repeat",
     }
 
 
 def time_inference(run, batch, quick, synchronize=lambda: None, warmup_seconds=0.0):
     """Times `run(i)` (a forward pass on batch i); returns samples/s fields."""
     steps_per_epoch = SAMPLES // batch
-    budget = 0.3 if quick else 1.5
+    budget = 0.15 if quick else 1.5
     warm_up(run, min(50, steps_per_epoch), steps_per_epoch, warmup_seconds, synchronize)
     best = float("inf")
     measured = 0
-    for _ in range(3):
+    for _ in range(5 if quick else 3):
         count = 0
         start = time.perf_counter()
         while True:
