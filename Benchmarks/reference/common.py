@@ -119,7 +119,8 @@ def time_training(step, batch, quick, synchronize=lambda: None, warmup_seconds=0
     """Times `step(i)` over contiguous batches; returns the JSON fields of the result.
 
     Warm-up: budgets(quick) steps, and for compiled engines at least `warmup_seconds`
-    (torch.compile runs a slow path for its first seconds while it finishes compiling). Quick mode: each of 3 repeats runs until 0.35 s have passed (at least 5 steps) or an
+    (torch.compile runs a slow path for its first seconds while it finishes compiling).
+    Quick mode: each of 5 repeats runs until 0.2 s have passed (at least 5 steps) or an
     epoch ends; full mode: each repeat is one full epoch of floor(60000/batch) steps.
     The best repeat's time per step, times 60000/batch, is the seconds per epoch.
     """
