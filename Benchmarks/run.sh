@@ -36,6 +36,7 @@ rm -f "$results"/raw/*.jsonl
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before=$(load)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 # MARK: - Backprop
 if wants backprop; then
@@ -82,7 +83,7 @@ run_reference jax jax_mlp.py
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 python3 - "$results/machine.json" <<PY
 import json, sys
-machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
+machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
            "mode": "${quick:-full}".lstrip("-"), "load_before": "$load_before", "load_after": "$(load)",
            "threads": $BENCH_THREADS, "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
            "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}"}
