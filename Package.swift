@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "BackpropBenchmarks", dependencies: ["Backprop"], path: "Benchmarks/Swift"),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropCLITests", dependencies: ["BackpropCLI"]),
     ]

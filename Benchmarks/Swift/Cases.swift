@@ -1,0 +1,55 @@
+import Backprop
+
+/// A training case: network, optimiser and batch size (the same ids as the reference scripts).
+struct TrainingCase {
+    let identifier: String
+    let sizes: [Int]
+    let activation: Activation
+    let optimizer: OptimizerKind
+    let batch: Int
+
+    static let all: [TrainingCase] = [
+        TrainingCase(identifier: "a-784-256-10-relu-adam-b32", sizes: [784, 256, 10], activation: .relu, optimizer: .adam, batch: 32),
+        TrainingCase(identifier: "a-784-256-10-relu-adam-b128", sizes: [784, 256, 10], activation: .relu, optimizer: .adam, batch: 128),
+        TrainingCase(identifier: "a-784-256-10-relu-adam-b1024", sizes: [784, 256, 10], activation: .relu, optimizer: .adam, batch: 1024),
+        TrainingCase(identifier: "b-784-1024-1024-10-relu-adam-b128", sizes: [784, 1024, 1024, 10], activation: .relu, optimizer: .adam, batch: 128),
+        TrainingCase(identifier: "c-784-100-10-sigmoid-sgd-b10", sizes: [784, 100, 10], activation: .sigmoid, optimizer: .sgd, batch: 10),
+    ]
+}
+
+/// An inference case: forward passes of a trained-shape network at one batch size.
+struct InferenceCase {
+    let identifier: String
+    let sizes: [Int]
+    let batch: Int
+
+    static let all: [InferenceCase] = [
+        InferenceCase(identifier: "d-784-256-10-inference-b1", sizes: [784, 256, 10], batch: 1),
+        InferenceCase(identifier: "d-784-256-10-inference-b1024", sizes: [784, 256, 10], batch: 1024),
+    ]
+}
+
+/// How long to measure: quick mode times a fraction of an epoch and extrapolates.
+struct Budget {
+    let quick: Bool
+    /// Seconds per timed repeat of a training case (`nil`: one full epoch per repeat).
+    var trainingRepeatSeconds: Double? { quick ? 0.2 : nil }
+    var warmupSteps: Int { quick ? 20 : 50 }
+    /// Timed repeats; the best one counts (more short repeats in quick mode, so that one of
+    /// them is likely to fall in a quiet moment of a shared machine).
+    var repeats: Int { quick ? 5 : 3 }
+    var inferenceRepeatSeconds: Double { quick ? 0.15 : 1.5 }
+    /// Seconds per timed repeat of one raw GEMM shape.
+    var productSeconds: Double { quick ? 0.03 : 0.15 }
+}
+
+/// The batches of one epoch, built once per case so that a step reads its batch in place
+/// (as the reference scripts slice views of one array).
+func makeBatches(_ data: SyntheticData, batch: Int) -> [(x: Matrix<Float>, y: Matrix<Float>)] {
+    (0..<(SyntheticData.sampleCount / batch)).map { index in
+        let x = Matrix<Float>(rows: batch, columns: SyntheticData.featureCount)
+        let y = Matrix<Float>(rows: batch, columns: SyntheticData.classCount)
+        data.copyBatch(index, into: x, y)
+        return (x, y)
+    }
+}

@@ -1,0 +1,152 @@
+import Backprop
+
+/// Runs the cases and prints one result line per measurement.
+struct Runner {
+    let data: SyntheticData
+    let budget: Budget
+    /// When set, each training case only runs this many steps and reports nothing (profiling).
+    var profileSteps: Int?
+
+    // MARK: - Training
+
+    func run(_ trainingCase: TrainingCase) throws {
+        let batch = trainingCase.batch
+        let network = try Sequential<Float>.mlp(trainingCase.sizes, hiddenActivation: .function(trainingCase.activation))
+        initializeUniformly(network)
+        let parameters = network.parameters
+        let optimizer = makeOptimizer(trainingCase.optimizer, for: parameters)
+        let learningRate = trainingCase.optimizer.learningRate
+        let loss = SoftmaxCrossEntropy<Float>()
+        let batches = makeBatches(data, batch: batch)
+        let gradient = Matrix<Float>(rows: batch, columns: SyntheticData.classCount)
+        var phases = [Double](repeating: 0, count: 4)  // forward, loss, backward, update
+
+        func step(_ index: Int) throws {
+            let (x, y) = batches[index]
+            let t0 = now()
+            let logits = try network.forward(x, mode: .training)
+            let t1 = now()
+            _ = loss.cost(logits: logits, targets: y, gradient: gradient)
+            let t2 = now()
+            network.backward(gradient)
+            let t3 = now()
+            optimizer.update(parameters, learningRate: learningRate)
+            let t4 = now()
+            phases[0] += t1 - t0; phases[1] += t2 - t1; phases[2] += t3 - t2; phases[3] += t4 - t3
+        }
+
+        let stepsPerEpoch = batches.count
+        if let profileSteps {
+            let firstCost = loss.cost(logits: try network.forward(batches[0].x, mode: .inference), targets: batches[0].y, gradient: nil)
+            let start = now()
+            for index in 0..<profileSteps { try step(index % stepsPerEpoch) }
+            let elapsed = now() - start
+            let lastCost = loss.cost(logits: try network.forward(batches[0].x, mode: .inference), targets: batches[0].y, gradient: nil)
+            log("\(trainingCase.identifier): \(profileSteps) steps in \(elapsed) s; cost on batch 0 \(firstCost) → \(lastCost)")
+            return
+        }
+        for index in 0..<budget.warmupSteps { try step(index % stepsPerEpoch) }
+        var best = Double.infinity, bestCount = 0, bestPhases = phases, bestAllocations: UInt64?
+        for _ in 0..<budget.repeats {
+            phases = [0, 0, 0, 0]
+            let allocationsBefore = AllocationCounter.count()
+            var count = 0
+            let start = now()
+            while true {
+                try step(count % stepsPerEpoch)
+                count += 1
+                if count >= stepsPerEpoch { break }
+                if let limit = budget.trainingRepeatSeconds, count >= 5, now() - start >= limit { break }
+            }
+            let elapsed = now() - start
+            let allocationsAfter = AllocationCounter.count()
+            if elapsed / Double(count) < best {
+                best = elapsed / Double(count)
+                bestCount = count
+                bestPhases = phases.map { $0 / Double(count) }
+                if let before = allocationsBefore, let after = allocationsAfter { bestAllocations = after - before }
+            }
+        }
+
+        let shapes = ProductShape.step(sizes: trainingCase.sizes, batch: batch)
+        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds)
+        let flops = shapes.reduce(0) { $0 + $1.flops }
+        let gemmSeconds = products.reduce(0) { $0 + $1.seconds }
+
+        var line = ResultLine(case: trainingCase.identifier, metric: "seconds_per_epoch",
+                              value: best * Double(SyntheticData.sampleCount) / Double(batch), unit: "s/epoch")
+        line.add("seconds_per_step", best)
+        line.add("steps_timed", bestCount)
+        line.add("steps_per_epoch", Double(SyntheticData.sampleCount) / Double(batch))
+        line.add("extrapolated", bestCount < stepsPerEpoch)
+        line.add("repeats", budget.repeats)
+        line.add("flops_per_step", flops)
+        line.add("achieved_gflops", flops / best / 1e9)
+        line.add("gemm_gflops", flops / gemmSeconds / 1e9)
+        line.add("gemm_seconds_per_step", gemmSeconds)
+        line.add("gemm_share", gemmSeconds / best)
+        line.add("forward_seconds", bestPhases[0])
+        line.add("loss_seconds", bestPhases[1])
+        line.add("backward_seconds", bestPhases[2])
+        line.add("update_seconds", bestPhases[3])
+        line.add("allocations_per_step", bestAllocations.map { Double($0) / Double(bestCount) })
+        line.emit()
+        emitProducts(products, caseIdentifier: trainingCase.identifier)
+    }
+
+    // MARK: - Inference
+
+    func run(_ inferenceCase: InferenceCase) throws {
+        let batch = inferenceCase.batch
+        let network = try Sequential<Float>.mlp(inferenceCase.sizes, hiddenActivation: .function(.relu))
+        initializeUniformly(network)
+        let batches = makeBatches(data, batch: batch)
+        var sink: Float = 0
+        func run(_ index: Int) throws { sink += try network.forward(batches[index].x, mode: .inference).base[0] }
+
+        for index in 0..<min(50, batches.count) { try run(index) }
+        var best = Double.infinity, bestCount = 0, bestAllocations: UInt64?
+        for _ in 0..<budget.repeats {
+            let allocationsBefore = AllocationCounter.count()
+            var count = 0
+            let start = now()
+            var elapsed = 0.0
+            repeat {
+                for _ in 0..<10 { try run(count % batches.count); count += 1 }
+                elapsed = now() - start
+            } while elapsed < budget.inferenceRepeatSeconds
+            let allocationsAfter = AllocationCounter.count()
+            if elapsed / Double(count) < best {
+                best = elapsed / Double(count)
+                bestCount = count
+                if let before = allocationsBefore, let after = allocationsAfter { bestAllocations = after - before }
+            }
+        }
+        let shapes = ProductShape.step(sizes: inferenceCase.sizes, batch: batch, trainingStep: false)
+        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds)
+        let flops = shapes.reduce(0) { $0 + $1.flops }
+        let gemmSeconds = products.reduce(0) { $0 + $1.seconds }
+
+        var line = ResultLine(case: inferenceCase.identifier, metric: "samples_per_second",
+                              value: Double(batch) / best, unit: "samples/s")
+        line.add("seconds_per_batch", best)
+        line.add("batches_timed", bestCount)
+        line.add("achieved_gflops", flops / best / 1e9)
+        line.add("gemm_gflops", flops / gemmSeconds / 1e9)
+        line.add("gemm_seconds_per_step", gemmSeconds)
+        line.add("gemm_share", gemmSeconds / best)
+        line.add("allocations_per_step", bestAllocations.map { Double($0) / Double(bestCount) })
+        line.add("checksum", Double(sink))
+        line.emit()
+        emitProducts(products, caseIdentifier: inferenceCase.identifier)
+    }
+
+    private func emitProducts(_ products: [(shape: ProductShape, seconds: Double)], caseIdentifier: String) {
+        for (shape, seconds) in products {
+            var line = ResultLine(case: caseIdentifier, metric: "gemm_shape_gflops", value: shape.flops / seconds / 1e9, unit: "GFLOP/s")
+            line.add("product", shape.description)
+            line.add("seconds_per_call", seconds)
+            line.emit()
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Backprop
+import Foundation
+
+// Backprop's side of the benchmark suite (see Benchmarks/README.md and Benchmarks/run.sh).
+// Usage: backprop-benchmarks [--quick] [--cases a-,d-] [--threads 2]
+// Prints one JSON object per line on standard output; notes go to standard error.
+
+var quick = false
+var filters: [String] = []
+var threads = 2
+var profileSteps: Int?
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--quick": quick = true
+    case "--cases": filters = (arguments.next() ?? "").split(separator: ",").map(String.init)
+    case "--threads":
+        guard let value = arguments.next().flatMap(Int.init), value > 0 else {
+            log("--threads needs a positive integer"); exit(2)
+        }
+        threads = value
+    case "--profile-steps":
+        guard let value = arguments.next().flatMap(Int.init), value > 0 else {
+            log("--profile-steps needs a positive integer"); exit(2)
+        }
+        profileSteps = value
+    case "--help", "-h":
+        print("""
+            usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
+              --profile-steps N  only run N training steps of each selected case (for perf/callgrind)
+            """)
+        exit(0)
+    default:
+        log("unknown argument \(argument) (try --help)"); exit(2)
+    }
+}
+
+let selectedFilters = filters
+@MainActor func isSelected(_ identifier: String) -> Bool {
+    selectedFilters.isEmpty || selectedFilters.contains { identifier.contains($0) }
+}
+
+BLASInfo.setThreadCount(threads)
+log("backprop \(BLASInfo.configuration), threads \(BLASInfo.threadCount), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
+var info = ResultLine(case: "*", metric: "environment", value: nil, unit: "")
+info.add("blas", BLASInfo.backendName)
+info.add("blas_configuration", BLASInfo.configuration)
+info.add("blas_kernel", BLASInfo.kernelName)
+info.add("threads", BLASInfo.threadCount)
+info.add("allocation_counter", AllocationCounter.isAvailable)
+info.emit()
+
+let runner = Runner(data: SyntheticData(), budget: Budget(quick: quick), profileSteps: profileSteps)
+do {
+    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
+        log("training \(trainingCase.identifier)")
+        try runner.run(trainingCase)
+    }
+    for inferenceCase in InferenceCase.all where profileSteps == nil && isSelected(inferenceCase.identifier) {
+        log("inference \(inferenceCase.identifier)")
+        try runner.run(inferenceCase)
+    }
+} catch {
+    log("benchmark failed: \(error)")
+    exit(1)
+}

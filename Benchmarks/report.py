@@ -1,0 +1,156 @@
+"""Builds the benchmark table from the engines' JSON lines.
+
+Usage: python3 report.py RESULTS_DIR  (reads RESULTS_DIR/raw/*.jsonl and
+RESULTS_DIR/machine.json, writes RESULTS_DIR/latest.json and RESULTS_DIR/latest.md,
+prints the table). Standard library only, so it runs without the benchmark venv.
+
+Ratio = best peer's time / Backprop's time (training) or Backprop's samples/s / best
+peer's samples/s (inference): above 1.0 Backprop is faster.
+"""
+
+import glob
+import json
+import os
+import sys
+
+ENGINES = ["backprop", "numpy", "pytorch", "pytorch-compiled", "jax"]
+CASE_ORDER = [
+    "a-784-256-10-relu-adam-b32",
+    "a-784-256-10-relu-adam-b128",
+    "a-784-256-10-relu-adam-b1024",
+    "b-784-1024-1024-10-relu-adam-b128",
+    "c-784-100-10-sigmoid-sgd-b10",
+    "d-784-256-10-inference-b1",
+    "d-784-256-10-inference-b1024",
+]
+
+
+def read_lines(directory):
+    records = []
+    for path in sorted(glob.glob(os.path.join(directory, "raw", "*.jsonl"))):
+        with open(path) as handle:
+            for line in handle:
+                line = line.strip()
+                if line.startswith("{"):
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass
+    return records
+
+
+def format_value(record):
+    if record is None or record.get("value") is None:
+        return "—"
+    value = record["value"]
+    if record["metric"] == "seconds_per_epoch":
+        text = f"{value:.3g} s" if value < 100 else f"{value:.0f} s"
+    else:
+        text = f"{value / 1000:.3g}k/s" if value >= 1000 else f"{value:.3g}/s"
+        if record.get("seconds_per_batch") is not None and "-b1" in record["case"] and not record["case"].endswith("b1024"):
+            text += f" ({record['seconds_per_batch'] * 1e6:.0f} µs)"
+    return text
+
+
+def build(records, machine):
+    results = {}
+    environment = {}
+    unavailable = {}
+    products = {}
+    for record in records:
+        engine, metric = record.get("engine"), record.get("metric")
+        if metric == "environment":
+            environment[engine] = record
+        elif metric == "unavailable":
+            unavailable[engine] = record.get("reason")
+        elif metric == "gemm_shape_gflops":
+            products.setdefault(record["case"], []).append(record)
+        elif metric in ("seconds_per_epoch", "samples_per_second"):
+            results.setdefault(record["case"], {})[engine] = record
+    engines = [e for e in ENGINES if any(e in row for row in results.values())]
+    rows = []
+    for case in CASE_ORDER + sorted(set(results) - set(CASE_ORDER)):
+        if case not in results:
+            continue
+        row = results[case]
+        own = row.get("backprop")
+        peers = {e: r for e, r in row.items() if e != "backprop" and r.get("value")}
+        best_engine, ratio = None, None
+        if peers:
+            if case.startswith("d-"):
+                best_engine = max(peers, key=lambda e: peers[e]["value"])
+                if own:
+                    ratio = own["value"] / peers[best_engine]["value"]
+            else:
+                best_engine = min(peers, key=lambda e: peers[e]["value"])
+                if own:
+                    ratio = peers[best_engine]["value"] / own["value"]
+        rows.append({
+            "case": case,
+            "metric": next(iter(row.values()))["metric"],
+            "values": {e: (row[e]["value"] if e in row else None) for e in engines},
+            "best_peer": best_engine,
+            "ratio_to_best_peer": ratio,
+            "achieved_gflops": own.get("achieved_gflops") if own else None,
+            "gemm_gflops": own.get("gemm_gflops") if own else None,
+            "gemm_share": own.get("gemm_share") if own else None,
+            "allocations_per_step": own.get("allocations_per_step") if own else None,
+            "extrapolated": {e: row[e].get("extrapolated") for e in row if "extrapolated" in row[e]},
+            "records": row,
+        })
+    return {"machine": machine, "environment": environment, "unavailable": unavailable,
+            "engines": engines, "rows": rows, "gemm_shapes": products}
+
+
+def markdown(report):
+    engines = report["engines"]
+    header = ["case"] + engines + ["best peer", "ratio", "achieved GFLOP/s", "GEMM GFLOP/s", "allocs/step"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in report["rows"]:
+        cells = [row["case"]]
+        for engine in engines:
+            cells.append(format_value(row["records"].get(engine)))
+        cells.append(row["best_peer"] or "—")
+        cells.append(f"{row['ratio_to_best_peer']:.2f}×" if row["ratio_to_best_peer"] else "—")
+        cells.append(f"{row['achieved_gflops']:.1f}" if row["achieved_gflops"] else "—")
+        cells.append(f"{row['gemm_gflops']:.1f}" if row["gemm_gflops"] else "—")
+        allocations = row["allocations_per_step"]
+        cells.append("—" if allocations is None else f"{allocations:g}")
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = []
+    machine = report.get("machine", {})
+    if machine:
+        notes.append(f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; "
+                     f"Backprop BLAS: {report['environment'].get('backprop', {}).get('blas_configuration', '?')}; "
+                     f"load average before/after: {machine.get('load_before', '?')} / {machine.get('load_after', '?')}; "
+                     f"mode: {machine.get('mode', '?')}; date: {machine.get('date', '?')}.")
+    for engine, info in report["environment"].items():
+        if engine == "backprop":
+            continue
+        extra = ", ".join(f"{k} {v}" for k, v in info.items()
+                          if k not in ("engine", "case", "metric", "value"))
+        notes.append(f"{engine}: {extra}.")
+    for engine, reason in report["unavailable"].items():
+        notes.append(f"{engine} unavailable: {reason}.")
+    return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+
+
+def main():
+    directory = sys.argv[1]
+    machine = {}
+    machine_path = os.path.join(directory, "machine.json")
+    if os.path.exists(machine_path):
+        with open(machine_path) as handle:
+            machine = json.load(handle)
+    report = build(read_lines(directory), machine)
+    text = markdown(report)
+    for name, content in (("latest.json", json.dumps(report, indent=1, default=str)), ("latest.md", text)):
+        temporary = os.path.join(directory, name + ".tmp")
+        with open(temporary, "w") as handle:
+            handle.write(content)
+        os.replace(temporary, os.path.join(directory, name))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite: Backprop (release build) and every available reference engine,
+# one after another, then prints one table and writes Benchmarks/results/latest.{json,md}.
+#
+#   Benchmarks/run.sh [--quick] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
+#
+# --quick times a fraction of an epoch per case (about 1 s) and extrapolates to seconds per
+# epoch; without it every repeat is a full epoch. The reference engines need
+# Benchmarks/.venv (made by Benchmarks/setup-python.sh, run automatically when missing);
+# an engine that cannot be imported is reported as unavailable and skipped.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+quick=""
+cases=""
+engines="backprop,numpy,pytorch,jax"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick="--quick" ;;
+        --cases) cases="$2"; shift ;;
+        --engines) engines="$2"; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+case_arguments=()
+[ -n "$cases" ] && case_arguments=(--cases "$cases")
+wants() { [[ ",$engines," == *",$1,"* ]]; }
+
+export BENCH_THREADS=${BENCH_THREADS:-2}
+results="$here/results"
+mkdir -p "$results/raw"
+rm -f "$results"/raw/*.jsonl
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+load_before=$(load)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+# MARK: - Backprop
+if wants backprop; then
+    echo "== building BackpropBenchmarks (release)" >&2
+    (cd "$root" && swift build -c release --product BackpropBenchmarks >&2) || { echo "run.sh: build failed" >&2; exit 1; }
+    binary="$root/.build/release/BackpropBenchmarks"
+    preload=""
+    counter="$root/.build/benchmarks/liballocation_counter.so"
+    if command -v gcc >/dev/null && mkdir -p "$(dirname "$counter")" \
+        && gcc -O2 -shared -fPIC -o "$counter" "$here/allocation-counter/allocation_counter.c"; then
+        preload="$counter"
+    else
+        echo "run.sh: no C compiler; allocations per step will not be counted" >&2
+    fi
+    echo "== backprop" >&2
+    LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$BENCH_THREADS" > "$results/raw/backprop.jsonl" \
+        || echo "run.sh: the Backprop benchmark failed" >&2
+fi
+
+# MARK: - Reference engines
+python="$here/.venv/bin/python"
+if wants numpy || wants pytorch || wants jax; then
+    if [ ! -x "$python" ]; then
+        echo "== Benchmarks/.venv missing: running setup-python.sh" >&2
+        "$here/setup-python.sh" >&2 || echo "run.sh: setup-python.sh reported a problem" >&2
+    fi
+fi
+run_reference() {  # engine script
+    local engine=$1 script=$2
+    wants "$engine" || return 0
+    if [ ! -x "$python" ]; then
+        echo "{\"engine\": \"$engine\", \"case\": \"*\", \"metric\": \"unavailable\", \"value\": null, \"reason\": \"no Python environment\"}" > "$results/raw/$engine.jsonl"
+        return 0
+    fi
+    echo "== $engine" >&2
+    (cd "$here/reference" && timeout 1800 "$python" "$script" $quick "${case_arguments[@]}") > "$results/raw/$engine.jsonl" \
+        || echo "run.sh: $engine exited with an error (its finished cases are kept)" >&2
+}
+run_reference numpy numpy_mlp.py
+run_reference pytorch torch_mlp.py
+run_reference jax jax_mlp.py
+
+# MARK: - Table
+cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+python3 - "$results/machine.json" <<PY
+import json, sys
+machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
+           "mode": "${quick:-full}".lstrip("-"), "load_before": "$load_before", "load_after": "$(load)",
+           "threads": $BENCH_THREADS, "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
+           "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}"}
+json.dump(machine, open(sys.argv[1], "w"), indent=1)
+PY
+python3 "$here/report.py" "$results"
