@@ -123,8 +123,8 @@ struct PredictCommand: ParsableCommand {
     static func parseCSV(_ text: String, file: String, featureCount: Int, delimiter: Character = ",") throws -> Matrix<Float> {
         var values: [Float] = []
         var rows = 0
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // "\r\n" is one Character, a newline like "\n".
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             if line.allSatisfy(\.isWhitespace) { continue }
             let fields = line.split(separator: delimiter, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = fields.map { Float($0) }

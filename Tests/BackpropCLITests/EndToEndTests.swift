@@ -198,17 +198,4 @@ struct EndToEndTests {
         let resumed = CommandRunner.execute(["train", "--resume", folder.path])
         #expect(resumed.code != 0 && resumed.message.contains("checkpoint.safetensors"), "\(resumed.message)")
     }
-
-    @Test func predictNamesTheBadLine() throws {
-        #expect(throws: Never.self) { try PredictCommand.parseCSV("a,b\n1,2\n\n3,4\n", file: "f", featureCount: 2) }
-        let matrix = try PredictCommand.parseCSV("1,2\n3,4", file: "f", featureCount: 2)
-        #expect(matrix.rows == 2 && matrix.elements == [1, 2, 3, 4])
-        #expect { try PredictCommand.parseCSV("x,y\n1,2\n3\n", file: "in.csv", featureCount: 2) } throws: {
-            "\($0)".contains("in.csv:3") && "\($0)".contains("1 values")
-        }
-        #expect { try PredictCommand.parseCSV("1,2\n3,abc\n", file: "in.csv", featureCount: 2) } throws: {
-            "\($0)".contains("in.csv:2") && "\($0)".contains("abc")
-        }
-        #expect { try PredictCommand.parseCSV("\n", file: "in.csv", featureCount: 2) } throws: { "\($0)".contains("no input rows") }
-    }
 }
