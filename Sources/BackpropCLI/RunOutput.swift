@@ -87,13 +87,14 @@ final class RunSession {
         return RunSession(folder: folder, recipe: try recipe(), snapshot: nil, options: options)
     }
 
-    /// `runs/<yyyyMMdd-HHmmss>`, with `-2`, `-3`, … appended when it exists.
-    static func defaultFolder(now: Date = Date()) -> URL {
+    /// `runs/<yyyyMMdd-HHmmss>` (UTC) under `parent` (the working directory by default),
+    /// with `-2`, `-3`, … appended when it exists.
+    static func defaultFolder(now: Date = Date(), parent: String = ".") -> URL {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let base = "runs/" + formatter.string(from: now)
+        let base = (parent == "." ? "" : parent + "/") + "runs/" + formatter.string(from: now)
         var candidate = base
         var suffix = 2
         while FileManager.default.fileExists(atPath: candidate) {

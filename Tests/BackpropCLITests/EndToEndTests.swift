@@ -126,6 +126,15 @@ struct EndToEndTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["model.json", "model.safetensors"])
     }
 
+    @Test func defaultRunFolderIsTimestampedAndUnique() throws {
+        let parent = CommandRunner.temporaryFolder()
+        let moment = Date(timeIntervalSince1970: 1_795_000_000)   // 2026-11-18 11:06:40 UTC
+        let first = RunSession.defaultFolder(now: moment, parent: parent.path)
+        #expect(first.path == parent.appendingPathComponent("runs/20261118-110640").path)
+        try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
+        #expect(RunSession.defaultFolder(now: moment, parent: parent.path).lastPathComponent == "20261118-110640-2")
+    }
+
     // MARK: - Failures
 
     /// A trained model folder for failure tests.
