@@ -15,6 +15,8 @@ struct BackpropCommand: AsyncParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             DataCommand.self,
+            EvaluateCommand.self,
+            PredictCommand.self,
         ]
     )
 }

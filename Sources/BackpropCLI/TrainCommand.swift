@@ -30,6 +30,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Network") var networkOptions: ArchitectureOptions
     @OptionGroup(title: "Optimisation") var optimizationOptions: OptimizationOptions
     @OptionGroup(title: "Regularisation") var regularizationOptions: RegularizationOptions
+    @OptionGroup(title: "Model files and checkpoints") var runOutput: RunOutputOptions
 
     @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
     var seed: UInt64?
@@ -96,7 +97,8 @@ struct TrainCommand: ParsableCommand {
     /// Trains as the settings say, sending progress lines to `output` (none with `--json`),
     /// and returns the final metrics.
     func train(output: @escaping (String) -> Void) throws -> TrainSummary {
-        let run = try TrainingRun(recipe: try recipe())
+        let session = try RunSession.begin(options: runOutput, settingsGiven: config != nil || !flagValues.isEmpty, recipe: recipe)
+        let run = try TrainingRun(recipe: session.recipe)
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
@@ -110,7 +112,7 @@ struct TrainCommand: ParsableCommand {
             }))
         }
         let started = ContinuousClock.now
-        let history = try run.fit(callbacks: callbacks)
+        let history = try session.fit(run, callbacks: callbacks)
         let seconds = Self.seconds(ContinuousClock.now - started)
         let result = try run.evaluate()
         let summary = TrainSummary(
@@ -128,6 +130,7 @@ struct TrainCommand: ParsableCommand {
             if let epoch = run.earlyStopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(splits.dev == nil ? "train" : "dev") cost") }
             output(summary.sentence)
         }
+        try session.finish(run, metrics: summary.modelMetrics, report: json ? nil : output)
         return summary
     }
 

@@ -7,7 +7,9 @@ import Backprop
 @Suite("backprop train")
 struct TrainCommandTests {
     static func parse(_ arguments: [String]) throws -> TrainCommand {
-        let command = try BackpropCommand.parseAsRoot(["train"] + arguments)
+        // Model files go to a temporary folder, not runs/ in the working directory.
+        let out = ["--out", FileManager.default.temporaryDirectory.appendingPathComponent("backprop-train-\(UUID().uuidString)").path]
+        let command = try BackpropCommand.parseAsRoot(["train"] + arguments + out)
         return try #require(command as? TrainCommand)
     }
 

@@ -33,9 +33,9 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
     /// The patience in force now.
     public var patience: Int { patienceStages[stage] }
 
-    private var stage = 0
-    private var wait = 0
-    private var saved: [Matrix<Scalar>] = []
+    fileprivate var stage = 0
+    fileprivate var wait = 0
+    fileprivate var saved: [Matrix<Scalar>] = []
 
     /// Stops after `patience` epochs (≥ 1) without improvement of `monitor`.
     public convenience init(monitor: MonitoredMetric = .devCost, patience: Int = 10, minDelta: Double = 0, restoresBestWeights: Bool = true) {
@@ -94,7 +94,7 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
         }
     }
 
-    private func tensors(of network: Sequential<Scalar>) -> [Matrix<Scalar>] {
+    fileprivate func tensors(of network: Sequential<Scalar>) -> [Matrix<Scalar>] {
         network.parameters.map(\.value) + network.namedBuffers.map(\.value)
     }
 
@@ -102,5 +102,38 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
         let current = tensors(of: context.network)
         if saved.count != current.count { saved = current.map { $0.copy() }; return }
         for (copy, source) in zip(saved, current) { copy.assign(source) }
+    }
+}
+
+// MARK: - Checkpoints
+
+extension EarlyStopping: ResumableTrainingCallback {
+    public var checkpointKey: String { "early-stopping" }
+
+    public func checkpointState() -> CallbackState {
+        var numbers: [String: Double] = ["stage": Double(stage), "wait": Double(wait)]
+        numbers["best-value"] = bestValue
+        numbers["best-epoch"] = bestEpoch.map(Double.init)
+        return CallbackState(numbers: numbers, tensors: saved.map { $0.elements.map(Double.init) })
+    }
+
+    public func restore(_ state: CallbackState, in context: TrainingContext<Scalar>) throws {
+        guard let stage = state.numbers["stage"].map(Int.init), let wait = state.numbers["wait"].map(Int.init),
+              patienceStages.indices.contains(stage), wait >= 0 else {
+            throw TrainingError.invalidOptions("The saved early-stopping state \(state.numbers) does not fit patience stages \(patienceStages)")
+        }
+        let live = tensors(of: context.network)
+        guard state.tensors.isEmpty || (state.tensors.count == live.count && zip(state.tensors, live).allSatisfy { $0.count == $1.count }) else {
+            throw TrainingError.invalidOptions("The saved early-stopping weights (\(state.tensors.count) tensors) do not fit the network's \(live.count)")
+        }
+        self.stage = stage
+        self.wait = wait
+        bestValue = state.numbers["best-value"]
+        bestEpoch = state.numbers["best-epoch"].map(Int.init)
+        saved = zip(state.tensors, live).map { values, shape in
+            let matrix = Matrix<Scalar>(rows: shape.rows, columns: shape.columns)
+            for index in 0..<values.count { matrix.base[index] = Scalar(values[index]) }
+            return matrix
+        }
     }
 }

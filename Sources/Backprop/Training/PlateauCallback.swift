@@ -22,8 +22,8 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
 
     /// α's total reduction so far (1 = none).
     public private(set) var reduction: Double = 1
-    private var best: Double?
-    private var wait = 0
+    fileprivate var best: Double?
+    fileprivate var wait = 0
 
     /// Divides α by `factor` after `patience` epochs without improvement; stops at
     /// `maximumReduction`.
@@ -65,5 +65,26 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
             return .stop(reason: "plateau schedule: α fell by a factor \(reduction) without improving \(metric.rawValue)")
         }
         return .proceed
+    }
+}
+
+// MARK: - Checkpoints
+
+extension PlateauCallback: ResumableTrainingCallback {
+    public var checkpointKey: String { "plateau" }
+
+    public func checkpointState() -> CallbackState {
+        var numbers = ["reduction": reduction, "wait": Double(wait)]
+        numbers["best"] = best
+        return CallbackState(numbers: numbers)
+    }
+
+    public func restore(_ state: CallbackState, in context: TrainingContext<Scalar>) throws {
+        guard let reduction = state.numbers["reduction"], reduction >= 1, let wait = state.numbers["wait"], wait >= 0 else {
+            throw TrainingError.invalidOptions("The saved plateau state \(state.numbers) is incomplete")
+        }
+        self.reduction = reduction
+        self.wait = Int(wait)
+        best = state.numbers["best"]
     }
 }

@@ -59,9 +59,22 @@ public final class Trainer<Scalar: NetworkScalar> {
     /// - Throws: ``TrainingError`` for bad options or a non-finite cost or gradient (the
     ///   weights keep their last finite values); ``NetworkError`` when the data do not fit
     ///   the network; whatever a callback throws.
+    ///
+    /// - Parameters:
+    ///   - snapshot: a state saved by ``TrainingContext/snapshot()`` of a run with the same
+    ///     network, optimiser, options and data: training continues from its epoch exactly
+    ///     as if never interrupted (weights, buffers, optimiser slots, shuffle order and
+    ///     generators, α factor, history and the state of every ``ResumableTrainingCallback``
+    ///     are restored after `trainingWillBegin`). The schedule must be a function of
+    ///     epoch and step only.
+    ///   - epochCompleted: called after every epoch once every callback has decided, with a
+    ///     stop reason already recorded in the history: the point where a snapshot resumes
+    ///     exactly (checkpoints are taken here).
     @discardableResult
     public func fit(_ training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
-                    callbacks: [any TrainingCallback<Scalar>] = []) throws -> TrainingHistory {
+                    callbacks: [any TrainingCallback<Scalar>] = [],
+                    resumingFrom snapshot: TrainingSnapshot? = nil,
+                    epochCompleted: ((TrainingContext<Scalar>) throws -> Void)? = nil) throws -> TrainingHistory {
         try options.validate()
         try check(training, named: "training set")
         if let validation { try check(validation, named: "dev set") }
@@ -78,23 +91,26 @@ public final class Trainer<Scalar: NetworkScalar> {
         self.gatherer = gatherer
         let outputGradient = Matrix<Scalar>(rows: plan.batchSize, columns: network.outputCount)
         let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
-        var order = Array(0..<training.count)
         let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: TrainingHistory(),
                                       shuffleGenerator: RandomGenerator(seed: options.seed))
+        context.order = Array(0..<training.count)
+        context.resumableCallbacks = callbacks.compactMap { $0 as? any ResumableTrainingCallback<Scalar> }
+        for callback in callbacks { try callback.trainingWillBegin(context) }
+        if let snapshot { try context.restore(snapshot) }
         // Room for every batch cost up front: appending in the loop never reallocates.
         context.history.batchCosts.reserveCapacity(plan.updates(epochs: options.epochs))
         context.history.epochs.reserveCapacity(options.epochs)
-        for callback in callbacks { try callback.trainingWillBegin(context) }
         let clock = ContinuousClock()
+        let firstEpoch = context.history.stopReason == nil ? min(context.epoch, options.epochs) : options.epochs
 
-        epochs: for epoch in 0..<options.epochs {
+        epochs: for epoch in firstEpoch..<options.epochs {
             let started = clock.now
             context.epoch = epoch + 1
-            context.shuffleGenerator.shuffle(&order)
+            context.shuffleGenerator.shuffle(&context.order)
             var costSum = 0.0
             var learningRate = 0.0
             for batch in 0..<plan.batchesPerEpoch {
-                gatherer.gather(order[plan.range(ofBatch: batch)], from: training)
+                gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
                 let logits = try network.forward(gatherer.features, mode: .training)
                 outputGradient.resize(rows: logits.rows)
                 var cost = Double(loss.cost(logits: logits, targets: gatherer.targets, gradient: outputGradient))
@@ -134,10 +150,9 @@ public final class Trainer<Scalar: NetworkScalar> {
                     stopReason = reason
                 }
             }
-            if let stopReason {
-                context.history.stopReason = stopReason
-                break epochs
-            }
+            if let stopReason { context.history.stopReason = stopReason }
+            try epochCompleted?(context)
+            if stopReason != nil { break epochs }
         }
         for callback in callbacks { try callback.trainingDidEnd(context) }
         return context.history

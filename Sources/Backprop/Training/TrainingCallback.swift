@@ -27,6 +27,10 @@ public final class TrainingContext<Scalar: NetworkScalar> {
     public internal(set) var shuffleGenerator: RandomGenerator
     /// Multiplies the schedule's α: `α_used = schedule(epoch, step) · factor`. Starts at 1.
     public var learningRateFactor: Double = 1
+    /// The order of the training examples in the current epoch (reshuffled in place).
+    public internal(set) var order: [Int] = []
+    /// The callbacks whose state a snapshot carries.
+    var resumableCallbacks: [any ResumableTrainingCallback<Scalar>] = []
 
     init(network: Sequential<Scalar>, optimizer: any Optimizer<Scalar>, plan: BatchPlan,
          history: TrainingHistory, shuffleGenerator: RandomGenerator) {
@@ -48,7 +52,9 @@ public final class TrainingContext<Scalar: NetworkScalar> {
             layerGeneratorStates: network.layers.enumerated().compactMap { index, layer in
                 noiseState(of: layer).map { NamedGenerator(name: "layers.\(index)", state: $0) }
             },
-            history: history)
+            history: history,
+            order: order,
+            callbackStates: Dictionary(callbackStateKeys.map { ($0.key, $0.callback.checkpointState()) }, uniquingKeysWith: { first, _ in first }))
     }
 
     private func noiseState(of layer: any Layer<Scalar>) -> [UInt64]? {
@@ -95,6 +101,10 @@ public struct TrainingSnapshot: Sendable, Equatable, Codable {
     public var layerGeneratorStates: [NamedGenerator]
     /// The history up to this point.
     public var history: TrainingHistory
+    /// The order of the training examples in the latest epoch (the next shuffle permutes it).
+    public var order: [Int]
+    /// The state of every ``ResumableTrainingCallback``, keyed `<position>.<checkpointKey>`.
+    public var callbackStates: [String: CallbackState]
 }
 
 /// Hooks into the training loop. Every method has a default that does nothing.

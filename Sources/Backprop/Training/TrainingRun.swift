@@ -38,13 +38,7 @@ public final class TrainingRun {
     public init(recipe: TrainingRecipe) throws {
         self.recipe = recipe
         var random = RandomGenerator(seed: recipe.seed)
-        let source = try DataSource(parsing: recipe.data)
-        let csv = CSVOptions(
-            delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
-            targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
-            targetKind: recipe.regression ? .regression : .classification)
-        let raw: DatasetSplits<Float> = try source.load(
-            options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: random.next()))
+        let raw = try Self.rawSplits(recipe: recipe, random: &random)
         (splits, pipeline) = try raw.preprocessed(with: recipe.preprocessing)
 
         let train = splits.train
@@ -87,6 +81,25 @@ public final class TrainingRun {
         recipeCallbacks = callbacks
     }
 
+    /// The recipe's data loaded and split as a run does, before preprocessing (the split
+    /// draws the first value of the recipe's seeded generator).
+    ///
+    /// - Throws: ``DataError`` for unreadable data.
+    public static func rawSplits(recipe: TrainingRecipe) throws -> DatasetSplits<Float> {
+        var random = RandomGenerator(seed: recipe.seed)
+        return try rawSplits(recipe: recipe, random: &random)
+    }
+
+    private static func rawSplits(recipe: TrainingRecipe, random: inout RandomGenerator) throws -> DatasetSplits<Float> {
+        let source = try DataSource(parsing: recipe.data)
+        let csv = CSVOptions(
+            delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
+            targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
+            targetKind: recipe.regression ? .regression : .classification)
+        return try source.load(
+            options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: random.next()))
+    }
+
     /// The loss called `name`; `mse` uses sigmoid outputs for class labels (the textbook
     /// setting) and identity outputs for regression.
     public static func loss(named name: String, regression: Bool) throws -> any Loss<Float> {
@@ -100,9 +113,15 @@ public final class TrainingRun {
 
     /// Trains on the training set, watching the dev set, with the recipe's callbacks and
     /// `callbacks`.
+    ///
+    /// With `snapshot` (from a checkpoint of a run of the same recipe) training continues
+    /// from that point exactly; `epochCompleted` runs after every epoch (see
+    /// ``Trainer/fit(_:validation:callbacks:resumingFrom:epochCompleted:)``).
     @discardableResult
-    public func fit(callbacks: [any TrainingCallback<Float>] = []) throws -> TrainingHistory {
-        try trainer.fit(splits.train, validation: splits.dev, callbacks: recipeCallbacks + callbacks)
+    public func fit(callbacks: [any TrainingCallback<Float>] = [], resumingFrom snapshot: TrainingSnapshot? = nil,
+                    epochCompleted: ((TrainingContext<Float>) throws -> Void)? = nil) throws -> TrainingHistory {
+        try trainer.fit(splits.train, validation: splits.dev, callbacks: recipeCallbacks + callbacks,
+                        resumingFrom: snapshot, epochCompleted: epochCompleted)
     }
 
     /// Cost and accuracy on each part (the dev and test entries are `nil` when the part is

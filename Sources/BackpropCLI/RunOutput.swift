@@ -1,0 +1,143 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `--out`, `--force`, `--resume`, `--checkpoint-every`, `--stop-after`: where a training
+/// run writes its model and checkpoints, and how it continues an interrupted run.
+///
+/// The run folder receives `checkpoint/` during training and `model.json` +
+/// `model.safetensors` once training has ended; nothing is written into it before the
+/// first checkpoint, and an existing model is only replaced after training succeeded.
+/// `--out` must name a new or empty folder unless `--force` is given (an existing run is
+/// continued with `--resume` instead).
+struct RunOutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder receiving model.json, model.safetensors and checkpoint/ (default: a new runs/<yyyyMMdd-HHmmss>). It must be new or empty unless --force.", valueName: "dir"))
+    var out: String?
+
+    @Flag(help: "Allow --out to name an existing non-empty folder; its checkpoint and model files are replaced.")
+    var force = false
+
+    @Option(help: ArgumentHelp("Continue the run in DIR from its checkpoint, exactly as if never interrupted (no other settings allowed).", valueName: "dir"))
+    var resume: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N epochs and at the end (0: none).", valueName: "N"))
+    var checkpointEvery: Int = 1
+
+    @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after epoch K as if interrupted, leaving a checkpoint to --resume from.", valueName: "K"))
+    var stopAfter: Int?
+
+    func validate() throws {
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter)") }
+        if resume != nil, out != nil { throw ValidationError("--resume DIR writes into DIR; drop --out") }
+        if resume != nil, force { throw ValidationError("--force does not apply to --resume") }
+    }
+}
+
+/// A training run's folder and resume state, from ``RunOutputOptions``.
+final class RunSession {
+    /// The run folder.
+    let folder: URL
+    /// The recipe: the command's, or the checkpoint's when resuming.
+    let recipe: TrainingRecipe
+    /// The state to resume from, or `nil` for a fresh run.
+    let snapshot: TrainingSnapshot?
+    private let options: RunOutputOptions
+
+    private init(folder: URL, recipe: TrainingRecipe, snapshot: TrainingSnapshot?, options: RunOutputOptions) {
+        self.folder = folder
+        self.recipe = recipe
+        self.snapshot = snapshot
+        self.options = options
+    }
+
+    /// Resolves the folder and the recipe. `settingsGiven` tells whether settings flags or
+    /// a config file were given (refused with `--resume`).
+    ///
+    /// - Throws: ``CommandFailure`` for a folder that may not be used, ``ModelFileError``
+    ///   for an unreadable checkpoint, `CleanExit` when the resumed run already finished.
+    static func begin(options: RunOutputOptions, settingsGiven: Bool, recipe: () throws -> TrainingRecipe) throws -> RunSession {
+        let files = FileManager.default
+        if let resume = options.resume {
+            guard !settingsGiven else {
+                throw CommandFailure(message: "--resume continues the run exactly as recorded in \(resume)/checkpoint; settings flags and --config cannot be combined with it")
+            }
+            let folder = URL(fileURLWithPath: resume)
+            let checkpoint = try Checkpoint.read(from: folder)
+            if checkpoint.isFinished, files.fileExists(atPath: folder.appendingPathComponent(Model.manifestFileName).path) {
+                let how = checkpoint.snapshot.history.stopReason.map { " (\($0))" } ?? ""
+                throw CleanExit.message("\(resume): the run already finished after \(checkpoint.snapshot.epoch) epochs\(how); its model is \(resume)/\(Model.manifestFileName). Nothing to resume.")
+            }
+            return RunSession(folder: folder, recipe: checkpoint.recipe, snapshot: checkpoint.snapshot, options: options)
+        }
+        let folder: URL
+        if let out = options.out {
+            folder = URL(fileURLWithPath: out)
+            var isFolder: ObjCBool = false
+            if files.fileExists(atPath: out, isDirectory: &isFolder) {
+                guard isFolder.boolValue else { throw CommandFailure(message: "--out \(out) is a file, not a folder") }
+                let contents = (try? files.contentsOfDirectory(atPath: out)) ?? []
+                if !contents.isEmpty, !options.force {
+                    throw CommandFailure(message: "--out \(out) exists and is not empty; choose a new folder, continue its run with --resume \(out), or replace its model and checkpoint with --force")
+                }
+            }
+        } else {
+            folder = defaultFolder()
+        }
+        return RunSession(folder: folder, recipe: try recipe(), snapshot: nil, options: options)
+    }
+
+    /// `runs/<yyyyMMdd-HHmmss>` (UTC) under `parent` (the working directory by default),
+    /// with `-2`, `-3`, … appended when it exists.
+    static func defaultFolder(now: Date = Date(), parent: String = ".") -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let base = (parent == "." ? "" : parent + "/") + "runs/" + formatter.string(from: now)
+        var candidate = base
+        var suffix = 2
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = "\(base)-\(suffix)"
+            suffix += 1
+        }
+        return URL(fileURLWithPath: candidate)
+    }
+
+    /// Trains `run` (from the snapshot when resuming), writing checkpoints as asked.
+    ///
+    /// - Throws: `CleanExit` after the checkpoint of `--stop-after K`.
+    func fit(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>]) throws -> TrainingHistory {
+        let interval = options.checkpointEvery, stopAfter = options.stopAfter
+        let epochs = run.recipe.epochs, recipe = run.recipe, folder = folder
+        return try run.fit(callbacks: callbacks, resumingFrom: snapshot) { context in
+            let epoch = context.epoch
+            let finished = context.history.stopReason != nil || epoch >= epochs
+            let stopsHere = stopAfter == epoch && !finished
+            if (interval > 0 && (epoch % interval == 0 || finished)) || stopsHere {
+                try Checkpoint(recipe: recipe, snapshot: context.snapshot()).write(into: folder)
+            }
+            if stopsHere {
+                throw CleanExit.message("Stopped after epoch \(epoch) of \(epochs) as asked; continue with: backprop train --resume \(folder.relativePath)")
+            }
+        }
+    }
+
+    /// Writes the model files once training has ended, and reports where (unless `report` is `nil`).
+    func finish(_ run: TrainingRun, metrics: [String: Double], report: ((String) -> Void)?) throws {
+        try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)
+        report?("Saved the model to \(folder.relativePath)/ (\(Model.manifestFileName), \(Model.tensorsFileName))")
+    }
+}
+
+extension TrainSummary {
+    /// The numbers recorded as the model's final metrics, keyed like `--json`.
+    var modelMetrics: [String: Double] {
+        var metrics = ["train_accuracy": trainAccuracy, "train_cost": trainCost, "epochs": Double(epochs), "seconds": seconds]
+        metrics["dev_accuracy"] = devAccuracy
+        metrics["dev_cost"] = devCost
+        metrics["test_accuracy"] = testAccuracy
+        metrics["test_cost"] = testCost
+        return metrics
+    }
+}
