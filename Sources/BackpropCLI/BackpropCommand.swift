@@ -15,6 +15,11 @@ struct BackpropCommand: AsyncParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             DataCommand.self,
+            CrossValidateCommand.self,
+            SearchCommand.self,
+            EnsembleCommand.self,
+            InspectCommand.self,
+            LearningRateFinderCommand.self,
         ]
     )
 }
