@@ -28,9 +28,10 @@ struct SearchCommand: ParsableCommand {
         subcommands: [SearchShowCommand.self, SearchWorkerCommand.self])
 
     @OptionGroup var options: SearchOptions
+    @OptionGroup var recipeOptions: RecipeOptions
 
     func run() throws {
-        try options.search(spawnWorkers: true) { print($0) }
+        try options.search(recipeOptions, spawnWorkers: true) { print($0) }
     }
 }
 
@@ -40,13 +41,15 @@ struct SearchWorkerCommand: ParsableCommand {
         commandName: "worker", abstract: "Evaluate trials of a study (launched by search --jobs).", shouldDisplay: false)
 
     @OptionGroup var options: SearchOptions
+    @OptionGroup var recipeOptions: RecipeOptions
 
     func run() throws {
-        try options.search(spawnWorkers: false) { _ in }
+        try options.search(recipeOptions, spawnWorkers: false) { _ in }
     }
 }
 
-/// The options of `search` and of its workers.
+/// The search options of `search` and of its workers (the training settings are a separate
+/// ``RecipeOptions`` group of each command).
 struct SearchOptions: ParsableArguments {
     enum ObjectiveName: String, CaseIterable, ExpressibleByArgument {
         case devAccuracy = "dev-accuracy"
@@ -79,8 +82,6 @@ struct SearchOptions: ParsableArguments {
     @Option(name: .customLong("min-epochs"), help: "Hyperband / successive halving: the smallest epoch budget (default: epochs/27, at least 1).")
     var minimumEpochs: Int?
 
-    @OptionGroup var recipeOptions: RecipeOptions
-
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1, got \(trials)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -93,7 +94,7 @@ struct SearchOptions: ParsableArguments {
 
     /// Prepares the study, evaluates trials (with `jobs − 1` extra worker processes when
     /// `spawnWorkers`), then prints the leaderboard to `output`.
-    func search(spawnWorkers: Bool, output: @escaping @Sendable (String) -> Void) throws {
+    func search(_ recipeOptions: RecipeOptions, spawnWorkers: Bool, output: @escaping @Sendable (String) -> Void) throws {
         // `--study` is optional to the parser so that `search show` needs none, and checked here.
         guard let study else { throw ValidationError("Missing expected argument '--study <file>'") }
         try reportingFailures {

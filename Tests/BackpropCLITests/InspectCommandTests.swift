@@ -19,6 +19,8 @@ struct InspectCommandTests {
         }
     }
 
+    /// SPEC §4 uses 1000 input rows; 200 rows (10⁵ activations per layer) keep the test fast and
+    /// the estimates well inside the tolerance.
     @Test("Reproduces SPEC §4's numbers within 15%", arguments: [
         (["--activation", "tanh", "--init", "xavier"], [0.63, 0.49, 0.41, 0.36], 0.23),
         (["--activation", "tanh", "--init", "small:std=1"], [0.98, 0.98, 0.98, 0.98], 0.98),
@@ -26,7 +28,7 @@ struct InspectCommandTests {
         (["--activation", "tanh", "--init", "small"], [0.21, 0.048, 0.011, 0.0024], nil),
     ] as [([String], [Double], Double?)])
     func specNumbers(arguments: [String], first: [Double], last: Double?) throws {
-        let std = Self.standardDeviations(try Self.inspect(arguments + ["--depth", "10", "--width", "500", "--samples", "1000", "--seed", "3"]))
+        let std = Self.standardDeviations(try Self.inspect(arguments + ["--depth", "10", "--width", "500", "--samples", "200", "--seed", "3"]))
         #expect(std.count == 10)
         for (measured, reference) in zip(std, first) { #expect(abs(measured - reference) <= 0.15 * reference, "\(std)") }
         if let last { #expect(abs(std[9] - last) <= 0.15 * last, "\(std)") }
