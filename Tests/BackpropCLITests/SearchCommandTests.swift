@@ -73,6 +73,39 @@ struct SearchCommandTests {
         #expect(html.contains("Cost of trial \(best.number)") && html.components(separatedBy: "<svg").count - 1 >= 4)
     }
 
+    /// The `backprop` executable next to the test bundle, when it has been built.
+    static var executable: URL? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("backprop")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test("--jobs 2 runs a worker process on the same study; every trial is evaluated once",
+          .enabled(if: SearchCommandTests.executable != nil))
+    func parallelWorkers() throws {
+        let folder = try Self.folder()
+        let config = folder.appendingPathComponent("space.yaml").path
+        try "data: \"moons:n=400\"\nlayers: [2, 8, 2]\nepochs: 40\nsearch:\n  lr: {log-uniform: [0.001, 1.0]}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let study = folder.appendingPathComponent("study.db").path
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["search", "--config", config, "--strategy", "random", "--trials", "10", "--study", study, "--jobs", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let store = try StudyStore(path: study)
+        let trials = try store.trials()
+        #expect(trials.map(\.number) == Array(0..<10) && trials.allSatisfy { $0.status == .completed })
+        let workers = Set(try trials.map { try store.worker(trialID: $0.id) ?? "" })
+        #expect(!workers.contains("") && workers.count <= 2, "workers: \(workers)")
+    }
+
     @Test func badSettingsAreNamed() throws {
         let folder = try Self.folder()
         let config = folder.appendingPathComponent("plain.yaml").path
