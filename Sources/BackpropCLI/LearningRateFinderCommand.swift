@@ -99,6 +99,7 @@ struct LearningRateFinderCommand: ParsableCommand {
         chart.connectsPoints = true
         chart.points = result.probes.map { ($0.rate, $0.finalCost) }
         if let threshold = result.threshold { chart.marker = (threshold, "threshold") }
+        if let start = result.probes.first?.initialCost { chart.reference = (start, "cost before training") }
         page.addSection("Cost against learning rate",
                         text: "Cost before training: \(String(format: "%.4f", result.probes.first?.initialCost ?? .nan)). Diverged rates (NaN or infinite cost) are left out of the plot.",
                         charts: [chart.svg()])

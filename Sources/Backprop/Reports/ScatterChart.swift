@@ -29,6 +29,8 @@ public struct ScatterChart: Sendable {
     public var highlighted: (x: Double, y: Double)?
     /// A vertical marker line at this x with its label (e.g. a recommended learning rate).
     public var marker: (x: Double, label: String)?
+    /// A horizontal dashed reference line at this y with its label (e.g. the cost before training).
+    public var reference: (y: Double, label: String)?
     /// Drawing size in pixels.
     public var width = 400.0, height = 280.0
 
@@ -54,7 +56,7 @@ public struct ScatterChart: Sendable {
         } else {
             xScale = AxisScale(covering: xValues, logarithmic: xLogarithmic, pixels: (margin.left, width - margin.right))
         }
-        let yScale = AxisScale(covering: usable.map(\.y), logarithmic: yLogarithmic, pixels: (height - margin.bottom, margin.top))
+        let yScale = AxisScale(covering: usable.map(\.y) + (reference.map { [$0.y] } ?? []), logarithmic: yLogarithmic, pixels: (height - margin.bottom, margin.top))
         var body = SVGWriter(width: width, height: height, title: title)
         body.frame(x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom)
         if let categories {
@@ -69,6 +71,10 @@ public struct ScatterChart: Sendable {
             let px = xScale.pixel(marker.x)
             body.polyline([(marker.x, yScale.lower), (marker.x, yScale.upper)], x: xScale, y: yScale, color: LineChart.palette[2], dashed: true)
             body.note(marker.label, x: px, y: margin.top + 12)
+        }
+        if let reference, reference.y.isFinite {
+            body.polyline([(xScale.lower, reference.y), (xScale.upper, reference.y)], x: xScale, y: yScale, color: LineChart.palette[3], dashed: true)
+            body.note(reference.label, x: margin.left + 60, y: yScale.pixel(reference.y) - 4)
         }
         if connectsPoints {
             body.polyline(usable.sorted { $0.x < $1.x }.map { ($0.x, $0.y) }, x: xScale, y: yScale, color: LineChart.palette[0], dashed: false)
