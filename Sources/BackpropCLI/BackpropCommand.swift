@@ -17,6 +17,11 @@ struct BackpropCommand: AsyncParsableCommand {
             DataCommand.self,
             EvaluateCommand.self,
             PredictCommand.self,
+            CrossValidateCommand.self,
+            SearchCommand.self,
+            EnsembleCommand.self,
+            InspectCommand.self,
+            LearningRateFinderCommand.self,
         ]
     )
 }

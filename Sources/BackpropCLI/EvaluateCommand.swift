@@ -66,7 +66,7 @@ struct EvaluateCommand: ParsableCommand {
         let splits: DatasetSplits<Float>
         let source: String
         if dataOptions.data == nil {
-            splits = try TrainingRun.rawSplits(recipe: recipe)
+            splits = try TrainingRun.loadData(for: recipe)
             source = recipe.data
         } else {
             var random = RandomGenerator(seed: recipe.seed)

@@ -77,7 +77,7 @@ struct EndToEndTests {
         #expect(classification["log_loss"] != nil && classification["confusion"] != nil && classification["f1"] != nil)
 
         // predict: one row per input row, raw features in.
-        let test = try #require(try TrainingRun.rawSplits(recipe: train.recipe()).test)
+        let test = try #require(try TrainingRun.loadData(for: train.recipe()).test)
         var csv = "x0,x1\n"
         for row in 0..<test.count { csv += "\(test.features[row, 0]),\(test.features[row, 1])\n" }
         let input = folder.appendingPathComponent("points.csv"), output = folder.appendingPathComponent("predictions.csv")

@@ -44,6 +44,21 @@ public enum ActivationStatistics {
         activation: Activation, initializer: Initializer, depth: Int = 10, width: Int = 500,
         inputWidth: Int = 500, exampleCount: Int = 1000, seed: UInt64 = 0, scalar: Scalar.Type = Scalar.self
     ) throws -> [LayerStatistics] {
+        var results: [LayerStatistics] = []
+        try forEachLayer(activation: activation, initializer: initializer, depth: depth, width: width, inputWidth: inputWidth,
+                         exampleCount: exampleCount, seed: seed, scalar: scalar) { index, activations in
+            results.append(statistics(of: activations, layer: index + 1))
+        }
+        return results
+    }
+
+    /// Runs the experiment of ``measure(activation:initializer:depth:width:inputWidth:exampleCount:seed:scalar:)``,
+    /// handing each layer's output (`exampleCount × width`, layer index from 0) to `body`.
+    static func forEachLayer<Scalar: NetworkScalar>(
+        activation: Activation, initializer: Initializer, depth: Int, width: Int,
+        inputWidth: Int, exampleCount: Int, seed: UInt64, scalar: Scalar.Type,
+        _ body: (Int, Matrix<Scalar>) throws -> Void
+    ) throws {
         guard depth >= 1, width >= 1, inputWidth >= 1, exampleCount >= 1 else {
             throw NetworkError.invalidConfiguration(
                 "The activation experiment needs positive sizes, got depth \(depth), width \(width), input \(inputWidth), examples \(exampleCount)")
@@ -60,13 +75,11 @@ public enum ActivationStatistics {
             initializer.fill(layer.weight.value, random: &random)
             layers.append(layer)
         }
-        var results: [LayerStatistics] = []
         var activations = input
         for (index, layer) in layers.enumerated() {
             activations = try layer.forward(activations, mode: .inference)
-            results.append(statistics(of: activations, layer: index + 1))
+            try body(index, activations)
         }
-        return results
     }
 
     /// Mean, standard deviation and fractions over all elements of `matrix`.

@@ -35,10 +35,41 @@ public final class TrainingRun {
     ///
     /// - Throws: ``DataError`` for unreadable data, ``NetworkError`` for settings that do not
     ///   fit together (layer sizes against the data, a bad initialiser), ``TrainingError``.
-    public init(recipe: TrainingRecipe) throws {
-        self.recipe = recipe
+    public convenience init(recipe: TrainingRecipe) throws {
         var random = RandomGenerator(seed: recipe.seed)
-        let raw = try Self.rawSplits(recipe: recipe, random: &random)
+        let raw = try Self.loadData(for: recipe, seed: random.next())
+        try self.init(recipe: recipe, random: &random, data: raw)
+    }
+
+    /// A run on data already loaded and split (not yet preprocessed), as
+    /// ``loadData(for:)`` returns it: cross-validation folds, ensemble members sharing one
+    /// split. The recipe's data keys are not read; its seed drives everything else exactly
+    /// as in ``init(recipe:)``, so `TrainingRun(recipe: r, data: TrainingRun.loadData(for: r))`
+    /// is the same run as `TrainingRun(recipe: r)`.
+    public convenience init(recipe: TrainingRecipe, data raw: DatasetSplits<Float>) throws {
+        var random = RandomGenerator(seed: recipe.seed)
+        _ = random.next()
+        try self.init(recipe: recipe, random: &random, data: raw)
+    }
+
+    /// The recipe's data loaded and split (before preprocessing), with the split seed that
+    /// ``init(recipe:)`` uses.
+    public static func loadData(for recipe: TrainingRecipe) throws -> DatasetSplits<Float> {
+        var random = RandomGenerator(seed: recipe.seed)
+        return try loadData(for: recipe, seed: random.next())
+    }
+
+    private static func loadData(for recipe: TrainingRecipe, seed: UInt64) throws -> DatasetSplits<Float> {
+        let source = try DataSource(parsing: recipe.data)
+        let csv = CSVOptions(
+            delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
+            targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
+            targetKind: recipe.regression ? .regression : .classification)
+        return try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+    }
+
+    private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {
+        self.recipe = recipe
         (splits, pipeline) = try raw.preprocessed(with: recipe.preprocessing)
 
         let train = splits.train
@@ -79,25 +110,6 @@ public final class TrainingRun {
         if let stopping { callbacks.append(stopping) }
         earlyStopping = stopping
         recipeCallbacks = callbacks
-    }
-
-    /// The recipe's data loaded and split as a run does, before preprocessing (the split
-    /// draws the first value of the recipe's seeded generator).
-    ///
-    /// - Throws: ``DataError`` for unreadable data.
-    public static func rawSplits(recipe: TrainingRecipe) throws -> DatasetSplits<Float> {
-        var random = RandomGenerator(seed: recipe.seed)
-        return try rawSplits(recipe: recipe, random: &random)
-    }
-
-    private static func rawSplits(recipe: TrainingRecipe, random: inout RandomGenerator) throws -> DatasetSplits<Float> {
-        let source = try DataSource(parsing: recipe.data)
-        let csv = CSVOptions(
-            delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
-            targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
-            targetKind: recipe.regression ? .regression : .classification)
-        return try source.load(
-            options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: random.next()))
     }
 
     /// The loss called `name`; `mse` uses sigmoid outputs for class labels (the textbook

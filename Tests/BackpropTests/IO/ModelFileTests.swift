@@ -37,7 +37,7 @@ struct ModelFileTests {
         for (a, b) in zip(model.network.namedBuffers, run.network.namedBuffers) { #expect(a.value.elements == b.value.elements) }
 
         // Raw test inputs through the saved preprocessing = the run's preprocessed inputs.
-        let raw = try #require(try TrainingRun.rawSplits(recipe: run.recipe).test)
+        let raw = try #require(try TrainingRun.loadData(for: run.recipe).test)
         let expected = try run.network.predictProbabilities(try #require(run.splits.test).features, loss: run.trainer.loss)
         #expect(try model.predictProbabilities(raw.features).elements == expected.elements)
         let evaluation = try model.evaluate(raw)
