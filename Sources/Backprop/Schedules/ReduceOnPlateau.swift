@@ -120,6 +120,18 @@ public struct ReduceOnPlateau: LearningRateSchedule, Codable, Hashable {
 
     public func learningRate(epoch: Int, step: Int) -> Double { currentLearningRate }
 
+    /// Puts back the progress of an interrupted run: the best value, the wait, and the
+    /// counts of reductions and records (as ``best``, ``wait``, ``reductionCount`` and
+    /// ``recordCount`` were when it stopped).
+    public mutating func restoreProgress(best: Double?, wait: Int, reductionCount: Int, recordCount: Int) {
+        precondition(wait >= 0 && reductionCount >= 0 && recordCount >= 0, "Plateau progress counts must be non-negative")
+        self.best = best
+        self.wait = wait
+        self.reductionCount = reductionCount
+        self.recordCount = recordCount
+        currentLearningRate = initialLearningRate * Double.pow(factor, Double(reductionCount))
+    }
+
     public var description: String {
         "plateau(α0=\(initialLearningRate), factor=\(factor), patience=\(patience), min-delta=\(minDelta), stop-after=\(stopAfterTotalFactor))"
     }

@@ -20,28 +20,32 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     /// The smallest change that counts as an improvement.
     public let minDelta: Double
 
+    /// The plateau rule itself, fed one metric value per epoch; its learning rate is the
+    /// factor applied to the schedule's α.
+    public private(set) var plateau: ReduceOnPlateau
+
     /// α's total reduction so far (1 = none).
-    public private(set) var reduction: Double = 1
-    fileprivate var best: Double?
-    fileprivate var wait = 0
+    public var reduction: Double { 1 / plateau.currentLearningRate }
 
     /// Divides α by `factor` after `patience` epochs without improvement; stops at
     /// `maximumReduction`.
     public init(monitor: MonitoredMetric = .devCost, patience: Int = 5, factor: Double = 2, maximumReduction: Double = 1024, minDelta: Double = 0) {
-        precondition(patience >= 1, "Plateau patience must be at least 1 epoch, got \(patience)")
         precondition(factor > 1, "The plateau factor must exceed 1, got \(factor)")
-        precondition(maximumReduction >= 1, "The maximum reduction must be at least 1, got \(maximumReduction)")
         self.monitor = monitor
         self.patience = patience
         self.factor = factor
         self.maximumReduction = maximumReduction
         self.minDelta = minDelta
+        plateau = PlateauCallback.freshRule(monitor: monitor, patience: patience, factor: factor, maximumReduction: maximumReduction, minDelta: minDelta)
+    }
+
+    private static func freshRule(monitor: MonitoredMetric, patience: Int, factor: Double, maximumReduction: Double, minDelta: Double) -> ReduceOnPlateau {
+        ReduceOnPlateau(initialLearningRate: 1, factor: 1 / factor, patience: patience, minDelta: minDelta,
+                        stopAfterTotalFactor: maximumReduction, goal: monitor.isHigherBetter ? .maximize : .minimize)
     }
 
     public func trainingWillBegin(_ context: TrainingContext<Scalar>) throws {
-        reduction = 1
-        best = nil
-        wait = 0
+        plateau = Self.freshRule(monitor: monitor, patience: patience, factor: factor, maximumReduction: maximumReduction, minDelta: minDelta)
     }
 
     public func epochDidEnd(_ context: TrainingContext<Scalar>, record: EpochRecord) throws -> CallbackDecision {
@@ -51,17 +55,9 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
         guard let value = metric.value(in: record) else {
             throw TrainingError.invalidOptions("The plateau schedule watches \(monitor.rawValue), which the run does not measure")
         }
-        if metric.improves(value, on: best, minDelta: minDelta) {
-            best = value
-            wait = 0
-            return .proceed
-        }
-        wait += 1
-        guard wait >= patience else { return .proceed }
-        wait = 0
-        reduction *= factor
-        context.learningRateFactor /= factor
-        if reduction >= maximumReduction * (1 - 1e-12) {
+        let decision = plateau.record(value)
+        context.learningRateFactor = decision.learningRate
+        if decision.shouldStop {
             return .stop(reason: "plateau schedule: α fell by a factor \(reduction) without improving \(metric.rawValue)")
         }
         return .proceed
@@ -74,17 +70,16 @@ extension PlateauCallback: ResumableTrainingCallback {
     public var checkpointKey: String { "plateau" }
 
     public func checkpointState() -> CallbackState {
-        var numbers = ["reduction": reduction, "wait": Double(wait)]
-        numbers["best"] = best
+        var numbers = ["reductions": Double(plateau.reductionCount), "wait": Double(plateau.wait), "records": Double(plateau.recordCount)]
+        numbers["best"] = plateau.best
         return CallbackState(numbers: numbers)
     }
 
     public func restore(_ state: CallbackState, in context: TrainingContext<Scalar>) throws {
-        guard let reduction = state.numbers["reduction"], reduction >= 1, let wait = state.numbers["wait"], wait >= 0 else {
+        guard let reductions = state.numbers["reductions"], reductions >= 0, let wait = state.numbers["wait"], wait >= 0,
+              let records = state.numbers["records"], records >= 0 else {
             throw TrainingError.invalidOptions("The saved plateau state \(state.numbers) is incomplete")
         }
-        self.reduction = reduction
-        self.wait = Int(wait)
-        best = state.numbers["best"]
+        plateau.restoreProgress(best: state.numbers["best"], wait: Int(wait), reductionCount: Int(reductions), recordCount: Int(records))
     }
 }
