@@ -93,13 +93,16 @@ public final class TrainingRun {
         if let maxNorm = recipe.maxNorm { optimizer = MaxNormConstrained(optimizer, constraint: MaxNormConstraint(maxNorm: maxNorm)) }
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
         var callbacks: [any TrainingCallback<Float>] = []
-        let schedule: any LearningRateSchedule
-        if recipe.schedule.hasPrefix("plateau") {
+        var schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
+        if let plateau = schedule as? ReduceOnPlateau {
+            // The plateau rule watches the dev cost (or accuracy) epoch by epoch: it runs as a
+            // callback on top of the constant α.
             schedule = ConstantSchedule(recipe.learningRate)
-            let factor = recipe.schedule.contains("factor=10") || recipe.schedule.contains("factor=0.1") ? 10.0 : 2.0
-            callbacks.append(PlateauCallback<Float>(monitor: splits.dev == nil ? .trainCost : .devCost, patience: 10, factor: factor, maximumReduction: 1024))
-        } else {
-            schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
+            let cost: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
+            let accuracy: MonitoredMetric = splits.dev == nil ? .trainAccuracy : .devAccuracy
+            callbacks.append(PlateauCallback<Float>(
+                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: 1 / plateau.factor,
+                maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(
             network: network, loss: try Self.loss(named: recipe.lossName, regression: !train.isClassification),
