@@ -55,6 +55,7 @@ info.add("blas_configuration", BLASInfo.configuration)
 info.add("blas_kernel", BLASInfo.kernelName)
 info.add("threads", BLASInfo.threadCount)
 info.add("single_thread_flop_limit", BLASThreading.singleThreadFLOPLimit)
+info.add("elementwise_kernel", BLASInfo.elementwiseKernel)
 info.add("allocation_counter", AllocationCounter.isAvailable)
 info.emit()
 

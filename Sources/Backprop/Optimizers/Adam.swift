@@ -48,7 +48,8 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
                     weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
                     firstMoment: FloatKernels.floats(v), secondMoment: FloatKernels.floats(s),
                     count: parameter.value.count, learningRate: Float(learningRate), beta1: Float(b1),
-                    beta2: Float(b2), correction1: Float(correction1), correction2: Float(correction2), epsilon: Float(eps))
+                    oneMinusBeta1: Float(oneMinusB1), beta2: Float(b2), oneMinusBeta2: Float(oneMinusB2),
+                    correction1: Float(correction1), correction2: Float(correction2), epsilon: Float(eps))
                 continue
             }
             for i in 0..<parameter.value.count {

@@ -24,7 +24,8 @@ public final class Momentum<Scalar: NetworkScalar>: Optimizer {
             if Scalar.self == Float.self {
                 FloatKernels.momentum(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
                                       velocity: FloatKernels.floats(v), count: parameter.value.count,
-                                      learningRate: Float(learningRate), beta: Float(b))
+                                      learningRate: Float(learningRate), beta: Float(b),
+                                      oneMinusBeta: Float(oneMinusB))
                 continue
             }
             for i in 0..<parameter.value.count {

@@ -36,6 +36,10 @@ public enum BLASInfo {
         #endif
     }
 
+    /// The instruction set of the engine's own element-wise C kernels (the Adam update),
+    /// chosen at run time from the CPU: `"avx512"`, `"avx2"` or `"baseline"`.
+    public static var elementwiseKernel: String { FloatKernels.kernelLevel }
+
     /// The number of threads BLAS uses for large products (products below
     /// ``BLASThreading/singleThreadFLOPLimit`` run on one).
     public static var threadCount: Int {
@@ -65,12 +69,18 @@ public enum BLASInfo {
 /// the helper thread also competes for a core) and OpenBLAS allocates a work buffer per
 /// threaded call, so a product of fewer than ``singleThreadFLOPLimit`` floating-point
 /// operations (`2·m·n·k`) runs on one thread; larger ones use ``BLASInfo/threadCount``.
-/// Results do not depend on the thread count: BLAS splits the output, never the inner
-/// dimension.
+/// The choice depends only on the shape, so a run stays deterministic; OpenBLAS's one- and
+/// two-thread results may differ in the last bits.
 public enum BLASThreading {
-    /// Products with fewer floating-point operations than this run single-threaded
-    /// (default 40 million, measured on 784-wide layers; 0 threads every product).
-    nonisolated(unsafe) public static var singleThreadFLOPLimit: Double = 40e6
+    /// Products with fewer floating-point operations than this run single-threaded; 0
+    /// threads every product.
+    ///
+    /// Default 10⁹: on the shared two-core machine of the benchmark suite (other processes
+    /// running, half of the CPU time stolen by the hypervisor) two threads lost to one for
+    /// every product of the suite, up to 128×1024·1024×1024 (268 MFLOP) and
+    /// 1024×784·784×256 (411 MFLOP). On an otherwise idle machine a lower limit (about
+    /// 5·10⁷) lets the larger products use both cores.
+    nonisolated(unsafe) public static var singleThreadFLOPLimit: Double = 1e9
 
     nonisolated(unsafe) private static var maximum = 0
     nonisolated(unsafe) private static var current = 0

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// Hand-vectorised single-precision loops for the training hot path.
 ///
 /// Generic code checks `Scalar.self == Float.self` (folded away when specialised) and hands
@@ -175,27 +177,20 @@ enum FloatKernels {
     /// (the same value as `α·(v/c1)/(√(s/c2) + ε)` with one division and one square root
     /// per element), with subnormal moments flushed to zero.
     ///
-    /// A plain loop on purpose: the compiler vectorises it, square root included, whereas
-    /// `SIMD16.squareRoot()` is computed lane by lane.
+    /// Runs in C (`CBackpropKernels`), compiled for AVX-512, AVX2 and the baseline and
+    /// dispatched on the CPU's features: Swift code is compiled for the baseline only, and
+    /// the division and square root dominate this loop.
     @usableFromInline
     static func adam(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                      firstMoment v: UnsafeMutablePointer<Float>, secondMoment s: UnsafeMutablePointer<Float>,
-                     count: Int, learningRate: Float, beta1: Float, beta2: Float,
-                     correction1: Float, correction2: Float, epsilon: Float) {
-        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-        let stepSize = learningRate / correction1, inverseRootCorrection2 = 1 / correction2.squareRoot()
-        let limit = Float.leastNormalMagnitude
-        for i in 0..<count {
-            let gradient = g[i]
-            let first = beta1 * v[i] + oneMinusBeta1 * gradient
-            let second = beta2 * s[i] + oneMinusBeta2 * gradient * gradient
-            let keptFirst: Float = first < limit && first > -limit ? 0 : first
-            let keptSecond: Float = second < limit ? 0 : second
-            v[i] = keptFirst
-            s[i] = keptSecond
-            w[i] = w[i] - stepSize * keptFirst / (keptSecond.squareRoot() * inverseRootCorrection2 + epsilon)
-        }
+                     count: Int, learningRate: Float, beta1: Float, oneMinusBeta1: Float,
+                     beta2: Float, oneMinusBeta2: Float, correction1: Float, correction2: Float, epsilon: Float) {
+        backprop_adam_f32(w, g, v, s, count, learningRate / correction1, beta1, oneMinusBeta1,
+                          beta2, oneMinusBeta2, 1 / correction2.squareRoot(), epsilon)
     }
+
+    /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.
+    static var kernelLevel: String { String(cString: backprop_kernel_level()) }
 
     /// `w ← w − α·g` over `count` elements.
     @usableFromInline
@@ -216,8 +211,8 @@ enum FloatKernels {
     /// `v ← β·v + (1−β)·g`, `w ← w − α·v` over `count` elements, subnormal `v` flushed to zero.
     @usableFromInline
     static func momentum(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-                         velocity v: UnsafeMutablePointer<Float>, count: Int, learningRate: Float, beta: Float) {
-        let oneMinusBeta = 1 - beta
+                         velocity v: UnsafeMutablePointer<Float>, count: Int, learningRate: Float, beta: Float,
+                         oneMinusBeta: Float) {
         let vectorEnd = count - count % width
         var i = 0
         while i < vectorEnd {
