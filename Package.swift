@@ -25,9 +25,11 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "CBackpropKernels"),
         .target(
             name: "Backprop",
             dependencies: [
+                "CBackpropKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 "CZlib",
                 .product(name: "Numerics", package: "swift-numerics"),

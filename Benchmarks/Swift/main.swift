@@ -24,9 +24,16 @@ while let argument = arguments.next() {
             log("--profile-steps needs a positive integer"); exit(2)
         }
         profileSteps = value
+    case "--single-thread-flops":
+        guard let value = arguments.next().flatMap(Double.init), value >= 0 else {
+            log("--single-thread-flops needs a non-negative number"); exit(2)
+        }
+        BLASThreading.singleThreadFLOPLimit = value
     case "--help", "-h":
         print("""
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
+                                       [--single-thread-flops F]
+              --single-thread-flops F  products below F floating-point operations run on one BLAS thread
               --profile-steps N  only run N training steps of each selected case (for perf/callgrind)
             """)
         exit(0)
@@ -41,12 +48,14 @@ let selectedFilters = filters
 }
 
 BLASInfo.setThreadCount(threads)
-log("backprop \(BLASInfo.configuration), threads \(BLASInfo.threadCount), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
+log("backprop \(BLASInfo.configuration), threads \(BLASInfo.threadCount) (one below \(BLASThreading.singleThreadFLOPLimit) FLOP), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
 var info = ResultLine(case: "*", metric: "environment", value: nil, unit: "")
 info.add("blas", BLASInfo.backendName)
 info.add("blas_configuration", BLASInfo.configuration)
 info.add("blas_kernel", BLASInfo.kernelName)
 info.add("threads", BLASInfo.threadCount)
+info.add("single_thread_flop_limit", BLASThreading.singleThreadFLOPLimit)
+info.add("elementwise_kernel", BLASInfo.elementwiseKernel)
 info.add("allocation_counter", AllocationCounter.isAvailable)
 info.emit()
 

@@ -54,11 +54,26 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         let rows = input.rows
         let z = Matrix.reuse(preActivation, rows: rows, columns: outputCount)
         preActivation = z
+        self.input = input
+        if Scalar.self == Float.self, activation == .relu || activation == .identity {
+            // Z = X·Wᵀ, then bias and activation in one pass over Z.
+            GEMM.multiply(input, weight.value, into: z, transposeB: true)
+            let bias = self.bias.map { UnsafePointer(FloatKernels.floats($0.value.base)) }
+            if activation == .identity {
+                if let bias { FloatKernels.addBias(z: FloatKernels.floats(z.base), bias: bias, rows: rows, columns: outputCount) }
+                output = z
+                return z
+            }
+            let a = Matrix.reuse(output === preActivation ? nil : output, rows: rows, columns: outputCount)
+            FloatKernels.addBiasReLU(z: FloatKernels.floats(z.base), a: FloatKernels.floats(a.base), bias: bias,
+                                     rows: rows, columns: outputCount)
+            output = a
+            return a
+        }
         if let bias {
             for row in 0..<rows { z.rowPointer(row).update(from: bias.value.base, count: outputCount) }
         }
         GEMM.multiply(input, weight.value, into: z, transposeB: true, beta: bias == nil ? 0 : 1)
-        self.input = input
         if activation == .identity {
             output = z
             return z
@@ -82,13 +97,22 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         let dZ: Matrix<Scalar>
         if activation == .identity {
             dZ = outputGradient
+            if let bias { dZ.sumRows(into: bias.gradient) }
         } else {
             dZ = Matrix.reuse(preActivationGradient, rows: z.rows, columns: outputCount)
             preActivationGradient = dZ
-            activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
+            if Scalar.self == Float.self, activation == .relu {
+                // dZ = dA ⊙ [Z > 0] and db = Σ_rows dZ in one pass.
+                FloatKernels.reluBackward(
+                    outputGradient: FloatKernels.floats(outputGradient.base), z: FloatKernels.floats(z.base),
+                    into: FloatKernels.floats(dZ.base), biasGradient: bias.map { FloatKernels.floats($0.gradient.base) },
+                    rows: z.rows, columns: outputCount)
+            } else {
+                activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
+                if let bias { dZ.sumRows(into: bias.gradient) }
+            }
         }
         GEMM.multiply(dZ, input, into: weight.gradient, transposeA: true)
-        if let bias { dZ.sumRows(into: bias.gradient) }
         guard needsInputGradient else { return nil }
         let dX = Matrix.reuse(inputGradient, rows: z.rows, columns: inputCount)
         inputGradient = dX

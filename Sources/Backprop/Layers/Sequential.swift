@@ -62,8 +62,20 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
+        try forward(input, mode: mode, checksFiniteInput: true)
+    }
+
+    /// ``forward(_:mode:)`` with the NaN/Inf scan of `input` optional: a training loop that
+    /// checked its whole data set once (``Trainer`` does) passes `false` and saves one pass
+    /// over every batch. Shapes are always checked.
+    ///
+    /// - Throws: ``NetworkError`` for a wrong shape, an empty batch, or (when
+    ///   `checksFiniteInput`) a non-finite input.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward(_ input: Matrix<Scalar>, mode: Mode, checksFiniteInput: Bool) throws -> Matrix<Scalar> {
         try layers[0].validate(input)
-        if let (row, column) = input.firstNonFinite() {
+        if checksFiniteInput, let (row, column) = input.firstNonFinite() {
             throw NetworkError.nonFinite(place: "The input batch", row: row, column: column)
         }
         var activation = input

@@ -19,14 +19,17 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
             var maximum = -Scalar.infinity
             for j in 0..<columns { maximum = Swift.max(maximum, z[j]) }
             var sum: Scalar = 0
-            for j in 0..<columns { sum += Scalar.exp(z[j] - maximum) }
+            if let gradient {
+                // The exponentials are computed once, parked in the gradient row.
+                let g = gradient.rowPointer(row)
+                for j in 0..<columns { let e = Scalar.exp(z[j] - maximum); g[j] = e; sum += e }
+                let inverse = 1 / sum
+                for j in 0..<columns { g[j] = (g[j] * inverse - y[j]) * scale }
+            } else {
+                for j in 0..<columns { sum += Scalar.exp(z[j] - maximum) }
+            }
             let logSum = Scalar.log(sum)
             for j in 0..<columns where y[j] != 0 { total -= y[j] * (z[j] - maximum - logSum) }
-            if let gradient {
-                let g = gradient.rowPointer(row)
-                let inverse = 1 / sum
-                for j in 0..<columns { g[j] = (Scalar.exp(z[j] - maximum) * inverse - y[j]) * scale }
-            }
         }
         return total * scale
     }

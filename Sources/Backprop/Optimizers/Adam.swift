@@ -6,7 +6,10 @@ import RealModule
 /// `W ← W − α·v̂/(√ŝ + ε)`,
 ///
 /// with `t` the update number from 1 and defaults β1 = 0.9, β2 = 0.999, ε = 1e-8. ε is added
-/// to `√ŝ`, as in the paper. Slots: `"firstMoment"` (v) and `"secondMoment"` (s).
+/// to `√ŝ`, as in the paper. Moments below the smallest normal magnitude are set to zero
+/// (they would otherwise decay into slow subnormal numbers for units whose gradient stays
+/// zero). `Float` parameters are updated in the equivalent form
+/// `W ← W − (α/(1−β1^t))·v/(√s/√(1−β2^t) + ε)`, vectorised. Slots: `"firstMoment"` (v) and `"secondMoment"` (s).
 ///
 /// ```swift
 /// let optimizer = Adam<Float>()
@@ -30,6 +33,7 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
         self.epsilon = epsilon
     }
 
+    @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
         storage.prepare(for: parameters)
         let t = storage.advance()
@@ -39,6 +43,15 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.value.base, g = parameter.gradient.base
             let v = storage.buffers[0][index].base, s = storage.buffers[1][index].base
+            if Scalar.self == Float.self {
+                FloatKernels.adam(
+                    weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                    firstMoment: FloatKernels.floats(v), secondMoment: FloatKernels.floats(s),
+                    count: parameter.value.count, learningRate: Float(learningRate), beta1: Float(b1),
+                    oneMinusBeta1: Float(oneMinusB1), beta2: Float(b2), oneMinusBeta2: Float(oneMinusB2),
+                    correction1: Float(correction1), correction2: Float(correction2), epsilon: Float(eps))
+                continue
+            }
             for i in 0..<parameter.value.count {
                 v[i] = b1 * v[i] + oneMinusB1 * g[i]
                 s[i] = b2 * s[i] + oneMinusB2 * g[i] * g[i]

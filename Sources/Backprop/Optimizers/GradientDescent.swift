@@ -12,11 +12,17 @@ public final class GradientDescent<Scalar: NetworkScalar>: Optimizer {
     /// Gradient descent; the learning rate comes with each update.
     public init() {}
 
+    @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
         storage.prepare(for: parameters)
         _ = storage.advance()
         for parameter in parameters {
             let w = parameter.value.base, g = parameter.gradient.base
+            if Scalar.self == Float.self {
+                FloatKernels.gradientDescent(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                                             count: parameter.value.count, learningRate: Float(learningRate))
+                continue
+            }
             for i in 0..<parameter.value.count { w[i] -= learningRate * g[i] }
         }
     }

@@ -1,7 +1,7 @@
 /// Momentum in exponentially-weighted-average form:
 /// `v ← β·v + (1−β)·dW`, `W ← W − α·v` (β = 0.9 by default; `v` starts at 0, no bias correction).
 ///
-/// `v` averages about the last `1/(1−β)` gradients, so α keeps the meaning it has for plain
+/// Subnormal velocities are set to zero. `v` averages about the last `1/(1−β)` gradients, so α keeps the meaning it has for plain
 /// gradient descent. Slot: `"velocity"`. See ``ClassicalMomentum`` for `v ← μ·v − α·dW`.
 public final class Momentum<Scalar: NetworkScalar>: Optimizer {
     /// β.
@@ -14,12 +14,20 @@ public final class Momentum<Scalar: NetworkScalar>: Optimizer {
         self.beta = beta
     }
 
+    @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
         storage.prepare(for: parameters)
         _ = storage.advance()
         let b = Scalar(beta), oneMinusB = Scalar(1 - beta)
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.value.base, g = parameter.gradient.base, v = storage.buffers[0][index].base
+            if Scalar.self == Float.self {
+                FloatKernels.momentum(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                                      velocity: FloatKernels.floats(v), count: parameter.value.count,
+                                      learningRate: Float(learningRate), beta: Float(b),
+                                      oneMinusBeta: Float(oneMinusB))
+                continue
+            }
             for i in 0..<parameter.value.count {
                 v[i] = b * v[i] + oneMinusB * g[i]
                 w[i] -= learningRate * v[i]

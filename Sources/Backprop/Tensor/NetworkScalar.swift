@@ -28,13 +28,39 @@ where RawSignificand: FixedWidthInteger {
 }
 
 extension Float: NetworkScalar {
-    @inlinable
+    /// Runs `sgemm`, or `sgemv` when `op(A)` has one row or `op(B)` one column; products
+    /// below ``BLASThreading/singleThreadFLOPLimit`` run on one thread.
     public static func blasGEMM(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        BLASThreading.prepare(m: m, n: n, k: k)
+        if m == 1 {
+            // c (1×n) = op(B)ᵀ · op(A)ᵀ: a vector-matrix product.
+            let incrementA = transposeA ? lda : 1
+            if transposeB {  // B stored n×k
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasInt(n), blasInt(k), alpha, b, blasInt(ldb),
+                            a, blasInt(incrementA), beta, c, 1)
+            } else {  // B stored k×n
+                cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(n), alpha, b, blasInt(ldb),
+                            a, blasInt(incrementA), beta, c, 1)
+            }
+            return
+        }
+        if n == 1 {
+            // c (m×1) = op(A) · op(B): a matrix-vector product; c's column has stride ldc.
+            let incrementB = transposeB ? 1 : ldb
+            if transposeA {  // A stored k×m
+                cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(m), alpha, a, blasInt(lda),
+                            b, blasInt(incrementB), beta, c, blasInt(ldc))
+            } else {  // A stored m×k
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasInt(m), blasInt(k), alpha, a, blasInt(lda),
+                            b, blasInt(incrementB), beta, c, blasInt(ldc))
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
@@ -46,13 +72,13 @@ extension Float: NetworkScalar {
 }
 
 extension Double: NetworkScalar {
-    @inlinable
     public static func blasGEMM(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int,
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        BLASThreading.prepare(m: m, n: n, k: k)
         cblas_dgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,

@@ -3,6 +3,10 @@ extension Matrix {
     @inlinable
     public func sumRows(into result: Matrix<Scalar>) {
         precondition(result.count == columns, "sumRows needs a result of \(columns) elements, got \(result.count)")
+        if Scalar.self == Float.self {
+            FloatKernels.columnSums(FloatKernels.floats(base), rows: rows, columns: columns, into: FloatKernels.floats(result.base))
+            return
+        }
         let sums = result.base
         sums.update(repeating: 0, count: columns)
         for row in 0..<rows {
@@ -35,6 +39,11 @@ extension Matrix {
     @inlinable
     public func firstNonFinite() -> (row: Int, column: Int)? {
         let total = count
+        if Scalar.self == Float.self {
+            guard !FloatKernels.allFinite(FloatKernels.floats(base), count: total) else { return nil }
+            for i in 0..<total where !base[i].isFinite { return (i / Swift.max(columns, 1), i % Swift.max(columns, 1)) }
+            return nil
+        }
         var lanes: (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
         var index = 0
         while index + 4 <= total {

@@ -112,6 +112,9 @@ public final class Trainer<Scalar: NetworkScalar> {
             for batch in 0..<plan.batchesPerEpoch {
                 gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
                 let logits = try network.forward(gatherer.features, mode: .training)
+                gatherer.gather(order[plan.range(ofBatch: batch)], from: training)
+                // The set's features were checked for NaN/Inf once, in `check`.
+                let logits = try network.forward(gatherer.features, mode: .training, checksFiniteInput: false)
                 outputGradient.resize(rows: logits.rows)
                 var cost = Double(loss.cost(logits: logits, targets: gatherer.targets, gradient: outputGradient))
                 network.backward(outputGradient)
@@ -167,6 +170,9 @@ public final class Trainer<Scalar: NetworkScalar> {
         }
         guard data.outputCount == network.outputCount else {
             throw TrainingError.invalidOptions("The \(name) has \(data.outputCount) target columns but the network produces \(network.outputCount)")
+        }
+        if let (row, column) = data.features.firstNonFinite() {
+            throw NetworkError.nonFinite(place: "The \(name)", row: row, column: column)
         }
     }
 
