@@ -2,12 +2,14 @@ import ArgumentParser
 import Backprop
 import Foundation
 
-/// `backprop evaluate DIR`: the metrics of a saved model on labelled data.
+/// `backprop evaluate DIR`: the metrics of a saved model or ensemble on labelled data.
 ///
 /// Without `--data` it reloads the data recorded in the model's recipe, splits it as
 /// training did and evaluates the test split (the dev split when there is no test split),
 /// so the accuracy equals the one `train` reported. With `--data` the given data are split
-/// with the model's seed. The model's saved preprocessing is always applied.
+/// with the model's seed. The model's saved preprocessing is always applied. An ensemble
+/// folder (`ensemble.json`) is measured on its averaged probabilities, with the data and
+/// seed of its first member's recipe; each member applies its own preprocessing.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -17,6 +19,7 @@ struct EvaluateCommand: ParsableCommand {
               backprop evaluate runs/20261122-101500
               backprop evaluate runs/20261122-101500 --part train --json
               backprop evaluate model-dir --data csv:new.csv --part all
+              backprop evaluate ensemble-dir
             """)
 
     /// Which examples to evaluate.
@@ -24,7 +27,7 @@ struct EvaluateCommand: ParsableCommand {
         case train, dev, test, all
     }
 
-    @Argument(help: ArgumentHelp("A model folder written by backprop train.", valueName: "dir"))
+    @Argument(help: ArgumentHelp("A model folder written by backprop train, or an ensemble folder written by backprop ensemble.", valueName: "dir"))
     var model: String
 
     @OptionGroup(title: "Data (default: the data recorded in the model)") var dataOptions: DataOptions
@@ -61,8 +64,8 @@ struct EvaluateCommand: ParsableCommand {
 
     /// Loads the model and the data and measures.
     func measure() throws -> Report {
-        let loaded = try Model.load(from: URL(fileURLWithPath: model))
-        let recipe = loaded.manifest.recipe
+        let loaded = try LoadedModel.load(from: URL(fileURLWithPath: model))
+        let recipe = loaded.recipe
         let splits: DatasetSplits<Float>
         let source: String
         if dataOptions.data == nil {

@@ -8,7 +8,8 @@ import Foundation
 /// example per line, with an optional header (detected: a first line with a field that is
 /// not a number), or a `.npy` array of shape `(n, features)`. The output is CSV: a header,
 /// then per row the class name (and with `--proba` one probability per class), or the
-/// predicted values for regression.
+/// predicted values for regression. An ensemble folder predicts from the mean of its
+/// members' probabilities.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
@@ -18,9 +19,10 @@ struct PredictCommand: ParsableCommand {
               backprop predict runs/20261122-101500 --input points.csv
               cat points.csv | backprop predict runs/20261122-101500 --input - --proba --output predictions.csv
               backprop predict model-dir --input features.npy
+              backprop predict ensemble-dir --input points.csv --proba
             """)
 
-    @Argument(help: ArgumentHelp("A model folder written by backprop train.", valueName: "dir"))
+    @Argument(help: ArgumentHelp("A model folder written by backprop train, or an ensemble folder written by backprop ensemble.", valueName: "dir"))
     var model: String
 
     @Option(help: ArgumentHelp("CSV of raw features (header optional), '-' for standard input, or a .npy file.", valueName: "file|-"))
@@ -60,13 +62,13 @@ struct PredictCommand: ParsableCommand {
 
     /// The CSV text of the predictions for ``input``.
     func predictions() throws -> String {
-        let loaded = try Model.load(from: URL(fileURLWithPath: model))
-        let inputs = try readInputs(featureCount: loaded.manifest.featureCount)
+        let loaded = try LoadedModel.load(from: URL(fileURLWithPath: model))
+        let inputs = try readInputs(featureCount: loaded.featureCount)
         return try Self.csv(model: loaded, inputs: inputs, probabilities: proba)
     }
 
     /// The prediction CSV of `inputs` (raw features).
-    static func csv(model: Model, inputs: Matrix<Float>, probabilities: Bool) throws -> String {
+    static func csv(model: LoadedModel, inputs: Matrix<Float>, probabilities: Bool) throws -> String {
         var lines: [String] = []
         if let names = model.classNames {
             let rows = try model.classProbabilities(inputs)

@@ -96,43 +96,26 @@ public final class Ensemble {
 
     // MARK: - Saving
 
-    /// What `ensemble.json` records.
-    public struct Manifest: Codable, Sendable, Equatable {
-        /// Format marker, `backprop-ensemble`.
-        public var format = "backprop-ensemble"
-        /// How predictions combine: `mean-probability`.
-        public var combination = "mean-probability"
-        /// Member sub-folders, relative to the ensemble folder.
-        public var members: [String]
-        /// Each member's seed, aligned with ``members``.
-        public var seeds: [UInt64]
-        /// The recipe of member 0.
-        public var recipe: TrainingRecipe
-        /// The shared preprocessing.
-        public var pipeline: PreprocessingPipeline
-        /// The members' layer sizes.
-        public var layers: [Int]
+    /// The members as saved-model values: member `k` becomes a ``Model`` whose metrics are
+    /// its final train/dev/test cost and accuracy (`train_cost`, `dev_accuracy`, …).
+    public func model() throws -> EnsembleModel {
+        let models = try members.map { run in
+            let evaluation = try run.evaluate()
+            var metrics = ["train_cost": evaluation.train.cost, "epochs": Double(run.recipe.epochs)]
+            metrics["train_accuracy"] = evaluation.train.accuracy
+            metrics["dev_cost"] = evaluation.dev?.cost
+            metrics["dev_accuracy"] = evaluation.dev?.accuracy
+            metrics["test_cost"] = evaluation.test?.cost
+            metrics["test_accuracy"] = evaluation.test?.accuracy
+            return try Model(run: run, metrics: metrics)
+        }
+        return try EnsembleModel(members: models, seeds: members.map(\.recipe.seed))
     }
 
-    /// Writes the ensemble to `folder`: `ensemble.json` (``Manifest``) and one sub-folder
-    /// `member-k` per member with `weights.safetensors` (PyTorch names, ``NetworkTensors``)
-    /// and `recipe.json` (the member's recipe with its seed). Every file is written
-    /// atomically.
+    /// Writes the ensemble to `folder` as ``EnsembleModel/save(to:)`` does: one model folder
+    /// `member-k` per member (`model.json`, `model.safetensors`), then `ensemble.json`.
+    /// Every file is written atomically.
     public func save(to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var names: [String] = []
-        for (index, member) in members.enumerated() {
-            let name = "member-\(index + 1)"
-            let memberFolder = folder.appendingPathComponent(name)
-            let tensors = SafeTensors(tensors: NetworkTensors.export(member.network),
-                                      metadata: ["format": "backprop-member", "layers": member.blueprint.sizes.map(String.init).joined(separator: ",")])
-            try AtomicFile.write(tensors.encoded(), to: memberFolder.appendingPathComponent("weights.safetensors"))
-            try AtomicFile.write(try encoder.encode(member.recipe), to: memberFolder.appendingPathComponent("recipe.json"))
-            names.append(name)
-        }
-        let manifest = Manifest(members: names, seeds: members.map(\.recipe.seed), recipe: recipe, pipeline: pipeline,
-                                layers: members[0].blueprint.sizes)
-        try AtomicFile.write(try encoder.encode(manifest), to: folder.appendingPathComponent("ensemble.json"))
+        try model().save(to: folder)
     }
 }

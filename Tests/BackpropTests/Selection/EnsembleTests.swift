@@ -40,17 +40,19 @@ struct EnsembleTests {
         #expect(ensemble.members.allSatisfy { $0.splits.dev!.features.elements == first })
     }
 
-    @Test("Saving writes a manifest and one weights file per member that loads back")
+    @Test("Saving writes ensemble.json and one model folder per member that loads back")
     func saving() throws {
         let ensemble = try Ensemble.train(recipe: recipe(), members: 2)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString)")
         try ensemble.save(to: folder)
-        let manifest = try JSONDecoder().decode(Ensemble.Manifest.self, from: Data(contentsOf: folder.appendingPathComponent("ensemble.json")))
-        #expect(manifest.members == ["member-1", "member-2"] && manifest.seeds == [3, 4] && manifest.layers == [2, 12, 2])
-        let file = folder.appendingPathComponent("member-2/weights.safetensors")
-        let copy = try ensemble.members[1].blueprint.build(as: Float.self)
-        try NetworkTensors.load(try SafeTensors(contentsOf: file).tensors, into: copy, file: file.path)
-        #expect(copy.parameters.map(\.value.elements) == ensemble.members[1].network.parameters.map(\.value.elements))
+        let file = folder.appendingPathComponent("ensemble.json")
+        let manifest = try EnsembleManifest(data: Data(contentsOf: file), file: file.path)
+        #expect(manifest.members == ["member-1", "member-2"] && manifest.seeds == [3, 4])
+        #expect(manifest.format == "backprop-ensemble" && manifest.formatVersion == 1 && manifest.combination == "mean-probability")
+        #expect(manifest.classNames == ensemble.splits.train.classNames && manifest.featureCount == 2)
+        let loaded = try EnsembleModel.load(from: folder)
+        #expect(loaded.members[1].manifest.blueprint.sizes == [2, 12, 2] && loaded.members[1].manifest.recipe.seed == 4)
+        #expect(loaded.members[1].network.parameters.map(\.value.elements) == ensemble.members[1].network.parameters.map(\.value.elements))
         #expect(throws: NetworkError.self) { try Ensemble.train(recipe: recipe(), members: 0) }
     }
 }
