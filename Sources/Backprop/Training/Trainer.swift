@@ -111,8 +111,6 @@ public final class Trainer<Scalar: NetworkScalar> {
             var learningRate = 0.0
             for batch in 0..<plan.batchesPerEpoch {
                 gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
-                let logits = try network.forward(gatherer.features, mode: .training)
-                gatherer.gather(order[plan.range(ofBatch: batch)], from: training)
                 // The set's features were checked for NaN/Inf once, in `check`.
                 let logits = try network.forward(gatherer.features, mode: .training, checksFiniteInput: false)
                 outputGradient.resize(rows: logits.rows)
