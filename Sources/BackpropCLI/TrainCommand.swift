@@ -30,6 +30,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Network") var networkOptions: ArchitectureOptions
     @OptionGroup(title: "Optimisation") var optimizationOptions: OptimizationOptions
     @OptionGroup(title: "Regularisation") var regularizationOptions: RegularizationOptions
+    @OptionGroup(title: "Output") var runOutput: RunOutputOptions
 
     @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
     var seed: UInt64?
@@ -88,7 +89,7 @@ struct TrainCommand: ParsableCommand {
     /// The recipe: defaults, then the config file, then the flags.
     func recipe() throws -> TrainingRecipe {
         let file = try config.map { try RunConfiguration.load(path: $0) } ?? RunConfiguration(entries: [])
-        return try TrainingRecipe(configuration: file.overriding(with: flagValues))
+        return try TrainingRecipe(configuration: file.overriding(with: flagValues), allowedExtraKeys: RunOutputOptions.configurationKeys)
     }
 
     // MARK: - Training
@@ -100,7 +101,8 @@ struct TrainCommand: ParsableCommand {
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
-        var callbacks: [any TrainingCallback<Float>] = []
+        let session = try ProgressSession(command: self, run: run)
+        var callbacks: [any TrainingCallback<Float>] = session.callbacks
         if !json {
             output("\(network)")
             output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(run.recipe.batchSize)")
@@ -128,7 +130,7 @@ struct TrainCommand: ParsableCommand {
             if let epoch = run.earlyStopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(splits.dev == nil ? "train" : "dev") cost") }
             output(summary.sentence)
         }
-        return summary
+        return try session.finish(history: history, evaluation: result, summary: summary, output: output)
     }
 
     // MARK: - Printing
@@ -165,11 +167,15 @@ struct TrainSummary: Codable, Equatable {
     var seconds: Double
     var stopReason: String?
     var network: String
+    var verdict: String?
+    var nextSteps: [String]?
+    var runDirectory: String?
 
     enum CodingKeys: String, CodingKey {
         case trainAccuracy = "train_accuracy", trainCost = "train_cost", devAccuracy = "dev_accuracy", devCost = "dev_cost"
         case testAccuracy = "test_accuracy", testCost = "test_cost"
         case epochs, updates, learningRate = "learning_rate", seconds, stopReason = "stop_reason", network
+        case verdict, nextSteps = "next_steps", runDirectory = "run_directory"
     }
 
     /// One JSON object on one line, keys sorted.
