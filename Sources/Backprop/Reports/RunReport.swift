@@ -117,6 +117,7 @@ public struct RunReport: Sendable {
     private func learningRateChart() -> String {
         let rates = history.epochs.map(\.learningRate)
         var chart = LineChart(title: "Learning rate", xLabel: "epoch", yLabel: "α (last update of the epoch)", logarithmic: Self.spansDecades(rates))
+        chart.includesZero = true
         chart.add(.init(name: "α", points: history.epochs.map { (Double($0.epoch), $0.learningRate) }, color: LineChart.palette[2]))
         return chart.svg()
     }
@@ -150,6 +151,7 @@ public struct RunReport: Sendable {
         let dead = layerSeries(\.deadFraction), saturated = layerSeries(\.saturatedFraction)
         if !dead.isEmpty || !saturated.isEmpty {
             var fractions = LineChart(title: "Dead ReLUs and saturated units", xLabel: "epoch", yLabel: "fraction")
+            fractions.includesZero = true
             dead.forEach { fractions.add(.init(name: "dead: " + $0.name, points: $0.points, color: $0.color)) }
             saturated.forEach { fractions.add(.init(name: "saturated: " + $0.name, points: $0.points, color: $0.color, isDashed: true)) }
             charts.append(fractions.svg())

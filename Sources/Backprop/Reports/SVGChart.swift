@@ -36,6 +36,8 @@ public struct LineChart: Sendable {
     public var yLabel: String
     /// Plot y on a log₁₀ scale (costs spanning decades, learning rates).
     public var isLogarithmic: Bool
+    /// Extend a linear y axis down (or up) to 0, e.g. for rates and fractions.
+    public var includesZero = false
     /// The lines drawn.
     public var series: [Series] = []
     /// The drawing size in pixels.
@@ -61,7 +63,7 @@ public struct LineChart: Sendable {
         let margin = (left: 64.0, right: 16.0, top: 36.0, bottom: 48.0)
         let allPoints = series.flatMap(\.points)
         let xScale = AxisScale(covering: allPoints.map(\.x), logarithmic: false, pixels: (margin.left, width - margin.right))
-        let yScale = AxisScale(covering: allPoints.map(\.y), logarithmic: isLogarithmic, pixels: (height - margin.bottom, margin.top))
+        let yScale = AxisScale(covering: allPoints.map(\.y), logarithmic: isLogarithmic, pixels: (height - margin.bottom, margin.top), includeZero: includesZero)
         var body = SVGWriter(width: width, height: height, title: title)
         body.frame(x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom)
         body.axes(x: xScale, y: yScale, xLabel: xLabel, yLabel: yLabel)
