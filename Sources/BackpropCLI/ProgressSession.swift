@@ -33,16 +33,23 @@ final class ProgressSession {
 
     // MARK: - After training
 
+    /// A cost and, for classifiers, an accuracy.
+    typealias Measured = (cost: Double, accuracy: Double?)
+
     /// The bias/variance diagnosis of the evaluation: error = 1 − accuracy for classifiers,
     /// the cost for regression (tolerance 10 % of the larger cost); against the dev set, or
     /// the test set when there is no dev set; `nil` with neither.
-    static func diagnosis(train: Evaluation, dev: Evaluation?, test: Evaluation?, baselineError: Double) -> BiasVarianceDiagnosis? {
+    static func diagnosis(train: Measured, dev: Measured?, test: Measured?, baselineError: Double) -> BiasVarianceDiagnosis? {
         guard let held = dev ?? test else { return nil }
+        var diagnosis: BiasVarianceDiagnosis
         if let trainAccuracy = train.accuracy, let heldAccuracy = held.accuracy {
-            return BiasVarianceDiagnosis(trainError: 1 - trainAccuracy, devError: 1 - heldAccuracy, baselineError: baselineError)
+            diagnosis = BiasVarianceDiagnosis(trainError: 1 - trainAccuracy, devError: 1 - heldAccuracy, baselineError: baselineError)
+        } else {
+            diagnosis = BiasVarianceDiagnosis(trainError: train.cost, devError: held.cost, baselineError: baselineError,
+                                              tolerance: 0.1 * max(train.cost, held.cost), isRate: false)
         }
-        return BiasVarianceDiagnosis(trainError: train.cost, devError: held.cost, baselineError: baselineError,
-                                     tolerance: 0.1 * max(train.cost, held.cost), isRate: false)
+        diagnosis.heldOutName = dev == nil ? "test" : "dev"
+        return diagnosis
     }
 
     /// Prints the verdict (unless `--json`), writes the run folder's files and returns
@@ -50,7 +57,9 @@ final class ProgressSession {
     func finish(history: TrainingHistory, evaluation: (train: Evaluation, dev: Evaluation?, test: Evaluation?),
                 summary: TrainSummary, output: (String) -> Void) throws -> TrainSummary {
         var summary = summary
-        let diagnosis = Self.diagnosis(train: evaluation.train, dev: evaluation.dev, test: evaluation.test, baselineError: baselineError)
+        let diagnosis = Self.diagnosis(
+            train: (evaluation.train.cost, evaluation.train.accuracy), dev: evaluation.dev.map { ($0.cost, $0.accuracy) },
+            test: evaluation.test.map { ($0.cost, $0.accuracy) }, baselineError: baselineError)
         summary.verdict = diagnosis?.verdict.rawValue
         summary.nextSteps = diagnosis?.nextSteps
         summary.runDirectory = directory.path

@@ -48,6 +48,8 @@ public struct BiasVarianceDiagnosis: Sendable, Hashable, Codable {
     public var tolerance: Double
     /// `true` when the errors are error rates (printed as percentages), `false` for costs.
     public var isRate: Bool
+    /// The name of the held-out set in ``summary`` (`dev`, or `test` when it stands in).
+    public var heldOutName = "dev"
 
     /// A diagnosis of the given errors.
     ///
@@ -96,7 +98,7 @@ public struct BiasVarianceDiagnosis: Sendable, Hashable, Codable {
     /// One sentence: the verdict, the gaps and the first step.
     public var summary: String {
         func percent(_ value: Double) -> String { isRate ? Self.percentText(value) : String(format: "%.4g", value) }
-        var text = "\(verdict.rawValue.prefix(1).uppercased() + verdict.rawValue.dropFirst()): train error \(percent(trainError)), dev error \(percent(devError))"
+        var text = "\(verdict.rawValue.prefix(1).uppercased() + verdict.rawValue.dropFirst()): train error \(percent(trainError)), \(heldOutName) error \(percent(devError))"
         if baselineError != 0 { text += ", baseline \(percent(baselineError))" }
         text += " (avoidable bias \(percent(avoidableBias)), variance \(percent(variance)))"
         return text + ". Next: " + (nextSteps.first ?? "") + "."
