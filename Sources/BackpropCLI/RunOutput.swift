@@ -133,7 +133,8 @@ final class RunSession {
 extension TrainSummary {
     /// The numbers recorded as the model's final metrics, keyed like `--json`.
     var modelMetrics: [String: Double] {
-        var metrics = ["train_accuracy": trainAccuracy, "train_cost": trainCost, "epochs": Double(epochs), "seconds": seconds]
+        var metrics = ["train_cost": trainCost, "epochs": Double(epochs), "seconds": seconds]
+        metrics["train_accuracy"] = trainAccuracy
         metrics["dev_accuracy"] = devAccuracy
         metrics["dev_cost"] = devCost
         metrics["test_accuracy"] = testAccuracy

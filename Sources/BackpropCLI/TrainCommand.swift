@@ -31,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Optimisation") var optimizationOptions: OptimizationOptions
     @OptionGroup(title: "Regularisation") var regularizationOptions: RegularizationOptions
     @OptionGroup(title: "Model files and checkpoints") var runOutput: RunOutputOptions
+    @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
     @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
     var seed: UInt64?
@@ -89,7 +90,7 @@ struct TrainCommand: ParsableCommand {
     /// The recipe: defaults, then the config file, then the flags.
     func recipe() throws -> TrainingRecipe {
         let file = try config.map { try RunConfiguration.load(path: $0) } ?? RunConfiguration(entries: [])
-        return try TrainingRecipe(configuration: file.overriding(with: flagValues))
+        return try TrainingRecipe(configuration: file.overriding(with: flagValues), allowedExtraKeys: ReportOptions.configurationKeys)
     }
 
     // MARK: - Training
@@ -102,7 +103,8 @@ struct TrainCommand: ParsableCommand {
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
-        var callbacks: [any TrainingCallback<Float>] = []
+        let progress = try ProgressSession(command: self, run: run, directory: session.folder)
+        var callbacks: [any TrainingCallback<Float>] = progress.callbacks
         if !json {
             output("\(network)")
             output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(run.recipe.batchSize)")
@@ -116,7 +118,7 @@ struct TrainCommand: ParsableCommand {
         let seconds = Self.seconds(ContinuousClock.now - started)
         let result = try run.evaluate()
         let summary = TrainSummary(
-            trainAccuracy: result.train.accuracy ?? .nan, trainCost: result.train.cost,
+            trainAccuracy: result.train.accuracy, trainCost: result.train.cost,
             devAccuracy: result.dev?.accuracy, devCost: result.dev?.cost,
             testAccuracy: result.test?.accuracy, testCost: result.test?.cost,
             epochs: history.epochs.count, updates: history.batchCosts.count,
@@ -131,7 +133,7 @@ struct TrainCommand: ParsableCommand {
             output(summary.sentence)
         }
         try session.finish(run, metrics: summary.modelMetrics, report: json ? nil : output)
-        return summary
+        return try progress.finish(history: history, evaluation: result, summary: summary, output: output)
     }
 
     // MARK: - Printing
@@ -156,7 +158,7 @@ struct TrainCommand: ParsableCommand {
 
 /// The final metrics of `backprop train`, printed by `--json` with snake_case keys.
 struct TrainSummary: Codable, Equatable {
-    var trainAccuracy: Double
+    var trainAccuracy: Double?
     var trainCost: Double
     var devAccuracy: Double?
     var devCost: Double?
@@ -168,11 +170,15 @@ struct TrainSummary: Codable, Equatable {
     var seconds: Double
     var stopReason: String?
     var network: String
+    var verdict: String?
+    var nextSteps: [String]?
+    var runDirectory: String?
 
     enum CodingKeys: String, CodingKey {
         case trainAccuracy = "train_accuracy", trainCost = "train_cost", devAccuracy = "dev_accuracy", devCost = "dev_cost"
         case testAccuracy = "test_accuracy", testCost = "test_cost"
         case epochs, updates, learningRate = "learning_rate", seconds, stopReason = "stop_reason", network
+        case verdict, nextSteps = "next_steps", runDirectory = "run_directory"
     }
 
     /// One JSON object on one line, keys sorted.
@@ -184,8 +190,9 @@ struct TrainSummary: Codable, Equatable {
 
     /// A one-line human summary.
     var sentence: String {
-        var text = "Trained \(epochs) epochs (\(updates) updates) in " + String(format: "%.2f", seconds) + " s: train accuracy "
-            + String(format: "%.4f", trainAccuracy) + ", cost " + String(format: "%.4f", trainCost)
+        var text = "Trained \(epochs) epochs (\(updates) updates) in " + String(format: "%.2f", seconds) + " s: train "
+        if let trainAccuracy { text += "accuracy " + String(format: "%.4f", trainAccuracy) + ", " }
+        text += "cost " + String(format: "%.4f", trainCost)
         if let devAccuracy, let devCost {
             text += "; dev accuracy " + String(format: "%.4f", devAccuracy) + ", cost " + String(format: "%.4f", devCost)
         }

@@ -73,7 +73,7 @@ struct EndToEndTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let evaluation = try #require(object["evaluation"] as? [String: Any])
         let classification = try #require(evaluation["classification"] as? [String: Any])
-        #expect(abs(try #require(classification["accuracy"] as? Double) - summary.trainAccuracy) < 1e-12)
+        #expect(abs(try #require(classification["accuracy"] as? Double) - (try #require(summary.trainAccuracy))) < 1e-12)
         #expect(classification["log_loss"] != nil && classification["confusion"] != nil && classification["f1"] != nil)
 
         // predict: one row per input row, raw features in.

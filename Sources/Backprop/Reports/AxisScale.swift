@@ -60,10 +60,12 @@ struct AxisScale {
         }
         let step = AxisScale.niceStep(for: (upper - lower) / 5)
         var values: [Double] = []
-        var value = lower
-        while value <= upper + step * 1e-9 {
+        // Multiples of the step inside the axis (the axis ends need not be multiples).
+        var index = (lower / step - 1e-9).rounded(.up)
+        while index * step <= upper + step * 1e-9 {
+            let value = index * step
             values.append(abs(value) < step * 1e-9 ? 0 : value)
-            value += step
+            index += 1
         }
         return values
     }
@@ -85,6 +87,6 @@ struct AxisScale {
         if magnitude >= 100 { return String(format: "%.0f", value) }
         if value == value.rounded() { return String(format: "%.0f", value) }
         let text = String(format: "%.3f", value)
-        return text.replacingOccurrences(of: "0+$", with: "", options: .regularExpression)
+        return text.replacingOccurrences(of: "\\.?0+$", with: "", options: .regularExpression)
     }
 }

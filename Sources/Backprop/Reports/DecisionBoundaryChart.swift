@@ -59,7 +59,7 @@ public struct DecisionBoundaryChart: Sendable {
             let cellHeight = size / Double(rows), cellWidth = size / Double(max(classes.count, 1))
             for (column, label) in classes.enumerated() {
                 body.rectangle(x: margin.left + Double(column) * cellWidth, y: margin.top + size - Double(row + 1) * cellHeight,
-                               width: cellWidth + 0.3, height: cellHeight + 0.3, fill: color(label), opacity: 0.28)
+                               width: cellWidth + 0.3, height: cellHeight + 0.3, fill: Self.tint(color(label), strength: 0.3))
             }
         }
         body.axes(x: xScale, y: yScale, xLabel: xLabel, yLabel: yLabel)
@@ -69,6 +69,16 @@ public struct DecisionBoundaryChart: Sendable {
         body.legend(classNames.enumerated().map { ("class \($0.element)", color($0.offset), false) },
                     right: margin.left + size - 6, top: margin.top + 6)
         return body.finished()
+    }
+
+    /// `hex` (`#rrggbb`) mixed with white: `strength` of the colour, the rest white. Opaque
+    /// cells avoid the seams that overlapping translucent cells leave.
+    static func tint(_ hex: String, strength: Double) -> String {
+        guard hex.count == 7, let value = Int(hex.dropFirst(), radix: 16) else { return hex }
+        let channels = [(value >> 16) & 255, (value >> 8) & 255, value & 255].map { channel in
+            Int((Double(channel) * strength + 255 * (1 - strength)).rounded())
+        }
+        return "rgb(\(channels[0]),\(channels[1]),\(channels[2]))"
     }
 
     private func color(_ label: Int) -> String {

@@ -14,11 +14,20 @@ public struct HTMLReport: Sendable {
     }
 
     /// Adds a section with a heading, an optional paragraph, and charts (SVG markup) laid
-    /// out in a grid.
-    public mutating func addSection(_ heading: String, text: String? = nil, charts: [String]) {
-        var html = "<section><h2>\(escapeXML(heading))</h2>"
+    /// out in a grid. `id` becomes the section's HTML id (for links and tests).
+    public mutating func addSection(_ heading: String, id: String? = nil, text: String? = nil, charts: [String]) {
+        var html = id.map { "<section id=\"\(escapeXML($0))\">" } ?? "<section>"
+        html += "<h2>\(escapeXML(heading))</h2>"
         if let text { html += "<p>\(escapeXML(text))</p>" }
         html += "<div class=\"charts\">" + charts.map { "<figure>\($0)</figure>" }.joined() + "</div></section>"
+        sections.append(html)
+    }
+
+    /// Adds a section with a heading, a paragraph and a bulleted list.
+    public mutating func addList(_ heading: String, id: String? = nil, text: String, items: [String]) {
+        var html = id.map { "<section id=\"\(escapeXML($0))\">" } ?? "<section>"
+        html += "<h2>\(escapeXML(heading))</h2><p>\(escapeXML(text))</p><ul>"
+        html += items.map { "<li>\(escapeXML($0))</li>" }.joined() + "</ul></section>"
         sections.append(html)
     }
 

@@ -30,6 +30,15 @@ public struct HistogramChart: Sendable {
         self.counts = counts
     }
 
+    /// A histogram of counts already binned: `edges` (increasing, `counts.count + 1` of them).
+    public init(title: String, xLabel: String, edges: [Double], counts: [Int]) {
+        precondition(edges.count == counts.count + 1, "A histogram needs one more edge than bins, got \(edges.count) edges for \(counts.count) bins")
+        self.title = title
+        self.xLabel = xLabel
+        self.edges = edges
+        self.counts = counts
+    }
+
     /// The chart as an `<svg>` element.
     public func svg() -> String {
         let margin = (left: 48.0, right: 10.0, top: 32.0, bottom: 40.0)

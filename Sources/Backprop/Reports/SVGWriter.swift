@@ -57,8 +57,7 @@ struct SVGWriter {
 
     mutating func legend(_ entries: [(name: String, color: String, dashed: Bool)], right: Double, top: Double) {
         guard !entries.isEmpty else { return }
-        let longest = entries.map(\.name.count).max() ?? 0
-        let boxWidth = Double(longest) * 6.5 + 34, boxHeight = Double(entries.count) * 16 + 6
+        let (boxWidth, boxHeight) = Self.legendSize(entries.map(\.name))
         let left = right - boxWidth
         parts.append(#"<g class="legend"><rect x="\#(format(left))" y="\#(format(top))" width="\#(format(boxWidth))" height="\#(format(boxHeight))" fill="white" fill-opacity="0.85" stroke="rgb(204,204,204)"/>"#)
         for (index, entry) in entries.enumerated() {
@@ -67,6 +66,12 @@ struct SVGWriter {
             parts.append(#"<text x="\#(format(left + 28))" y="\#(format(y))">\#(escapeXML(entry.name))</text>"#)
         }
         parts.append("</g>")
+    }
+
+    /// The legend box's size for these entry names.
+    static func legendSize(_ names: [String]) -> (width: Double, height: Double) {
+        let longest = names.map(\.count).max() ?? 0
+        return (Double(longest) * 6.5 + 34, Double(names.count) * 16 + 6)
     }
 
     mutating func rectangle(x: Double, y: Double, width: Double, height: Double, fill: String, opacity: Double = 1) {

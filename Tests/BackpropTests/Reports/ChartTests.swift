@@ -52,7 +52,9 @@ struct ChartTests {
         let chart = DecisionBoundaryChart(title: "Decision boundary", xRange: -1...1, yRange: 0...2, grid: grid,
                                           points: [(0, 1, 0), (0.5, 1.5, 1), (-0.5, 0.5, 0)], classNames: ["a", "b"])
         let svg = chart.svg()
-        #expect(count("fill-opacity=\"0.28\"", in: svg) == 16)
+        let tints = [0, 1].map { DecisionBoundaryChart.tint(LineChart.palette[$0], strength: 0.3) }
+        #expect(count("fill=\"\(tints[0])\"", in: svg) == 8 && count("fill=\"\(tints[1])\"", in: svg) == 8, "one tinted cell per grid square")
+        #expect(DecisionBoundaryChart.tint("#000000", strength: 0.3) == "rgb(179,179,179)")
         #expect(count("<circle", in: svg) == 3)
     }
 
