@@ -54,7 +54,7 @@ struct EndToEndTests {
         let summary = try train.train { lines.append($0) }
         #expect(lines.contains { $0.hasPrefix("Saved the model to") })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(files == ["checkpoint", "model.json", "model.safetensors"])
+        #expect(files == ["checkpoint", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
         let recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
         #expect(recorded["format"] as? String == "backprop-model" && recorded["format_version"] as? Int == 1)
         #expect((recorded["metrics"] as? [String: Double])?["test_accuracy"] == summary.testAccuracy)
@@ -123,7 +123,7 @@ struct EndToEndTests {
     @Test func checkpointEveryZeroWritesNoCheckpoint() throws {
         let folder = CommandRunner.temporaryFolder()
         #expect(CommandRunner.execute(["train", "--out", folder.path, "--epochs", "2", "--checkpoint-every", "0", "--json"] + Self.moons).code == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["model.json", "model.safetensors"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
     }
 
     @Test func defaultRunFolderIsTimestampedAndUnique() throws {
