@@ -48,7 +48,7 @@ struct CrossValidateCommand: ParsableCommand {
         var validationCost: MeanAndSpread
         var trainAccuracy: MeanAndSpread?
         var validationAccuracy: MeanAndSpread?
-        var verdict: BiasVarianceVerdict?
+        var verdict: BiasVarianceDiagnosis?
     }
 
     /// Runs the folds, sending the table lines to `output` (nothing with `--json`).
@@ -68,11 +68,13 @@ struct CrossValidateCommand: ParsableCommand {
                 say("  train accuracy      \(train)")
                 say("  validation accuracy \(validation)")
             }
-            var verdict: BiasVarianceVerdict?
+            var verdict: BiasVarianceDiagnosis?
             if let train = summary.trainAccuracy, let validation = summary.validationAccuracy {
-                verdict = BiasVarianceVerdict(trainError: 1 - train.mean, devError: 1 - validation.mean, baselineError: baseline.baselineError)
+                var diagnosis = BiasVarianceDiagnosis(trainError: 1 - train.mean, devError: 1 - validation.mean, baselineError: baseline.baselineError)
+                diagnosis.heldOutName = "validation"
+                verdict = diagnosis
                 say("Mean train error \(fixed((1 - train.mean) * 100, 1))%, validation error \(fixed((1 - validation.mean) * 100, 1))%, baseline \(fixed(baseline.baselineError * 100, 1))%.")
-                say(verdict!.sentence)
+                say("Verdict: " + diagnosis.summary)
             } else {
                 say("No verdict: the targets are not class labels.")
             }

@@ -28,11 +28,11 @@ struct CrossValidateCommandTests {
         (0.01, 0.11, "high variance"), (0.15, 0.16, "high bias"), (0.15, 0.30, "high bias and high variance"), (0.005, 0.01, "good"),
     ])
     func verdicts(train: Double, dev: Double, label: String) {
-        #expect(BiasVarianceVerdict(trainError: train, devError: dev).label == label)
+        #expect(BiasVarianceDiagnosis(trainError: train, devError: dev).verdict.rawValue == label)
     }
 
     @Test func baselineShiftsTheVerdict() {
-        #expect(BiasVarianceVerdict(trainError: 0.15, devError: 0.16, baselineError: 0.14).label == "good")
+        #expect(BiasVarianceDiagnosis(trainError: 0.15, devError: 0.16, baselineError: 0.14).verdict == .good)
     }
 
     @Test func badValuesAreNamed() {
