@@ -47,18 +47,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let summary = try train { print($0) }
-            if json { print(try summary.jsonText()) }
-        } catch let error as TrainingError {
-            throw CommandFailure(message: error.description)
-        } catch let error as NetworkError {
-            throw CommandFailure(message: error.description)
-        } catch let error as ConfigError {
-            throw CommandFailure(message: error.description)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        }
+        let summary = try reportingFailures { try train { print($0) } }
+        if json { print(try summary.jsonText()) }
     }
 
     // MARK: - Settings
@@ -201,10 +191,4 @@ struct TrainSummary: Codable, Equatable {
         }
         return text
     }
-}
-
-/// A failure reported as one line and a non-zero exit status.
-struct CommandFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
