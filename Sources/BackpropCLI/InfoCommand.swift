@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Backprop
 
@@ -12,6 +13,7 @@ struct InfoCommand: ParsableCommand {
         print("BLAS backend: \(BLASInfo.backendName)")
         print("BLAS kernel: \(BLASInfo.kernelName)")
         print("BLAS configuration: \(BLASInfo.configuration)")
-        print("BLAS threads: \(BLASInfo.threadCount)")
+        print("BLAS threads: \(BLASInfo.threadCount) for products above \(String(format: "%.0e", BLASThreading.singleThreadFLOPLimit)) FLOP, 1 below")
+        print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
     }
 }
