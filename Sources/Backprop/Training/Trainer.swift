@@ -33,6 +33,10 @@ public final class Trainer<Scalar: NetworkScalar> {
     public var regularizer: (any Regularizer<Scalar>)?
     /// Called after every update, e.g. to clamp each unit's weight vector (max-norm).
     public var parameterConstraint: ((Sequential<Scalar>) -> Void)?
+    /// Called on the features of every gathered training batch before the forward pass,
+    /// e.g. to distort images on the fly (``Augmenter/augment(_:)``). Its own random state
+    /// is not part of a checkpoint.
+    public var batchTransform: ((Matrix<Scalar>) -> Void)?
     /// Epochs, batch size, seed and the rest.
     public var options: TrainingOptions
 
@@ -111,6 +115,7 @@ public final class Trainer<Scalar: NetworkScalar> {
             var learningRate = 0.0
             for batch in 0..<plan.batchesPerEpoch {
                 gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
+                batchTransform?(gatherer.features)
                 // The set's features were checked for NaN/Inf once, in `check`.
                 let logits = try network.forward(gatherer.features, mode: .training, checksFiniteInput: false)
                 outputGradient.resize(rows: logits.rows)

@@ -108,6 +108,10 @@ public final class TrainingRun {
             network: network, loss: try Self.loss(named: recipe.lossName, regression: !train.isClassification),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
+        if let augmentation = recipe.augmentation {
+            let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
+            trainer.batchTransform = { augmenter.augment($0) }
+        }
         let monitored: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
         let stopping = recipe.earlyStopping.map { EarlyStopping<Float>(monitor: monitored, patienceStages: $0) }
         if let stopping { callbacks.append(stopping) }
