@@ -50,17 +50,11 @@ public final class TrainingContext<Scalar: NetworkScalar> {
             optimizerState: optimizer.state,
             shuffleGeneratorState: shuffleGenerator.state,
             layerGeneratorStates: network.layers.enumerated().compactMap { index, layer in
-                noiseState(of: layer).map { NamedGenerator(name: "layers.\(index)", state: $0) }
+                (layer as? any StochasticLayer).map { NamedGenerator(name: "layers.\(index)", state: $0.randomState) }
             },
             history: history,
             order: order,
             callbackStates: Dictionary(callbackStateKeys.map { ($0.key, $0.callback.checkpointState()) }, uniquingKeysWith: { first, _ in first }))
-    }
-
-    private func noiseState(of layer: any Layer<Scalar>) -> [UInt64]? {
-        if let dropout = layer as? Dropout<Scalar> { return dropout.randomState }
-        if let noise = layer as? GaussianNoise<Scalar> { return noise.randomState }
-        return nil
     }
 }
 

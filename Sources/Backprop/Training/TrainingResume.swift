@@ -63,8 +63,8 @@ extension TrainingContext {
         where saved.values.count != live.count {
             throw fail("\(saved.name) has \(saved.values.count) values, the network needs \(live.count)")
         }
-        let noiseLayers: [(name: String, layer: any Layer<Scalar>)] = network.layers.enumerated().compactMap { index, layer in
-            layer is Dropout<Scalar> || layer is GaussianNoise<Scalar> ? (name: "layers.\(index)", layer: layer) : nil
+        let noiseLayers: [(name: String, layer: any StochasticLayer)] = network.layers.enumerated().compactMap { index, layer in
+            (layer as? any StochasticLayer).map { (name: "layers.\(index)", layer: $0) }
         }
         guard snapshot.layerGeneratorStates.map(\.name) == noiseLayers.map(\.name),
               snapshot.layerGeneratorStates.allSatisfy({ $0.state.count == 4 && $0.state.contains { $0 != 0 } }) else {
@@ -94,8 +94,7 @@ extension TrainingContext {
             for index in 0..<saved.values.count { live.base[index] = Scalar(saved.values[index]) }
         }
         for (saved, entry) in zip(snapshot.layerGeneratorStates, noiseLayers) {
-            if let dropout = entry.layer as? Dropout<Scalar> { dropout.randomState = saved.state }
-            if let noise = entry.layer as? GaussianNoise<Scalar> { noise.randomState = saved.state }
+            entry.layer.randomState = saved.state
         }
         epoch = snapshot.epoch
         step = snapshot.step
