@@ -2,6 +2,7 @@
 // at run time from the CPU's features. No contraction into fused multiply-adds, so every
 // variant rounds exactly like the others and like the Swift fallback.
 #include "BackpropKernels.h"
+#include "ThreadPool.h"
 #include <float.h>
 
 #pragma clang fp contract(off)
@@ -62,8 +63,8 @@ const char *backprop_kernel_level(void) {
     }
 }
 
-void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
-                       float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float inverseRootCorrection2, float epsilon) {
+static void adam_single(float *w, const float *g, float *v, float *s, long count,
+                        float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float inverseRootCorrection2, float epsilon) {
 #if defined(__x86_64__)
     switch (kernel_level()) {
     case 2: adam_avx512(w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon); return;
@@ -72,4 +73,29 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
     }
 #endif
     adam_baseline(w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon);
+}
+
+// One Adam call's arguments, shared by the two halves of a split update.
+typedef struct {
+    float *w;
+    const float *g;
+    float *v, *s;
+    long count;
+    float stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon;
+} AdamStep;
+
+static void adam_half(void *context, int part) {
+    const AdamStep *a = context;
+    long middle = a->count / 2 / 16 * 16;  // a whole number of vectors in the first half
+    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : a->count;
+    adam_single(a->w + begin, a->g + begin, a->v + begin, a->s + begin, end - begin, a->stepSize, a->beta1,
+                a->oneMinusBeta1, a->beta2, a->oneMinusBeta2, a->inverseRootCorrection2, a->epsilon);
+}
+
+void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
+                       float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float inverseRootCorrection2, float epsilon,
+                       int threads) {
+    AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon };
+    if (threads > 1 && count >= 32 && backprop_run_in_parallel(adam_half, &step)) return;
+    adam_single(w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon);
 }

@@ -179,14 +179,16 @@ enum FloatKernels {
     ///
     /// Runs in C (`CBackpropKernels`), compiled for AVX-512, AVX2 and the baseline and
     /// dispatched on the CPU's features: Swift code is compiled for the baseline only, and
-    /// the division and square root dominate this loop.
+    /// the division and square root dominate this loop. Large tensors are split between two
+    /// cores (see ``ElementwiseThreading``).
     @usableFromInline
     static func adam(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                      firstMoment v: UnsafeMutablePointer<Float>, secondMoment s: UnsafeMutablePointer<Float>,
                      count: Int, learningRate: Float, beta1: Float, oneMinusBeta1: Float,
                      beta2: Float, oneMinusBeta2: Float, correction1: Float, correction2: Float, epsilon: Float) {
         backprop_adam_f32(w, g, v, s, count, learningRate / correction1, beta1, oneMinusBeta1,
-                          beta2, oneMinusBeta2, 1 / correction2.squareRoot(), epsilon)
+                          beta2, oneMinusBeta2, 1 / correction2.squareRoot(), epsilon,
+                          ElementwiseThreading.threads(forElements: count))
     }
 
     /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.

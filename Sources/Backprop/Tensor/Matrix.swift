@@ -20,7 +20,7 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     public let columns: Int
     /// The most rows the storage can hold without reallocating.
     public let rowCapacity: Int
-    /// The first element; element `(i, j)` lives at `base[i * columns + j]`.
+    /// The first element, 64-byte aligned; element `(i, j)` lives at `base[i * columns + j]`.
     public let base: UnsafeMutablePointer<Scalar>
 
     // MARK: - Creating
@@ -32,7 +32,10 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
         self.rows = rows
         self.columns = columns
         self.rowCapacity = capacity
-        base = .allocate(capacity: max(capacity * columns, 1))
+        let count = max(capacity * columns, 1)
+        base = UnsafeMutableRawPointer
+            .allocate(byteCount: count * MemoryLayout<Scalar>.stride, alignment: Matrix.storageAlignment)
+            .bindMemory(to: Scalar.self, capacity: count)
         base.initialize(repeating: value, count: max(capacity * columns, 1))
     }
 
@@ -55,8 +58,12 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     deinit {
-        base.deallocate()
+        UnsafeMutableRawPointer(base).deallocate()
     }
+
+    /// Storage starts on a cache-line boundary (64 bytes), so rows whose length is a
+    /// multiple of 16 floats never straddle lines in vector loads and stores.
+    static var storageAlignment: Int { 64 }
 
     // MARK: - Shape
 

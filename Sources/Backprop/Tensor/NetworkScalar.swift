@@ -28,9 +28,30 @@ where RawSignificand: FixedWidthInteger {
 }
 
 extension Float: NetworkScalar {
-    /// Runs `sgemm`, or `sgemv` when `op(A)` has one row or `op(B)` one column; products
-    /// below ``BLASThreading/singleThreadFLOPLimit`` run on one thread.
+    /// Runs ``FloatGEMMKernel/current`` (Backprop's AVX-512 kernel where the CPU has it,
+    /// else `sgemm`), or `sgemv` when `op(A)` has one row or `op(B)` one column; BLAS
+    /// products below ``BLASThreading/singleThreadFLOPLimit`` run on one thread.
     public static func blasGEMM(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m > 1 && n > 1 && FloatGEMMKernel.current == .native {
+            let flops = 2 * Double(m) * Double(n) * Double(k)
+            let threads = BLASThreading.maximumThreadCount > 1 && flops >= FloatGEMMKernel.parallelFLOPLimit ? 2 : 1
+            FloatGEMMKernel.multiplyNatively(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+        } else {
+            multiplyThroughBLAS(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// `sgemm`, or `sgemv` for a single row or column, whatever ``FloatGEMMKernel/current`` is.
+    static func multiplyThroughBLAS(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,

@@ -5,12 +5,25 @@
 // v ← β1·v + (1−β1)·g, s ← β2·s + (1−β2)·g², moments below FLT_MIN set to 0,
 // (1−β1) and (1−β2) passed in, rounded from double precision by the caller,
 // w ← w − stepSize·v / (√s·inverseRootCorrection2 + ε).
-// Runs the widest vector unit the CPU has (AVX-512, AVX2 or the baseline), chosen once.
+// Runs the widest vector unit the CPU has (AVX-512, AVX2 or the baseline), chosen once;
+// with threads > 1 the elements are split between two cores (same result either way).
 void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
                        float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
-                       float inverseRootCorrection2, float epsilon);
+                       float inverseRootCorrection2, float epsilon, int threads);
 
 // The instruction set backprop_adam_f32 dispatches to: "avx512", "avx2" or "baseline".
 const char *backprop_kernel_level(void);
+
+// 1 when the CPU has the AVX-512 units backprop_sgemm needs (F, VL, BW, DQ), else 0.
+int backprop_sgemm_available(void);
+
+// C ← alpha·op(A)·op(B) + beta·C on row-major single-precision matrices, with op(A) m×k,
+// op(B) k×n and C m×n; op(X) is Xᵀ when its flag is non-zero. lda/ldb/ldc are the row
+// strides of the stored matrices. With k = 0, C ← beta·C; beta = 0 never reads C.
+// With threads > 1 the work is split across two cores; the result is bit-for-bit the
+// same for any thread count. Requires backprop_sgemm_available().
+void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
+                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
+                    int threads);
 
 #endif

@@ -1,0 +1,68 @@
+import CBackpropKernels
+import Foundation
+
+/// The code that multiplies single-precision matrices of two or more rows and columns.
+///
+/// ``native`` is Backprop's own AVX-512 kernel (packed panels, a 12 × 32 register tile,
+/// products split over two cores by a long-lived helper thread); ``blas`` is the platform
+/// BLAS (`sgemm`). The native kernel is chosen when the CPU has AVX-512 F/VL/BW/DQ unless
+/// the environment variable `BACKPROP_GEMM=blas` asks otherwise. Vector products (one row or
+/// one column) and every double-precision product always go to BLAS.
+///
+/// Both kernels are deterministic; they agree to rounding (the native kernel is tested
+/// against BLAS), and the native one gives the same bits for one or two threads.
+public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Backprop's AVX-512 micro-kernels (x86-64 only).
+    case native
+    /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
+    case blas
+
+    /// An error from ``select(_:)``.
+    public struct UnavailableError: Error, CustomStringConvertible {
+        public var description: String {
+            "the native GEMM kernel needs an x86-64 CPU with AVX-512 (F, VL, BW, DQ); this one has none, use BLAS"
+        }
+    }
+
+    /// Whether this CPU can run ``native``.
+    public static var isNativeAvailable: Bool { backprop_sgemm_available() != 0 }
+
+    /// The kernel products use now.
+    public static var current: FloatGEMMKernel { selection }
+
+    /// Makes products use `kernel` from now on.
+    /// - Throws: ``UnavailableError`` when `kernel` is ``native`` and the CPU lacks AVX-512.
+    public static func select(_ kernel: FloatGEMMKernel) throws {
+        if kernel == .native && !isNativeAvailable { throw UnavailableError() }
+        selection = kernel
+    }
+
+    /// Products of at least this many floating-point operations (`2·m·n·k`) are split
+    /// across two cores by the native kernel when ``BLASInfo/threadCount`` is above 1.
+    nonisolated(unsafe) public static var parallelFLOPLimit: Double = 4e6
+
+    public var description: String {
+        switch self {
+        case .native: return "native AVX-512 (12×32 tile)"
+        case .blas: return "\(BLASInfo.backendName) sgemm"
+        }
+    }
+
+    nonisolated(unsafe) private static var selection: FloatGEMMKernel = defaultSelection()
+
+    private static func defaultSelection() -> FloatGEMMKernel {
+        if ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased() == "blas" {
+            return .blas
+        }
+        return isNativeAvailable ? .native : .blas
+    }
+
+    /// Runs the native kernel, `C ← α·op(A)·op(B) + β·C`, on `threads` (1 or 2) cores.
+    static func multiplyNatively(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    ) {
+        backprop_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Int32(threads))
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// Backprop's AVX-512 single-precision kernel against BLAS and a Double-precision triple loop.
+@Suite("Native GEMM kernel", .enabled(if: FloatGEMMKernel.isNativeAvailable, "the CPU has no AVX-512"))
+struct NativeGEMMTests {
+    /// One product on row-major buffers with padded row strides, so strides are exercised.
+    struct Product {
+        let m, n, k: Int
+        let transposeA, transposeB: Bool
+        let a, b: [Float]
+        let lda, ldb, ldc: Int
+
+        init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seed: UInt64) {
+            self.m = m; self.n = n; self.k = k
+            self.transposeA = transposeA; self.transposeB = transposeB
+            lda = (transposeA ? m : k) + 3
+            ldb = (transposeB ? k : n) + 1
+            ldc = n + 2
+            var generator = RandomGenerator(seed: seed)
+            a = (0..<((transposeA ? k : m) * lda)).map { _ in Float(generator.uniform(-1, 1)) }
+            b = (0..<((transposeB ? n : k) * ldb)).map { _ in Float(generator.uniform(-1, 1)) }
+        }
+
+        func elementA(_ i: Int, _ p: Int) -> Double { Double(transposeA ? a[p * lda + i] : a[i * lda + p]) }
+        func elementB(_ p: Int, _ j: Int) -> Double { Double(transposeB ? b[j * ldb + p] : b[p * ldb + j]) }
+
+        /// `α·op(A)·op(B) + β·C` in Double; entries outside the `n` columns keep C's value.
+        func expected(alpha: Float, beta: Float, start: [Float]) -> [Double] {
+            var result = start.map(Double.init)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for p in 0..<k { sum += elementA(i, p) * elementB(p, j) }
+                    result[i * ldc + j] = Double(alpha) * sum + (beta == 0 ? 0 : Double(beta) * Double(start[i * ldc + j]))
+                }
+            }
+            return result
+        }
+
+        func native(alpha: Float, beta: Float, start: [Float], threads: Int) -> [Float] {
+            var c = start
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        FloatGEMMKernel.multiplyNatively(
+                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+                            beta: beta, c: c.baseAddress!, ldc: ldc, threads: threads)
+                    }
+                }
+            }
+            return c
+        }
+
+        func blas(alpha: Float, beta: Float, start: [Float]) -> [Float] {
+            var c = start
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        Float.multiplyThroughBLAS(
+                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+                            beta: beta, c: c.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            return c
+        }
+    }
+
+    /// Sizes around the 12-row and 32-column tiles and the 384-deep slices.
+    static let sizes = [2, 11, 12, 13, 33, 100]
+    static let depths = [1, 7, 385]
+
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func matchesDoublePrecisionAndBLASForEveryTransposition(transposeA: Bool, transposeB: Bool) {
+        var seed: UInt64 = 1
+        for m in Self.sizes {
+            for n in Self.sizes {
+                for k in Self.depths {
+                    seed += 1
+                    let product = Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, seed: seed)
+                    var generator = RandomGenerator(seed: seed ^ 0xC)
+                    let start = (0..<(m * product.ldc)).map { _ in Float(generator.uniform(-1, 1)) }
+                    let expected = product.expected(alpha: 0.75, beta: 0.5, start: start)
+                    let native = product.native(alpha: 0.75, beta: 0.5, start: start, threads: 1)
+                    let blas = product.blas(alpha: 0.75, beta: 0.5, start: start)
+                    let tolerance = 2e-6 * Double(k).squareRoot() + 1e-6
+                    let label = "\(m)×\(k)·\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB)"
+                    #expect(allClose(native.map(Double.init), expected, absolute: tolerance, relative: tolerance), "native \(label)")
+                    #expect(allClose(native.map(Double.init), blas.map(Double.init), absolute: tolerance, relative: tolerance), "native vs BLAS \(label)")
+                }
+            }
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOne() {
+        for (m, n, k) in [(300, 40, 800), (40, 300, 500), (257, 257, 257), (1024, 10, 256)] {
+            for (transposeA, transposeB) in [(false, true), (true, false), (false, false)] {
+                let product = Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, seed: UInt64(m * n))
+                let start = [Float](repeating: 0, count: m * product.ldc)
+                let one = product.native(alpha: 1, beta: 0, start: start, threads: 1)
+                let two = product.native(alpha: 1, beta: 0, start: start, threads: 2)
+                #expect(one == two, "\(m)×\(k)·\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB)")
+                #expect(one != start, "the product was computed")
+            }
+        }
+    }
+
+    @Test func betaZeroOverwritesNaNAndLeavesPaddingAlone() {
+        let product = Product(m: 13, n: 35, k: 20, transposeA: false, transposeB: true, seed: 5)
+        var start = [Float](repeating: .nan, count: 13 * product.ldc)
+        for row in 0..<13 { for column in 35..<product.ldc { start[row * product.ldc + column] = 42 } }
+        let result = product.native(alpha: 2, beta: 0, start: start, threads: 2)
+        for row in 0..<13 {
+            for column in 0..<product.ldc {
+                let value = result[row * product.ldc + column]
+                if column < 35 { #expect(value.isFinite) } else { #expect(value == 42, "padding (\(row), \(column)) written") }
+            }
+        }
+        let expected = product.expected(alpha: 2, beta: 0, start: start.map { $0.isNaN ? 0 : $0 })
+        #expect(allClose(result.map(Double.init), expected, absolute: 1e-5, relative: 1e-5))
+    }
+
+    @Test func emptyDepthScalesTheOutputByBeta() {
+        let product = Product(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, seed: 2)
+        let start = [Float](repeating: 2, count: 3 * product.ldc)
+        let result = product.native(alpha: 1, beta: 0.5, start: start, threads: 1)
+        for row in 0..<3 {
+            #expect(Array(result[(row * product.ldc)..<(row * product.ldc + 4)]) == [1, 1, 1, 1])
+            #expect(Array(result[(row * product.ldc + 4)..<((row + 1) * product.ldc)]) == [2, 2])
+        }
+    }
+
+    @Test func isTheDefaultUnlessTheEnvironmentAsksForBLAS() {
+        let requested = ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased()
+        #expect(FloatGEMMKernel.current == (requested == "blas" ? .blas : .native))
+        #expect(FloatGEMMKernel.native.description.contains("AVX-512"))
+    }
+}
