@@ -61,37 +61,87 @@ AVX512 static void packA(const float *a, long lda, int transposed, long height, 
     }
 }
 
+// Transposes the 16 × 16 block held in r[0…15] (row i in r[i]) in place.
+AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {  // interleave pairs of rows: 2 × 2 blocks
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {  // 4 × 4 blocks
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {  // 8 × 8 blocks: 128-bit lanes of rows 4 apart
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 8; i++) {  // 16 × 16: lanes of rows 8 apart
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    }
+}
+
+// Packs 16 columns [0, width ≤ 16) of a transposed B (op(B)(p, j) = b[j·ldb + p]) for
+// depths [0, depth) into out[p·NR + c]; columns past `width` are zero. Full blocks of 16
+// are transposed in registers, the rest gathered.
+AVX512 static void packTransposedColumns(const float *b, long ldb, long depth, long width, float *out) {
+    long p = 0;
+    if (width == 16) {
+        for (; p + 16 <= depth; p += 16) {
+            __m512 r[16];
+            for (int c = 0; c < 16; c++) r[c] = _mm512_loadu_ps(b + c * ldb + p);
+            transpose16(r);
+            for (int q = 0; q < 16; q++) _mm512_store_ps(out + (p + q) * NR, r[q]);
+        }
+    }
+    __m512i offsets = _mm512_mullo_epi32(_mm512_set1_epi32((int)ldb),
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    __mmask16 columns = lowMask(width);
+    for (; p < depth; p++)
+        _mm512_store_ps(out + p * NR, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), columns, offsets, b + p, 4));
+}
+
 // Packs rows [0, depth) × columns [0, columns) of op(B) into panels of NR columns: within
 // a panel, element (p, c) sits at p·NR + c. Columns past `columns` are zero.
 AVX512 static void packB(const float *b, long ldb, int transposed, long depth, long columns, float *out) {
     for (long j0 = 0; j0 < columns; j0 += NR) {
         long width = columns - j0 < NR ? columns - j0 : NR;
-        __mmask16 low = lowMask(width), high = highMask(width);
         if (!transposed) {  // op(B)(p, j) = b[p·ldb + j]: each p is a contiguous run of columns
+            __mmask16 low = lowMask(width), high = highMask(width);
             for (long p = 0; p < depth; p++) {
                 const float *source = b + p * ldb + j0;
                 _mm512_store_ps(out + p * NR, _mm512_maskz_loadu_ps(low, source));
                 _mm512_store_ps(out + p * NR + 16, _mm512_maskz_loadu_ps(high, source + 16));
             }
-        } else {  // op(B)(p, j) = b[j·ldb + p]: gather each p from 32 rows of b
-            __m512i offsets = _mm512_mullo_epi32(_mm512_set1_epi32((int)ldb),
-                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-            const float *first = b + j0 * ldb, *second = b + (j0 + 16) * ldb;
-            for (long p = 0; p < depth; p++) {
-                _mm512_store_ps(out + p * NR, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), low, offsets, first + p, 4));
-                _mm512_store_ps(out + p * NR + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), high, offsets, second + p, 4));
-            }
+        } else {  // op(B)(p, j) = b[j·ldb + p]: two blocks of 16 rows of b, transposed
+            packTransposedColumns(b + j0 * ldb, ldb, depth, width < 16 ? width : 16, out);
+            packTransposedColumns(b + (j0 + 16) * ldb, ldb, depth, width <= 16 ? 0 : width - 16, out + 16);
         }
         out += NR * depth;
     }
 }
 
-// C tile (height × width, at most MR × NR) ← α·(A panel · packed B panel) + β·C, where
-// element (r, p) of the A panel is a[r·rowStride + p·depthStride]. β = 0 never reads C,
-// so whatever C held (even NaN) is overwritten.
+// What the last depth slice adds when it stores a tile: a bias per column of C and the
+// rectified copy max(C, 0) of the result (NaN kept), each when its pointer is set. The
+// pointers are already offset to the tile.
+typedef struct {
+    const float *bias;
+    float *rectified;
+    long ldRectified;
+} Epilogue;
+
+// C tile (height × width, at most MR × NR) ← α·(A panel · packed B panel) + β·C (+ the
+// epilogue when given), where element (r, p) of the A panel is
+// a[r·rowStride + p·depthStride]. β = 0 never reads C, so whatever C held (even NaN) is
+// overwritten.
 AVX512 __attribute__((always_inline)) static inline void
 microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b,
-            float *c, long ldc, long height, long width, float alpha, float beta) {
+            float *c, long ldc, long height, long width, float alpha, float beta, const Epilogue *epilogue) {
     __m512 acc[MR][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -112,6 +162,11 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
     __mmask16 low = lowMask(width), high = highMask(width);
     __m512 alphas = _mm512_set1_ps(alpha);
     __m512 betas = _mm512_set1_ps(beta);
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    if (epilogue && epilogue->bias) {
+        bias0 = _mm512_maskz_loadu_ps(low, epilogue->bias);
+        bias1 = _mm512_maskz_loadu_ps(high, epilogue->bias + 16);
+    }
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
         if (r < height) {
@@ -122,22 +177,32 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
                 v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(low, row), betas, v0);
                 v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(high, row + 16), betas, v1);
             }
+            if (epilogue) {
+                v0 = _mm512_add_ps(v0, bias0);
+                v1 = _mm512_add_ps(v1, bias1);
+            }
             _mm512_mask_storeu_ps(row, low, v0);
             _mm512_mask_storeu_ps(row + 16, high, v1);
+            if (epilogue && epilogue->rectified) {
+                __m512 zero = _mm512_setzero_ps();
+                float *rectified = epilogue->rectified + r * epilogue->ldRectified;
+                _mm512_mask_storeu_ps(rectified, low, _mm512_mask_mov_ps(v0, _mm512_cmp_ps_mask(v0, zero, _CMP_LT_OQ), zero));
+                _mm512_mask_storeu_ps(rectified + 16, high, _mm512_mask_mov_ps(v1, _mm512_cmp_ps_mask(v1, zero, _CMP_LT_OQ), zero));
+            }
         }
     }
 }
 
 // The kernel on a packed A panel (element (r, p) at p·MR + r).
 AVX512 static void packedKernel(long depth, const float *a, const float *b, float *c, long ldc,
-                                long height, long width, float alpha, float beta) {
-    microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta);
+                                long height, long width, float alpha, float beta, const Epilogue *epilogue) {
+    microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta, epilogue);
 }
 
 // The kernel reading MR rows of a row-major A in place (element (r, p) at r·lda + p).
 AVX512 static void directKernel(long depth, const float *a, long lda, const float *b, float *c, long ldc,
-                                long width, float alpha, float beta) {
-    microKernel(depth, a, lda, 1, b, c, ldc, MR, width, alpha, beta);
+                                long width, float alpha, float beta, const Epilogue *epilogue) {
+    microKernel(depth, a, lda, 1, b, c, ldc, MR, width, alpha, beta, epilogue);
 }
 
 // The part of a product one thread computes: rows [rowBegin, rowEnd) × columns
@@ -152,7 +217,10 @@ typedef struct {
     long ldb;
     float *c;
     long ldc;
-    int splitColumns;  // 1: threads share the columns of C; 0: its rows
+    const float *bias;  // per column of C, added after the product; or NULL
+    float *rectified;   // receives max(C, 0); or NULL
+    long ldRectified;
+    int splitColumns;   // 1: threads share the columns of C; 0: its rows
     int parts;
 } Product;
 
@@ -179,6 +247,7 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
         for (long p0 = 0; p0 < p->k; p0 += KC) {
             long depth = p->k - p0 < KC ? p->k - p0 : KC;
             float beta = p0 == 0 ? p->beta : 1.0f;
+            int lastSlice = p0 + depth == p->k, fused = lastSlice && (p->bias || p->rectified);
             const float *sourceB = p->transposeB ? p->b + j0 * p->ldb + p0 : p->b + p0 * p->ldb + j0;
             packB(sourceB, p->ldb, p->transposeB, depth, columns, packedB);
             for (long i = rowBegin; i < rowEnd; i += MR) {
@@ -189,10 +258,16 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
                 for (long j = 0; j < columns; j += NR) {
                     long width = columns - j < NR ? columns - j : NR;
                     float *tile = p->c + i * p->ldc + j0 + j;
+                    Epilogue epilogue = {
+                        p->bias ? p->bias + j0 + j : 0,
+                        p->rectified ? p->rectified + i * p->ldRectified + j0 + j : 0,
+                        p->ldRectified,
+                    };
+                    const Epilogue *finish = fused ? &epilogue : 0;
                     if (inPlace)
-                        directKernel(depth, sourceA, p->lda, packedB + j * depth, tile, p->ldc, width, p->alpha, beta);
+                        directKernel(depth, sourceA, p->lda, packedB + j * depth, tile, p->ldc, width, p->alpha, beta, finish);
                     else
-                        packedKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta);
+                        packedKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
                 }
             }
         }
@@ -221,30 +296,61 @@ int backprop_sgemm_available(void) {
     return available;
 }
 
+// Runs a product on one thread or splits it between two.
+static void run(Product *product, int threads) {
+    product->splitColumns = product->n >= product->m;
+    product->parts = 1;
+    if (threads > 1) {
+        long units = product->splitColumns ? (product->n + NR - 1) / NR : (product->m + MR - 1) / MR;
+        if (units >= 2) {
+            product->parts = 2;
+            if (backprop_run_in_parallel(computePart, product)) return;
+            product->parts = 1;
+        }
+    }
+    computePart(product, 0);
+}
+
+// The epilogue alone, for a product with no depth: C ← β·C + bias, rectified ← max(C, 0).
+static void finishEmptyProduct(const Product *p) {
+    for (long i = 0; i < p->m; i++) {
+        for (long j = 0; j < p->n; j++) {
+            float value = p->beta == 0 ? 0 : p->beta * p->c[i * p->ldc + j];
+            if (p->bias) value += p->bias[j];
+            p->c[i * p->ldc + j] = value;
+            if (p->rectified) p->rectified[i * p->ldRectified + j] = value < 0 ? 0 : value;
+        }
+    }
+}
+
+static void multiply(Product *product, int threads) {
+    if (!backprop_sgemm_available()) abort();
+    if (product->m <= 0 || product->n <= 0) return;
+    if (product->k <= 0)
+        finishEmptyProduct(product);
+    else
+        run(product, threads);
+}
+
 void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                     int threads) {
-    if (!backprop_sgemm_available()) abort();
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {  // an empty sum: C ← β·C
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-        return;
-    }
     Product product = {
         .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
         .alpha = alpha, .beta = beta, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
-        .splitColumns = n >= m, .parts = 1,
     };
-    if (threads > 1) {
-        long units = product.splitColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-        if (units >= 2) {
-            product.parts = 2;
-            if (backprop_run_in_parallel(computePart, &product)) return;
-            product.parts = 1;
-        }
-    }
-    computePart(&product, 0);
+    multiply(&product, threads);
+}
+
+void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
+                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                              const float *bias, float *rectified, long ldRectified, int threads) {
+    Product product = {
+        .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
+        .alpha = 1, .beta = 0, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
+        .bias = bias, .rectified = rectified, .ldRectified = ldRectified,
+    };
+    multiply(&product, threads);
 }
 
 #else
@@ -254,6 +360,12 @@ int backprop_sgemm_available(void) { return 0; }
 void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                     int threads) {
+    abort();
+}
+
+void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
+                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                              const float *bias, float *rectified, long ldRectified, int threads) {
     abort();
 }
 

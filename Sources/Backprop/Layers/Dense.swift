@@ -56,19 +56,28 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         preActivation = z
         self.input = input
         if Scalar.self == Float.self, activation == .relu || activation == .identity {
+            let bias = self.bias.map { UnsafePointer(FloatKernels.floats($0.value.base)) }
+            let rectified = activation == .relu
+                ? Matrix.reuse(output === preActivation ? nil : output, rows: rows, columns: outputCount) : nil
+            if FloatGEMMKernel.denseForward(
+                rows: rows, inputCount: inputCount, outputCount: outputCount,
+                input: FloatKernels.floats(input.base), weight: FloatKernels.floats(weight.value.base), bias: bias,
+                preActivation: FloatKernels.floats(z.base), rectified: rectified.map { FloatKernels.floats($0.base) }) {
+                output = rectified ?? z
+                return rectified ?? z
+            }
             // Z = X·Wᵀ, then bias and activation in one pass over Z.
             GEMM.multiply(input, weight.value, into: z, transposeB: true)
-            let bias = self.bias.map { UnsafePointer(FloatKernels.floats($0.value.base)) }
             if activation == .identity {
                 if let bias { FloatKernels.addBias(z: FloatKernels.floats(z.base), bias: bias, rows: rows, columns: outputCount) }
                 output = z
                 return z
             }
-            let a = Matrix.reuse(output === preActivation ? nil : output, rows: rows, columns: outputCount)
-            FloatKernels.addBiasReLU(z: FloatKernels.floats(z.base), a: FloatKernels.floats(a.base), bias: bias,
+            guard let rectified else { preconditionFailure("ReLU layers always have an output buffer") }
+            FloatKernels.addBiasReLU(z: FloatKernels.floats(z.base), a: FloatKernels.floats(rectified.base), bias: bias,
                                      rows: rows, columns: outputCount)
-            output = a
-            return a
+            output = rectified
+            return rectified
         }
         if let bias {
             for row in 0..<rows { z.rowPointer(row).update(from: bias.value.base, count: outputCount) }

@@ -57,6 +57,33 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
         return isNativeAvailable ? .native : .blas
     }
 
+    /// A dense layer's forward pass in one sweep over its output when the native kernel
+    /// runs: `Z ← X·Wᵀ + b` and, when `rectified` is given, `rectified ← max(Z, 0)`.
+    ///
+    /// `input` is `rows × inputCount`, `weight` `outputCount × inputCount`, `bias`
+    /// `outputCount` values or `nil`, `preActivation` and `rectified` `rows × outputCount`.
+    /// The result has the same bits as the product followed by the element-wise pass.
+    /// - Returns: `false`, having done nothing, when the native kernel is not in use or the
+    ///   product is a vector one (then the caller runs ``GEMM`` and its own pass).
+    static func denseForward(
+        rows: Int, inputCount: Int, outputCount: Int,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        preActivation: UnsafeMutablePointer<Float>, rectified: UnsafeMutablePointer<Float>?
+    ) -> Bool {
+        guard current == .native, rows > 1, outputCount > 1 else { return false }
+        backprop_sgemm_bias_relu(
+            0, 1, rows, outputCount, inputCount, input, max(inputCount, 1), weight, max(inputCount, 1),
+            preActivation, outputCount, bias, rectified, outputCount,
+            threadCount(m: rows, n: outputCount, k: inputCount))
+        return true
+    }
+
+    /// 2 when the product is large enough to split and more than one thread is allowed.
+    static func threadCount(m: Int, n: Int, k: Int) -> Int32 {
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        return BLASThreading.maximumThreadCount > 1 && flops >= parallelFLOPLimit ? 2 : 1
+    }
+
     /// Runs the native kernel, `C ← α·op(A)·op(B) + β·C`, on `threads` (1 or 2) cores.
     static func multiplyNatively(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

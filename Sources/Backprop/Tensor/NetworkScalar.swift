@@ -38,11 +38,10 @@ extension Float: NetworkScalar {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m > 1 && n > 1 && FloatGEMMKernel.current == .native {
-            let flops = 2 * Double(m) * Double(n) * Double(k)
-            let threads = BLASThreading.maximumThreadCount > 1 && flops >= FloatGEMMKernel.parallelFLOPLimit ? 2 : 1
             FloatGEMMKernel.multiplyNatively(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                threads: Int(FloatGEMMKernel.threadCount(m: m, n: n, k: k)))
         } else {
             multiplyThroughBLAS(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,

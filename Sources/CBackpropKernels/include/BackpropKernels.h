@@ -26,4 +26,13 @@ void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, floa
                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                     int threads);
 
+// backprop_sgemm with alpha = 1, beta = 0 and a dense layer's element-wise step fused into
+// the final store of each tile: C ← op(A)·op(B) + bias (bias: n values, one per column, or
+// NULL), then rectified ← max(C, 0) with NaN kept (rectified: m × n with row stride
+// ldRectified, or NULL; may equal C). The sums round exactly as the unfused product
+// followed by the element-wise pass.
+void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
+                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                              const float *bias, float *rectified, long ldRectified, int threads);
+
 #endif

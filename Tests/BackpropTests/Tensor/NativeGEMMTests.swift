@@ -134,6 +134,31 @@ struct NativeGEMMTests {
         }
     }
 
+    @Test(arguments: [(13, 35, 20), (100, 256, 784), (1024, 10, 256), (4, 7, 0)])
+    func fusedDenseForwardHasTheBitsOfProductThenBiasAndReLU(rows: Int, outputs: Int, inputs: Int) {
+        let x: Matrix<Float> = randomMatrix(rows, inputs, seed: 1)
+        let w: Matrix<Float> = randomMatrix(outputs, inputs, seed: 2)
+        let bias: Matrix<Float> = randomMatrix(1, outputs, seed: 3)
+        let z = Matrix<Float>(rows: rows, columns: outputs, repeating: .nan)
+        let rectified = Matrix<Float>(rows: rows, columns: outputs, repeating: .nan)
+        let fused = FloatGEMMKernel.denseForward(
+            rows: rows, inputCount: inputs, outputCount: outputs, input: x.base, weight: w.base, bias: bias.base,
+            preActivation: z.base, rectified: rectified.base)
+        #expect(fused, "the native kernel runs matrix products")
+
+        let expectedZ = Matrix<Float>(rows: rows, columns: outputs)
+        if inputs > 0 {
+            FloatGEMMKernel.multiplyNatively(
+                transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.base, lda: inputs,
+                b: w.base, ldb: inputs, beta: 0, c: expectedZ.base, ldc: outputs, threads: 1)
+        }
+        let expectedA = Matrix<Float>(rows: rows, columns: outputs)
+        FloatKernels.addBiasReLU(z: expectedZ.base, a: expectedA.base, bias: bias.base, rows: rows, columns: outputs)
+        #expect(z.elements == expectedZ.elements)
+        #expect(rectified.elements == expectedA.elements)
+        #expect(rectified.elements.contains(0) && rectified.elements.contains { $0 > 0 })
+    }
+
     @Test func isTheDefaultUnlessTheEnvironmentAsksForBLAS() {
         let requested = ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased()
         #expect(FloatGEMMKernel.current == (requested == "blas" ? .blas : .native))
