@@ -121,6 +121,7 @@ def markdown(report):
     machine = report.get("machine", {})
     if machine:
         notes.append(f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; "
+                     f"Backprop Float GEMM: {report['environment'].get('backprop', {}).get('float_gemm_kernel', '?')}; "
                      f"Backprop BLAS: {report['environment'].get('backprop', {}).get('blas_configuration', '?')}; "
                      f"load average before/after: {machine.get('load_before', '?')} / {machine.get('load_after', '?')}; "
                      f"mode: {machine.get('mode', '?')}; date: {machine.get('date', '?')}.")

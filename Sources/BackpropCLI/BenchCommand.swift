@@ -62,6 +62,7 @@ struct CoreBenchCommand: ParsableCommand {
         var blasBackend: String
         var blasKernel: String
         var blasThreads: Int
+        var floatGEMMKernel: String
         var products: [Product]
         var flopsPerStep: Double
         var gemmSecondsPerStep: Double
@@ -132,7 +133,7 @@ struct CoreBenchCommand: ParsableCommand {
         return Result(
             layers: sizes.map(String.init).joined(separator: "-"), batchSize: batchSize, precision: Float.precisionName,
             blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: BLASInfo.threadCount,
-            products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
+            floatGEMMKernel: FloatGEMMKernel.current.description, products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
             gemmGflops: flops / bestGEMM / 1e9, stepGflops: flops / bestStep / 1e9, ratio: bestGEMM / bestStep)
     }
 
@@ -158,7 +159,7 @@ struct CoreBenchCommand: ParsableCommand {
         func milliseconds(_ value: Double) -> String { String(format: "%.3f ms", value * 1000) }
         var lines = [
             "Core benchmark: \(result.layers) relu, softmax-ce, \(result.precision), batch \(result.batchSize)",
-            "BLAS: \(result.blasBackend), kernel \(result.blasKernel), \(result.blasThreads) thread(s)",
+            "Float matrix products: \(result.floatGEMMKernel); BLAS: \(result.blasBackend), kernel \(result.blasKernel), \(result.blasThreads) thread(s)",
             "GEMMs per step (C m×n = op(A)·op(B), inner k; 2·m·n·k FLOPs each):",
         ]
         for product in result.products {

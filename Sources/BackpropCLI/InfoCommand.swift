@@ -15,5 +15,7 @@ struct InfoCommand: ParsableCommand {
         print("BLAS configuration: \(BLASInfo.configuration)")
         print("BLAS threads: \(BLASInfo.threadCount) for products above \(String(format: "%.0e", BLASThreading.singleThreadFLOPLimit)) FLOP, 1 below")
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
+        print("Float matrix products: \(FloatGEMMKernel.current)"
+              + (FloatGEMMKernel.isNativeAvailable ? "" : " (no AVX-512 on this CPU)"))
     }
 }

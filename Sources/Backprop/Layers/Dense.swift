@@ -22,7 +22,8 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
     public let bias: Parameter<Scalar>?
 
     private var input: Matrix<Scalar>?
-    private var preActivation: Matrix<Scalar>?
+    /// `Z = X·Wᵀ + b` of the latest forward pass.
+    private(set) var preActivation: Matrix<Scalar>?
     private var output: Matrix<Scalar>?
     private var preActivationGradient: Matrix<Scalar>?
     private var inputGradient: Matrix<Scalar>?

@@ -75,14 +75,32 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode, checksFiniteInput: Bool) throws -> Matrix<Scalar> {
         try layers[0].validate(input)
-        if checksFiniteInput, let (row, column) = input.firstNonFinite() {
-            throw NetworkError.nonFinite(place: "The input batch", row: row, column: column)
+        let firstDense = checksFiniteInput ? layers[0] as? Dense<Scalar> : nil
+        if checksFiniteInput && firstDense == nil {
+            try checkFinite(input)
         }
-        var activation = input
-        for layer in layers {
+        var activation = try layers[0].forward(input, mode: mode)
+        if let firstDense, firstDense.preActivation?.firstNonFinite() != nil {
+            try checkFinite(input)
+        }
+        for layer in layers.dropFirst() {
             activation = try layer.forward(activation, mode: mode)
         }
         return activation
+    }
+
+    /// Throws ``NetworkError/nonFinite(place:row:column:)`` at the first NaN or infinity of
+    /// `input`.
+    ///
+    /// Behind a dense first layer the scan runs on its pre-activation `Z = X·Wᵀ + b` first
+    /// (fewer columns, still in cache, while `X` may have to come from memory): with finite
+    /// weights a NaN or infinity in a row of `X` makes every entry of that row of `Z`
+    /// non-finite (`∞·0` and `∞ − ∞` are NaN), so a finite `Z` proves a finite `X`; `X`
+    /// itself is scanned only when `Z` is not finite, to name the place or clear it.
+    private func checkFinite(_ input: Matrix<Scalar>) throws {
+        if let (row, column) = input.firstNonFinite() {
+            throw NetworkError.nonFinite(place: "The input batch", row: row, column: column)
+        }
     }
 
     /// Back-propagates `outputGradient` (`∂J/∂output` of the batch-mean cost) through the

@@ -48,6 +48,29 @@ struct BadInputTests {
         #expect(throws: NetworkError.self) { try network().forward(input, mode: .inference) }
     }
 
+    /// The scan behind a dense first layer looks at `Z = X·Wᵀ + b`; infinities must still be
+    /// caught when weights are zero (∞·0 = NaN) or negative (ReLU would hide −∞), for one row
+    /// (matrix-vector path) and many, in both precisions, and behind a non-dense first layer.
+    @Test(arguments: [1, 40])
+    func infinitiesAreCaughtWhateverTheWeights(rows: Int) throws {
+        func check<S: NetworkScalar>(_: S.Type, weight: S, value: S, firstLayer: (any Layer<S>)? = nil) throws {
+            let dense = Dense<S>(inputCount: 4, outputCount: 5, activation: .relu)
+            for index in 0..<dense.weight.value.count { dense.weight.value.base[index] = weight }
+            let network = try Sequential<S>((firstLayer.map { [$0] } ?? []) + [dense])
+            let input = Matrix<S>(rows: rows, columns: 4, repeating: 1)
+            input[rows - 1, 3] = value
+            let error = try #require(throws: NetworkError.self) { try network.forward(input, mode: .inference) }
+            #expect(error == .nonFinite(place: "The input batch", row: rows - 1, column: 3))
+            input[rows - 1, 3] = 1
+            #expect(try network.forward(input, mode: .inference).rows == rows)
+        }
+        for value in [Float.infinity, -.infinity, .nan] {
+            for weight: Float in [0, -1, 1] { try check(Float.self, weight: weight, value: value) }
+            try check(Float.self, weight: -1, value: value, firstLayer: Dropout<Float>(width: 4, dropProbability: 0.5, seed: 1))
+        }
+        try check(Double.self, weight: 0, value: -.infinity)
+    }
+
     @Test func labelsOutOfRange() {
         #expect(throws: NetworkError.labelOutOfRange(label: 3, row: 1, classCount: 3)) {
             try Matrix<Float>.oneHot(labels: [0, 3, 1], classCount: 3)
