@@ -4,6 +4,9 @@ Usage: python3 report.py RESULTS_DIR  (reads RESULTS_DIR/raw/*.jsonl and
 RESULTS_DIR/machine.json, writes RESULTS_DIR/latest.json and RESULTS_DIR/latest.md,
 prints the table). Standard library only, so it runs without the benchmark venv.
 
+With several rounds (run.sh --rounds N) every engine keeps its best round, so a slow
+spell of a shared machine does not decide the comparison.
+
 Ratio = best peer's time / Backprop's time (training) or Backprop's samples/s / best
 peer's samples/s (inference): above 1.0 Backprop is faster.
 """
@@ -52,6 +55,18 @@ def format_value(record):
     return text
 
 
+def better(record, kept):
+    """Whether `record` beats `kept` (same engine, case and metric, another round): fewer
+    seconds per epoch, more samples or GFLOP/s. A missing value never wins."""
+    if record.get("value") is None:
+        return kept is None
+    if kept is None or kept.get("value") is None:
+        return True
+    if record["metric"] == "seconds_per_epoch":
+        return record["value"] < kept["value"]
+    return record["value"] > kept["value"]
+
+
 def build(records, machine):
     results = {}
     environment = {}
@@ -64,9 +79,13 @@ def build(records, machine):
         elif metric == "unavailable":
             unavailable[engine] = record.get("reason")
         elif metric == "gemm_shape_gflops":
-            products.setdefault(record["case"], []).append(record)
+            shapes = products.setdefault(record["case"], {})
+            if better(record, shapes.get(record.get("product"))):
+                shapes[record.get("product")] = record
         elif metric in ("seconds_per_epoch", "samples_per_second"):
-            results.setdefault(record["case"], {})[engine] = record
+            row = results.setdefault(record["case"], {})
+            if better(record, row.get(engine)):
+                row[engine] = record
     engines = [e for e in ENGINES if any(e in row for row in results.values())]
     rows = []
     for case in CASE_ORDER + sorted(set(results) - set(CASE_ORDER)):
@@ -99,7 +118,8 @@ def build(records, machine):
             "records": row,
         })
     return {"machine": machine, "environment": environment, "unavailable": unavailable,
-            "engines": engines, "rows": rows, "gemm_shapes": products}
+            "engines": engines, "rows": rows,
+            "gemm_shapes": {case: list(shapes.values()) for case, shapes in products.items()}}
 
 
 def markdown(report):
@@ -124,7 +144,8 @@ def markdown(report):
                      f"Backprop Float GEMM: {report['environment'].get('backprop', {}).get('float_gemm_kernel', '?')}; "
                      f"Backprop BLAS: {report['environment'].get('backprop', {}).get('blas_configuration', '?')}; "
                      f"load average before/after: {machine.get('load_before', '?')} / {machine.get('load_after', '?')}; "
-                     f"mode: {machine.get('mode', '?')}; date: {machine.get('date', '?')}.")
+                     f"mode: {machine.get('mode', '?')}, best of {machine.get('rounds', 1)} round(s) per engine; "
+                     f"date: {machine.get('date', '?')}.")
     for engine, info in report["environment"].items():
         if engine == "backprop":
             continue

@@ -2,8 +2,10 @@
 # Runs the benchmark suite: Backprop (release build) and every available reference engine,
 # one after another, then prints one table and writes Benchmarks/results/latest.{json,md}.
 #
-#   Benchmarks/run.sh [--quick] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
+#   Benchmarks/run.sh [--quick] [--rounds N] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
 #
+# --rounds N (default 1) runs every engine N times in turn and keeps each engine's best
+# round: on a shared machine whose speed drifts, no engine is judged on its slow spell.
 # --quick times a fraction of an epoch per case (about 1 s) and extrapolates to seconds per
 # epoch; without it every repeat is a full epoch. The reference engines need
 # Benchmarks/.venv (made by Benchmarks/setup-python.sh, run automatically when missing);
@@ -13,18 +15,21 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 quick=""
+rounds=1
 cases=""
 engines="backprop,numpy,pytorch,jax"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick="--quick" ;;
+        --rounds) rounds="$2"; shift ;;
         --cases) cases="$2"; shift ;;
         --engines) engines="$2"; shift ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive whole number, got '$rounds'" >&2; exit 2; }
 case_arguments=()
 [ -n "$cases" ] && case_arguments=(--cases "$cases")
 wants() { [[ ",$engines," == *",$1,"* ]]; }
@@ -38,12 +43,12 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before=$(load)
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-# MARK: - Backprop
+# MARK: - Preparation
+binary="$root/.build/release/BackpropBenchmarks"
+preload=""
 if wants backprop; then
     echo "== building BackpropBenchmarks (release)" >&2
     (cd "$root" && swift build -c release --product BackpropBenchmarks >&2) || { echo "run.sh: build failed" >&2; exit 1; }
-    binary="$root/.build/release/BackpropBenchmarks"
-    preload=""
     counter="$root/.build/benchmarks/liballocation_counter.so"
     if command -v gcc >/dev/null && mkdir -p "$(dirname "$counter")" \
         && gcc -O2 -shared -fPIC -o "$counter" "$here/allocation-counter/allocation_counter.c"; then
@@ -51,12 +56,7 @@ if wants backprop; then
     else
         echo "run.sh: no C compiler; allocations per step will not be counted" >&2
     fi
-    echo "== backprop" >&2
-    LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$BENCH_THREADS" > "$results/raw/backprop.jsonl" \
-        || echo "run.sh: the Backprop benchmark failed" >&2
 fi
-
-# MARK: - Reference engines
 python="$here/.venv/bin/python"
 if wants numpy || wants pytorch || wants jax; then
     if [ ! -x "$python" ]; then
@@ -64,27 +64,38 @@ if wants numpy || wants pytorch || wants jax; then
         "$here/setup-python.sh" >&2 || echo "run.sh: setup-python.sh reported a problem" >&2
     fi
 fi
-run_reference() {  # engine script
-    local engine=$1 script=$2
+
+# MARK: - Engines
+run_backprop() {  # round
+    wants backprop || return 0
+    echo "== backprop (round $1 of $rounds)" >&2
+    LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$BENCH_THREADS" > "$results/raw/backprop-$1.jsonl" \
+        || echo "run.sh: the Backprop benchmark failed" >&2
+}
+run_reference() {  # engine script round
+    local engine=$1 script=$2 round=$3
     wants "$engine" || return 0
     if [ ! -x "$python" ]; then
-        echo "{\"engine\": \"$engine\", \"case\": \"*\", \"metric\": \"unavailable\", \"value\": null, \"reason\": \"no Python environment\"}" > "$results/raw/$engine.jsonl"
+        echo "{\"engine\": \"$engine\", \"case\": \"*\", \"metric\": \"unavailable\", \"value\": null, \"reason\": \"no Python environment\"}" > "$results/raw/$engine-$round.jsonl"
         return 0
     fi
-    echo "== $engine" >&2
-    (cd "$here/reference" && timeout 1800 "$python" "$script" $quick "${case_arguments[@]}") > "$results/raw/$engine.jsonl" \
+    echo "== $engine (round $round of $rounds)" >&2
+    (cd "$here/reference" && timeout 1800 "$python" "$script" $quick "${case_arguments[@]}") > "$results/raw/$engine-$round.jsonl" \
         || echo "run.sh: $engine exited with an error (its finished cases are kept)" >&2
 }
-run_reference numpy numpy_mlp.py
-run_reference pytorch torch_mlp.py
-run_reference jax jax_mlp.py
+for round in $(seq 1 "$rounds"); do
+    run_backprop "$round"
+    run_reference numpy numpy_mlp.py "$round"
+    run_reference pytorch torch_mlp.py "$round"
+    run_reference jax jax_mlp.py "$round"
+done
 
 # MARK: - Table
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 python3 - "$results/machine.json" <<PY
 import json, sys
 machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
-           "mode": "${quick:-full}".lstrip("-"), "load_before": "$load_before", "load_after": "$(load)",
+           "mode": "${quick:-full}".lstrip("-"), "rounds": $rounds, "load_before": "$load_before", "load_after": "$(load)",
            "threads": $BENCH_THREADS, "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
            "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}"}
 json.dump(machine, open(sys.argv[1], "w"), indent=1)

@@ -18,10 +18,11 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// Tile and block sizes: MR × NR accumulators (24 of the 32 vector registers), a KC-deep
-// A panel of 18 KiB that stays in L1 while B panels stream past it, a KC × NC block of B
-// (384 KiB) that stays in L2.
-enum { MR = 12, NR = 32, KC = 384, NC = 256 };
+// Tile and block sizes: MR × NR accumulators (24 of the 32 vector registers), an A panel
+// at most KC deep (19 KiB) that stays in L1 while B panels stream past it, a block of B
+// at most KC × NC (400 KiB) that stays in L2. The depth is cut into equal slices of at most
+// KC (784 = 2 × 392 rather than 384 + 384 + 16: every slice rewrites C once).
+enum { MR = 12, NR = 32, KC = 400, NC = 256 };
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
 
@@ -232,7 +233,7 @@ static void partRange(long count, long unit, int parts, int part, long *begin, l
     *end = last * unit < count ? last * unit : count;
 }
 
-// Loops, outermost first: column blocks of NC, depth slices of KC (op(B)'s block packed
+// Loops, outermost first: column blocks of NC, depth slices of at most KC (op(B)'s block packed
 // once per slice, sized for L2), MR-row panels of A (read in place when A is row-major and
 // the panel full, else packed; sized for L1), NR-column panels of B.
 AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
@@ -244,8 +245,9 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
 
     for (long j0 = columnBegin; j0 < columnEnd; j0 += NC) {
         long columns = columnEnd - j0 < NC ? columnEnd - j0 : NC;
-        for (long p0 = 0; p0 < p->k; p0 += KC) {
-            long depth = p->k - p0 < KC ? p->k - p0 : KC;
+        long slices = (p->k + KC - 1) / KC, sliceDepth = (p->k + slices - 1) / slices;
+        for (long p0 = 0; p0 < p->k; p0 += sliceDepth) {
+            long depth = p->k - p0 < sliceDepth ? p->k - p0 : sliceDepth;
             float beta = p0 == 0 ? p->beta : 1.0f;
             int lastSlice = p0 + depth == p->k, fused = lastSlice && (p->bias || p->rectified);
             const float *sourceB = p->transposeB ? p->b + j0 * p->ldb + p0 : p->b + p0 * p->ldb + j0;
