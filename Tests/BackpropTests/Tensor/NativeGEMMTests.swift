@@ -39,34 +39,34 @@ struct NativeGEMMTests {
             return result
         }
 
-        func native(alpha: Float, beta: Float, start: [Float], threads: Int) -> [Float] {
+        /// `start` after `multiply(a, b, c)` ran on copies of the operands' storage.
+        func result(
+            start: [Float],
+            _ multiply: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+        ) -> [Float] {
             var c = start
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
-                    c.withUnsafeMutableBufferPointer { c in
-                        FloatGEMMKernel.multiplyNatively(
-                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-                            beta: beta, c: c.baseAddress!, ldc: ldc, threads: threads)
-                    }
+                    c.withUnsafeMutableBufferPointer { c in multiply(a.baseAddress!, b.baseAddress!, c.baseAddress!) }
                 }
             }
             return c
         }
 
-        func blas(alpha: Float, beta: Float, start: [Float]) -> [Float] {
-            var c = start
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    c.withUnsafeMutableBufferPointer { c in
-                        Float.multiplyThroughBLAS(
-                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-                            beta: beta, c: c.baseAddress!, ldc: ldc)
-                    }
-                }
+        func native(alpha: Float, beta: Float, start: [Float], threads: Int) -> [Float] {
+            result(start: start) { a, b, c in
+                FloatGEMMKernel.multiplyNatively(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
             }
-            return c
+        }
+
+        func blas(alpha: Float, beta: Float, start: [Float]) -> [Float] {
+            result(start: start) { a, b, c in
+                Float.multiplyThroughBLAS(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            }
         }
     }
 
