@@ -106,6 +106,12 @@ struct Runner {
         var sink: Float = 0
         func run(_ index: Int) throws { sink += try network.forward(batches[index].x, mode: .inference).base[0] }
 
+        if let profileSteps {
+            let start = now()
+            for index in 0..<profileSteps { try run(index % batches.count) }
+            log("\(inferenceCase.identifier): \(profileSteps) batches in \(now() - start) s (sink \(sink))")
+            return
+        }
         for index in 0..<min(50, batches.count) { try run(index) }
         var best = Double.infinity, bestCount = 0, bestAllocations: UInt64?
         for _ in 0..<budget.repeats {

@@ -34,7 +34,7 @@ while let argument = arguments.next() {
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
                                        [--single-thread-flops F]
               --single-thread-flops F  products below F floating-point operations run on one BLAS thread
-              --profile-steps N  only run N training steps of each selected case (for perf/callgrind)
+              --profile-steps N  only run N training steps or inference batches of each selected case (for perf/callgrind)
             """)
         exit(0)
     default:
@@ -66,7 +66,7 @@ do {
         log("training \(trainingCase.identifier)")
         try runner.run(trainingCase)
     }
-    for inferenceCase in InferenceCase.all where profileSteps == nil && isSelected(inferenceCase.identifier) {
+    for inferenceCase in InferenceCase.all where isSelected(inferenceCase.identifier) {
         log("inference \(inferenceCase.identifier)")
         try runner.run(inferenceCase)
     }

@@ -48,17 +48,22 @@ static float *reserve(float **buffer, long *capacity, long count) {
 static __mmask16 lowMask(long width) { return (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1); }
 static __mmask16 highMask(long width) { return width <= 16 ? 0 : lowMask(width - 16); }
 
-// Packs `height` ≤ MR rows × `depth` columns of op(A) into one panel: element (r, p) at
-// p·MR + r, rows past `height` zero. op(A)(r, p) is a[p·lda + r] when transposed, else
-// a[r·lda + p].
+// Copies `height` ≤ MR rows × `depth` columns of op(A) into one panel, rows past
+// `height` zero. A transposed A (op(A)(r, p) = a[p·lda + r]) is stored depth-major, element
+// (r, p) at p·MR + r; a row-major A row by row, element (r, p) at r·depth + p: twelve
+// sequential copies, which the hardware prefetches well when A comes from memory.
 AVX512 static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
     if (transposed) {
         __mmask16 rows = lowMask(height);
         for (long p = 0; p < depth; p++)
             _mm512_mask_storeu_ps(out + p * MR, (__mmask16)((1u << MR) - 1), _mm512_maskz_loadu_ps(rows, a + p * lda));
     } else {
-        for (long p = 0; p < depth; p++)
-            for (long r = 0; r < MR; r++) out[p * MR + r] = r < height ? a[r * lda + p] : 0;
+        for (long r = 0; r < MR; r++) {
+            if (r < height)
+                memcpy(out + r * depth, a + r * lda, (size_t)depth * sizeof(float));
+            else
+                memset(out + r * depth, 0, (size_t)depth * sizeof(float));
+        }
     }
 }
 
@@ -200,10 +205,10 @@ AVX512 static void packedKernel(long depth, const float *a, const float *b, floa
     microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta, epilogue);
 }
 
-// The kernel reading MR rows of a row-major A in place (element (r, p) at r·lda + p).
-AVX512 static void directKernel(long depth, const float *a, long lda, const float *b, float *c, long ldc,
-                                long width, float alpha, float beta, const Epilogue *epilogue) {
-    microKernel(depth, a, lda, 1, b, c, ldc, MR, width, alpha, beta, epilogue);
+// The kernel on an A panel copied row by row (element (r, p) at r·depth + p).
+AVX512 static void rowsKernel(long depth, const float *a, const float *b, float *c, long ldc,
+                              long height, long width, float alpha, float beta, const Epilogue *epilogue) {
+    microKernel(depth, a, depth, 1, b, c, ldc, height, width, alpha, beta, epilogue);
 }
 
 // The part of a product one thread computes: rows [rowBegin, rowEnd) × columns
@@ -234,8 +239,8 @@ static void partRange(long count, long unit, int parts, int part, long *begin, l
 }
 
 // Loops, outermost first: column blocks of NC, depth slices of at most KC (op(B)'s block packed
-// once per slice, sized for L2), MR-row panels of A (read in place when A is row-major and
-// the panel full, else packed; sized for L1), NR-column panels of B.
+// once per slice, sized for L2), MR-row panels of A (copied into a panel that stays in L1),
+// NR-column panels of B.
 AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
     PackBuffers *buffers = &threadBuffers;
@@ -255,8 +260,7 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
             for (long i = rowBegin; i < rowEnd; i += MR) {
                 long height = rowEnd - i < MR ? rowEnd - i : MR;
                 const float *sourceA = p->transposeA ? p->a + p0 * p->lda + i : p->a + i * p->lda + p0;
-                int inPlace = !p->transposeA && height == MR;
-                if (!inPlace) packA(sourceA, p->lda, p->transposeA, height, depth, packedA);
+                packA(sourceA, p->lda, p->transposeA, height, depth, packedA);
                 for (long j = 0; j < columns; j += NR) {
                     long width = columns - j < NR ? columns - j : NR;
                     float *tile = p->c + i * p->ldc + j0 + j;
@@ -266,10 +270,10 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
                         p->ldRectified,
                     };
                     const Epilogue *finish = fused ? &epilogue : 0;
-                    if (inPlace)
-                        directKernel(depth, sourceA, p->lda, packedB + j * depth, tile, p->ldc, width, p->alpha, beta, finish);
-                    else
+                    if (p->transposeA)
                         packedKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
+                    else
+                        rowsKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
                 }
             }
         }
