@@ -15,5 +15,23 @@ struct InfoCommand: ParsableCommand {
         print("BLAS configuration: \(BLASInfo.configuration)")
         print("BLAS threads: \(BLASInfo.threadCount) for products above \(String(format: "%.0e", BLASThreading.singleThreadFLOPLimit)) FLOP, 1 below")
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
+        print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
+        if let problem = BLASLibrary.selectionProblem {
+            print("BLAS selection problem: \(problem)")
+        }
+    }
+
+    /// Each selectable library and whether it loads here, the one in use marked:
+    /// `"openblas (in use), blis (loads)"` or `"… blis (unavailable: <reason>)"`.
+    static func libraryAvailability() -> String {
+        BLASLibrary.selectableKinds.map { kind in
+            do {
+                let library = try BLASLibrary.load(kind)
+                let state = kind == BLASLibrary.current.kind ? "in use" : "loads"
+                return "\(kind) (\(state), \(library.name) \(library.version), kernel \(library.kernelName))"
+            } catch {
+                return "\(kind) (unavailable: \(error))"
+            }
+        }.joined(separator: ", ")
     }
 }
