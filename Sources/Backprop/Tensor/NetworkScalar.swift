@@ -4,7 +4,8 @@ import RealModule
 /// gradient checking.
 ///
 /// Conforming types route matrix products to the BLAS routine of their precision
-/// (`sgemm` / `dgemm` of ``BLASLibrary/current``) and provide the elementary functions of swift-numerics' `Real`.
+/// (`sgemm` / `dgemm` of ``BLASLibrary/current``) and provide the elementary functions of
+/// swift-numerics' `Real`.
 public protocol NetworkScalar: BinaryFloatingPoint, Real, Codable, Sendable
 where RawSignificand: FixedWidthInteger {
     /// `C ← α·op(A)·op(B) + β·C` on row-major buffers through BLAS.
