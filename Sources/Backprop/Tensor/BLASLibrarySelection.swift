@@ -106,7 +106,8 @@ extension BLASLibrary.Selection {
         if name.isEmpty { return Self(library: fallback, problem: nil) }
         guard let kind = BLASLibrary.Kind(rawValue: name), BLASLibrary.selectableKinds.contains(kind) else {
             let known = BLASLibrary.selectableKinds.map(\.rawValue).joined(separator: ", ")
-            return Self(library: fallback, problem: "\(variable)=\(value ?? "") is not a BLAS library Backprop can use (\(known)); using \(fallback.name)")
+            let problem = "\(variable)=\(value ?? "") is not a BLAS library Backprop can use (\(known)); using \(fallback.name)"
+            return Self(library: fallback, problem: problem)
         }
         do {
             return Self(library: try BLASLibrary.load(kind), problem: nil)

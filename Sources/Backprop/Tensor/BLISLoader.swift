@@ -16,6 +16,7 @@ extension BLASLibrary {
         /// Why the library is unavailable when no file was tried.
         public let reason: String?
 
+        /// `"blis: no usable library; tried <file> (<problem>); …"`, or `"<kind>: <reason>"`.
         public var description: String {
             if let reason { return "\(kind.rawValue): \(reason)" }
             let tried = attempts.map { "\($0.file) (\($0.problem))" }.joined(separator: "; ")
