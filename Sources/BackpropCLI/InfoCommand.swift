@@ -17,5 +17,23 @@ struct InfoCommand: ParsableCommand {
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
         print("Float matrix products: \(FloatGEMMKernel.current)"
               + (FloatGEMMKernel.isNativeAvailable ? "" : " (no AVX-512 on this CPU)"))
+        print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
+        if let problem = BLASLibrary.selectionProblem {
+            print("BLAS selection problem: \(problem)")
+        }
+    }
+
+    /// Each selectable library and whether it loads here, the one in use marked:
+    /// `"openblas (in use), blis (loads)"` or `"… blis (unavailable: <reason>)"`.
+    static func libraryAvailability() -> String {
+        BLASLibrary.selectableKinds.map { kind in
+            do {
+                let library = try BLASLibrary.load(kind)
+                let state = kind == BLASLibrary.current.kind ? "in use" : "loads"
+                return "\(kind) (\(state), \(library.name) \(library.version), kernel \(library.kernelName))"
+            } catch {
+                return "\(kind) (unavailable: \(error))"
+            }
+        }.joined(separator: ", ")
     }
 }

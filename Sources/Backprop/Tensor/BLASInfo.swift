@@ -1,40 +1,19 @@
-#if canImport(Accelerate)
-import Accelerate
-#else
-import CBLAS
-#endif
-
 /// What the linear-algebra backend is and how it runs.
+///
+/// Describes ``BLASLibrary/current``, the library selected by `BACKPROP_BLAS` or
+/// ``BLASLibrary/select(_:)``.
 public enum BLASInfo {
-    /// The library in use: `"OpenBLAS"` on Linux, `"Accelerate"` on Apple platforms.
-    public static var backendName: String {
-        #if canImport(Accelerate)
-        return "Accelerate"
-        #else
-        return "OpenBLAS"
-        #endif
-    }
+    /// The library in use: `"OpenBLAS"` (the Linux default), `"BLIS"`, or `"Accelerate"` on
+    /// Apple platforms.
+    public static var backendName: String { BLASLibrary.current.name }
 
     /// The library's build configuration and the CPU kernel it selected
-    /// (for example `"OpenBLAS 0.3.21 DYNAMIC_ARCH … Haswell"`).
-    public static var configuration: String {
-        #if canImport(Accelerate)
-        return "Accelerate (system)"
-        #else
-        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
-        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-        return "\(config); kernel \(core)"
-        #endif
-    }
+    /// (for example `"OpenBLAS 0.3.21 DYNAMIC_ARCH … Haswell; kernel Haswell"`).
+    public static var configuration: String { BLASLibrary.current.configuration }
 
-    /// The CPU kernel family the library dispatched to (OpenBLAS core name).
-    public static var kernelName: String {
-        #if canImport(Accelerate)
-        return "system"
-        #else
-        return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-        #endif
-    }
+    /// The CPU kernel family the library dispatched to (OpenBLAS core name, BLIS
+    /// sub-configuration).
+    public static var kernelName: String { BLASLibrary.current.kernelName }
 
     /// The instruction set of the engine's own element-wise C kernels (the Adam update),
     /// chosen at run time from the CPU: `"avx512"`, `"avx2"` or `"baseline"`.
@@ -70,7 +49,8 @@ public enum BLASInfo {
 /// threaded call, so a product of fewer than ``singleThreadFLOPLimit`` floating-point
 /// operations (`2·m·n·k`) runs on one thread; larger ones use ``BLASInfo/threadCount``.
 /// The choice depends only on the shape, so a run stays deterministic; OpenBLAS's one- and
-/// two-thread results may differ in the last bits.
+/// two-thread results may differ in the last bits. The count goes to the library in use
+/// (``BLASLibrary/current``).
 public enum BLASThreading {
     /// Products with fewer floating-point operations than this run single-threaded; 0
     /// threads every product.
@@ -85,14 +65,14 @@ public enum BLASThreading {
     nonisolated(unsafe) private static var maximum = 0
     nonisolated(unsafe) private static var current = 0
 
-    /// The thread count large products use: the BLAS default until set.
+    /// The thread count large products use: the selected library's default until set.
     static var maximumThreadCount: Int {
         #if canImport(Accelerate)
         return 1
         #else
         if maximum == 0 {
-            maximum = max(Int(openblas_get_num_threads()), 1)
-            current = maximum
+            maximum = BLASLibrary.current.defaultThreadCount
+            current = 0
         }
         return maximum
         #endif
@@ -102,7 +82,14 @@ public enum BLASThreading {
         #if !canImport(Accelerate)
         maximum = max(count, 1)
         current = maximum
-        openblas_set_num_threads(Int32(maximum))
+        BLASLibrary.selection.library.routines.setThreadCount(maximum)
+        #endif
+    }
+
+    /// Hands the engine's thread count to a newly selected library.
+    static func libraryChanged() {
+        #if !canImport(Accelerate)
+        if maximum != 0 { setMaximumThreadCount(maximum) }
         #endif
     }
 
@@ -110,12 +97,11 @@ public enum BLASThreading {
     static func prepare(m: Int, n: Int, k: Int) {
         #if !canImport(Accelerate)
         let limit = maximumThreadCount
-        guard limit > 1 else { return }
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        let wanted = flops < singleThreadFLOPLimit ? 1 : limit
+        let wanted = limit > 1 && flops >= singleThreadFLOPLimit ? limit : 1
         if wanted != current {
             current = wanted
-            openblas_set_num_threads(Int32(wanted))
+            BLASLibrary.selection.library.routines.setThreadCount(wanted)
         }
         #endif
     }

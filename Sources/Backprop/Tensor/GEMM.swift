@@ -4,7 +4,8 @@
 /// Transposes are flags passed to BLAS, never copies. With `op(A)` of shape `m × k` and
 /// `op(B)` of shape `k × n`, `C` must be `m × n`.
 public enum GEMM {
-    /// Multiplies through the platform BLAS (OpenBLAS on Linux, Accelerate on Apple).
+    /// Multiplies through ``NetworkScalar/blasGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``:
+    /// ``FloatGEMMKernel/current`` for Float matrix products, ``BLASLibrary/current`` otherwise.
     @inlinable
     public static func multiply<Scalar: NetworkScalar>(
         _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: Matrix<Scalar>,

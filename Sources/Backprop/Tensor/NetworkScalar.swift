@@ -1,16 +1,11 @@
 import RealModule
 
-#if canImport(Accelerate)
-import Accelerate
-#else
-import CBLAS
-#endif
-
 /// A floating-point type the engine computes in: `Float` for training, `Double` for
 /// gradient checking.
 ///
 /// Conforming types route matrix products to the BLAS routine of their precision
-/// (`sgemm` / `dgemm`) and provide the elementary functions of swift-numerics' `Real`.
+/// (`sgemm` / `dgemm` of ``BLASLibrary/current``) and provide the elementary functions of
+/// swift-numerics' `Real`.
 public protocol NetworkScalar: BinaryFloatingPoint, Real, Codable, Sendable
 where RawSignificand: FixedWidthInteger {
     /// `C ← α·op(A)·op(B) + β·C` on row-major buffers through BLAS.
@@ -49,7 +44,8 @@ extension Float: NetworkScalar {
         }
     }
 
-    /// `sgemm`, or `sgemv` for a single row or column, whatever ``FloatGEMMKernel/current`` is.
+    /// `sgemm`, or `sgemv` for a single row or column, whatever ``FloatGEMMKernel/current`` is,
+    /// through ``BLASLibrary/current``.
     static func multiplyThroughBLAS(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -57,15 +53,16 @@ extension Float: NetworkScalar {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         BLASThreading.prepare(m: m, n: n, k: k)
+        let blas = BLASLibrary.selection.library.routines
         if m == 1 {
             // c (1×n) = op(B)ᵀ · op(A)ᵀ: a vector-matrix product.
             let incrementA = transposeA ? lda : 1
             if transposeB {  // B stored n×k
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasInt(n), blasInt(k), alpha, b, blasInt(ldb),
-                            a, blasInt(incrementA), beta, c, 1)
+                blas.sgemv(transpose: false, rows: n, columns: k, alpha: alpha, a: b, lda: ldb,
+                           x: a, incrementX: incrementA, beta: beta, y: c, incrementY: 1)
             } else {  // B stored k×n
-                cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(n), alpha, b, blasInt(ldb),
-                            a, blasInt(incrementA), beta, c, 1)
+                blas.sgemv(transpose: true, rows: k, columns: n, alpha: alpha, a: b, lda: ldb,
+                           x: a, incrementX: incrementA, beta: beta, y: c, incrementY: 1)
             }
             return
         }
@@ -73,19 +70,17 @@ extension Float: NetworkScalar {
             // c (m×1) = op(A) · op(B): a matrix-vector product; c's column has stride ldc.
             let incrementB = transposeB ? 1 : ldb
             if transposeA {  // A stored k×m
-                cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(k), blasInt(m), alpha, a, blasInt(lda),
-                            b, blasInt(incrementB), beta, c, blasInt(ldc))
+                blas.sgemv(transpose: true, rows: k, columns: m, alpha: alpha, a: a, lda: lda,
+                           x: b, incrementX: incrementB, beta: beta, y: c, incrementY: ldc)
             } else {  // A stored m×k
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasInt(m), blasInt(k), alpha, a, blasInt(lda),
-                            b, blasInt(incrementB), beta, c, blasInt(ldc))
+                blas.sgemv(transpose: false, rows: m, columns: k, alpha: alpha, a: a, lda: lda,
+                           x: b, incrementX: incrementB, beta: beta, y: c, incrementY: ldc)
             }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasInt(m), blasInt(n), blasInt(k), alpha, a, blasInt(lda), b, blasInt(ldb),
-            beta, c, blasInt(ldc))
+        blas.sgemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     public static var precisionName: String { "float32" }
@@ -99,11 +94,9 @@ extension Double: NetworkScalar {
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         BLASThreading.prepare(m: m, n: n, k: k)
-        cblas_dgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasInt(m), blasInt(n), blasInt(k), alpha, a, blasInt(lda), b, blasInt(ldb),
-            beta, c, blasInt(ldc))
+        BLASLibrary.selection.library.routines.dgemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     public static var precisionName: String { "float64" }
