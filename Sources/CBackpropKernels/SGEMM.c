@@ -12,6 +12,7 @@
 // results do not depend on how many threads share the work.
 #include "BackpropKernels.h"
 #include "ThreadPool.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ enum { MR = 12, NR = 32, KC = 400, NC = 256 };
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
 
-// One thread's packing buffers, grown when a larger block arrives and then reused.
+// One thread's packing buffers, grown when a larger block arrives and then reused; freed
+// when the thread ends.
 typedef struct {
     float *a;
     long aCapacity;
@@ -34,7 +36,30 @@ typedef struct {
     long bCapacity;
 } PackBuffers;
 
-static _Thread_local PackBuffers threadBuffers;
+static pthread_key_t buffersKey;
+static pthread_once_t buffersKeyOnce = PTHREAD_ONCE_INIT;
+
+static void freeBuffers(void *pointer) {
+    PackBuffers *buffers = pointer;
+    free(buffers->a);
+    free(buffers->b);
+    free(buffers);
+}
+
+static void makeBuffersKey(void) {
+    if (pthread_key_create(&buffersKey, freeBuffers) != 0) abort();
+}
+
+// The calling thread's buffers, created on its first product.
+static PackBuffers *threadBuffers(void) {
+    pthread_once(&buffersKeyOnce, makeBuffersKey);
+    PackBuffers *buffers = pthread_getspecific(buffersKey);
+    if (!buffers) {
+        buffers = calloc(1, sizeof(PackBuffers));
+        if (!buffers || pthread_setspecific(buffersKey, buffers) != 0) abort();
+    }
+    return buffers;
+}
 
 static float *reserve(float **buffer, long *capacity, long count) {
     if (count > *capacity) {
@@ -243,7 +268,7 @@ static void partRange(long count, long unit, int parts, int part, long *begin, l
 // NR-column panels of B.
 AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
-    PackBuffers *buffers = &threadBuffers;
+    PackBuffers *buffers = threadBuffers();
     float *packedB = reserve(&buffers->b, &buffers->bCapacity, KC * NC);
     float *packedA = reserve(&buffers->a, &buffers->aCapacity, KC * MR);
     if (!packedA || !packedB) abort();
