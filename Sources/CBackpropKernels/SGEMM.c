@@ -118,23 +118,19 @@ AVX512 static inline void transpose16(__m512 r[16]) {
 }
 
 // Packs 16 columns [0, width ≤ 16) of a transposed B (op(B)(p, j) = b[j·ldb + p]) for
-// depths [0, depth) into out[p·NR + c]; columns past `width` are zero. Full blocks of 16
-// are transposed in registers, the rest gathered.
+// depths [0, depth) into out[p·NR + c]; columns past `width` are zero. Blocks of 16 depths
+// are loaded as 16 rows of b (rows past `width` and depths past `depth` read as zero) and
+// transposed in registers.
 AVX512 static void packTransposedColumns(const float *b, long ldb, long depth, long width, float *out) {
-    long p = 0;
-    if (width == 16) {
-        for (; p + 16 <= depth; p += 16) {
-            __m512 r[16];
-            for (int c = 0; c < 16; c++) r[c] = _mm512_loadu_ps(b + c * ldb + p);
-            transpose16(r);
-            for (int q = 0; q < 16; q++) _mm512_store_ps(out + (p + q) * NR, r[q]);
-        }
+    for (long p = 0; p < depth; p += 16) {
+        __mmask16 depths = lowMask(depth - p);
+        __m512 r[16];
+        for (int c = 0; c < 16; c++)
+            r[c] = c < width ? _mm512_maskz_loadu_ps(depths, b + c * ldb + p) : _mm512_setzero_ps();
+        transpose16(r);
+        long count = depth - p < 16 ? depth - p : 16;
+        for (int q = 0; q < count; q++) _mm512_store_ps(out + (p + q) * NR, r[q]);
     }
-    __m512i offsets = _mm512_mullo_epi32(_mm512_set1_epi32((int)ldb),
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    __mmask16 columns = lowMask(width);
-    for (; p < depth; p++)
-        _mm512_store_ps(out + p * NR, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), columns, offsets, b + p, 4));
 }
 
 // Packs rows [0, depth) × columns [0, columns) of op(B) into panels of NR columns: within
@@ -251,6 +247,7 @@ typedef struct {
     const float *bias;  // per column of C, added after the product; or NULL
     float *rectified;   // receives max(C, 0); or NULL
     long ldRectified;
+    int dotProducts;    // 1: few rows and a transposed B, computed by dotProducts
     int splitColumns;   // 1: threads share the columns of C; 0: its rows
     int parts;
 } Product;
@@ -305,10 +302,94 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
     }
 }
 
+// Products with few rows or few columns and a transposed B (a dense layer's forward pass on a
+// small batch, or into a narrow output layer): each element of C is the dot product of a row
+// of A and a row of b, both contiguous, so nothing is packed. A block of rows × columns of C
+// (16 elements: 4 × 4, 2 × 8, 1 × 16, or 8 × 2 for narrow C) is summed in 16 vector
+// accumulators along the depth, 16 products per lane, then reduced across lanes.
+#ifndef DOT_ROW_LIMIT
+#define DOT_ROW_LIMIT 16
+#endif
+enum { DOT_ROW_LIMIT_VALUE = DOT_ROW_LIMIT, DOT_COLUMN_LIMIT = 16 };
+
+// y[t] = the sum of the 16 lanes of x[t], for t in [0, 16).
+AVX512 static inline __m512 sumLanes(const __m512 x[16]) {
+    __m512 pairs[8], quads[4], halves[2];
+    for (int i = 0; i < 8; i++)  // per 128-bit lane: x2i(0+2), x2i+1(0+2), x2i(1+3), x2i+1(1+3)
+        pairs[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]), _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
+    for (int i = 0; i < 4; i++)  // per 128-bit lane: that lane's sums of x4i … x4i+3
+        quads[i] = _mm512_add_ps(_mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0x44),
+                                 _mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0xEE));
+    for (int i = 0; i < 2; i++)  // 128-bit lanes: x8i…+3 and x8i+4…+7, each as two partial sums
+        halves[i] = _mm512_add_ps(_mm512_shuffle_f32x4(quads[2 * i], quads[2 * i + 1], 0x88),
+                                  _mm512_shuffle_f32x4(quads[2 * i], quads[2 * i + 1], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(halves[0], halves[1], 0x88),
+                         _mm512_shuffle_f32x4(halves[0], halves[1], 0xDD));
+}
+
+// C rows [i, i + height) × columns [j, j + width) (height ≤ R, width ≤ W, R·W ≤ 16) as dot
+// products of rows of A and rows of b, then α, β and the epilogue as in the micro-kernel.
+// Rows and columns past the edge repeat the first one and are not stored.
+AVX512 __attribute__((always_inline)) static inline void
+dotBlock(const Product *p, long i, long height, long j, long width, const int R, const int W) {
+    const float *rowsA[R], *rowsB[W];
+    for (int r = 0; r < R; r++) rowsA[r] = p->a + (i + (r < height ? r : 0)) * p->lda;
+    for (int c = 0; c < W; c++) rowsB[c] = p->b + (j + (c < width ? c : 0)) * p->ldb;
+    __m512 acc[16];
+    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
+    for (long depth = 0; depth < p->k; depth += 16) {
+        __mmask16 lanes = lowMask(p->k - depth);
+        __m512 a[R];
+        for (int r = 0; r < R; r++) a[r] = _mm512_maskz_loadu_ps(lanes, rowsA[r] + depth);
+        for (int c = 0; c < W; c++) {
+            __m512 b = _mm512_maskz_loadu_ps(lanes, rowsB[c] + depth);
+            for (int r = 0; r < R; r++) acc[r * W + c] = _mm512_fmadd_ps(a[r], b, acc[r * W + c]);
+        }
+    }
+    __m512 sums = sumLanes(acc);  // lane r·W + c: element (i + r, j + c)
+    __mmask16 columns = lowMask(width);
+    __m512 alphas = _mm512_set1_ps(p->alpha), betas = _mm512_set1_ps(p->beta), zero = _mm512_setzero_ps();
+    __m512 bias = p->bias ? _mm512_maskz_loadu_ps(columns, p->bias + j) : zero;
+    __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int r = 0; r < height; r++) {
+        float *row = p->c + (i + r) * p->ldc + j;
+        __m512 rowSums = _mm512_permutexvar_ps(_mm512_add_epi32(lane, _mm512_set1_epi32(r * W)), sums);
+        __m512 value = _mm512_mul_ps(rowSums, alphas);
+        if (p->beta != 0) value = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(columns, row), betas, value);
+        if (p->bias) value = _mm512_add_ps(value, bias);
+        _mm512_mask_storeu_ps(row, columns, value);
+        if (p->rectified)
+            _mm512_mask_storeu_ps(p->rectified + (i + r) * p->ldRectified + j, columns,
+                                  _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, zero, _CMP_LT_OQ), zero));
+    }
+}
+
+#define DOT_BLOCKS(R, W)                                                                         \
+    for (; i + R <= rowEnd; i += R)                                                               \
+        for (long j = columnBegin; j < columnEnd; j += W)                                         \
+            dotBlock(p, i, R, j, columnEnd - j < W ? columnEnd - j : W, R, W)
+
+// Rows [rowBegin, rowEnd) × columns [columnBegin, columnEnd) of C by dot products: blocks of
+// 8 × 2 while eight rows remain when C is narrow, 4 × 4 while four rows remain, then 2 × 8
+// and 1 × 16.
+AVX512 static void dotProducts(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    long i = rowBegin;
+    if (p->n < DOT_COLUMN_LIMIT) DOT_BLOCKS(8, 2);
+    DOT_BLOCKS(4, 4);
+    DOT_BLOCKS(2, 8);
+    DOT_BLOCKS(1, 16);
+}
+
 static void computePart(void *context, int part) {
     const Product *p = context;
     long begin, end;
-    if (p->splitColumns) {
+    if (p->dotProducts && p->splitColumns) {
+        partRange(p->n, 16, p->parts, part, &begin, &end);
+        dotProducts(p, 0, p->m, begin, end);
+    } else if (p->dotProducts) {
+        partRange(p->m, 8, p->parts, part, &begin, &end);
+        dotProducts(p, begin, end, 0, p->n);
+    } else if (p->splitColumns) {
         partRange(p->n, NR, p->parts, part, &begin, &end);
         computeBlock(p, 0, p->m, begin, end);
     } else {
@@ -329,10 +410,13 @@ int backprop_sgemm_available(void) {
 
 // Runs a product on one thread or splits it between two.
 static void run(Product *product, int threads) {
+    product->dotProducts = !product->transposeA && product->transposeB
+        && (product->m <= DOT_ROW_LIMIT_VALUE || product->n < DOT_COLUMN_LIMIT);
     product->splitColumns = product->n >= product->m;
     product->parts = 1;
     if (threads > 1) {
-        long units = product->splitColumns ? (product->n + NR - 1) / NR : (product->m + MR - 1) / MR;
+        long unit = product->dotProducts ? (product->splitColumns ? 16 : 8) : product->splitColumns ? NR : MR;
+        long units = ((product->splitColumns ? product->n : product->m) + unit - 1) / unit;
         if (units >= 2) {
             product->parts = 2;
             if (backprop_run_in_parallel(computePart, product)) return;

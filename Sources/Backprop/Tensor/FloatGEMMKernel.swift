@@ -3,11 +3,13 @@ import Foundation
 
 /// The code that multiplies single-precision matrices of two or more rows and columns.
 ///
-/// ``native`` is Backprop's own AVX-512 kernel (packed panels, a 12 × 32 register tile,
-/// products split over two cores by a long-lived helper thread); ``blas`` is the platform
+/// ``native`` is Backprop's own AVX-512 kernel (packed panels and a 12 × 32 register tile;
+/// unpacked dot products when a transposed `B` meets few rows or few columns; products split
+/// over two cores by a long-lived helper thread); ``blas`` is the platform
 /// BLAS (`sgemm`). The native kernel is chosen when the CPU has AVX-512 F/VL/BW/DQ unless
-/// the environment variable `BACKPROP_GEMM=blas` asks otherwise. Vector products (one row or
-/// one column) and every double-precision product always go to BLAS.
+/// the environment variable `BACKPROP_GEMM=blas` asks otherwise. Vector products (one
+/// column, or one row times an untransposed matrix) and every double-precision product
+/// always go to BLAS.
 ///
 /// Both kernels are deterministic; they agree to rounding (the native kernel is tested
 /// against BLAS), and the native one gives the same bits for one or two threads.
@@ -43,7 +45,7 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .native: return "native AVX-512 (12×32 tile)"
+        case .native: return "native AVX-512 (12×32 tile; dot products for small batches)"
         case .blas: return "\(BLASInfo.backendName) sgemm"
         }
     }
@@ -70,12 +72,21 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         preActivation: UnsafeMutablePointer<Float>, rectified: UnsafeMutablePointer<Float>?
     ) -> Bool {
-        guard current == .native, rows > 1, outputCount > 1 else { return false }
+        guard current == .native, runsNatively(transposeA: false, transposeB: true, m: rows, n: outputCount) else {
+            return false
+        }
         backprop_sgemm_bias_relu(
             0, 1, rows, outputCount, inputCount, input, max(inputCount, 1), weight, max(inputCount, 1),
             preActivation, outputCount, bias, rectified, outputCount,
             threadCount(m: rows, n: outputCount, k: inputCount))
         return true
+    }
+
+    /// Whether the native kernel takes a product of these dimensions: every one with two or
+    /// more rows and columns, and one row times a transposed matrix (its dot-product path);
+    /// other vector products go to BLAS's `sgemv`.
+    static func runsNatively(transposeA: Bool, transposeB: Bool, m: Int, n: Int) -> Bool {
+        n > 1 && (m > 1 || (transposeB && !transposeA))
     }
 
     /// 2 when the product is large enough to split and more than one thread is allowed.

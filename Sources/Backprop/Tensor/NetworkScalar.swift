@@ -24,7 +24,8 @@ where RawSignificand: FixedWidthInteger {
 
 extension Float: NetworkScalar {
     /// Runs ``FloatGEMMKernel/current`` (Backprop's AVX-512 kernel where the CPU has it,
-    /// else `sgemm`), or `sgemv` when `op(A)` has one row or `op(B)` one column; BLAS
+    /// else `sgemm`), or `sgemv` when `op(B)` has one column or `op(A)` one row (except the
+    /// native kernel's row-times-transposed-matrix, a dense layer on one example); BLAS
     /// products below ``BLASThreading/singleThreadFLOPLimit`` run on one thread.
     public static func blasGEMM(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -32,7 +33,7 @@ extension Float: NetworkScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if m > 1 && n > 1 && FloatGEMMKernel.current == .native {
+        if FloatGEMMKernel.current == .native && FloatGEMMKernel.runsNatively(transposeA: transposeA, transposeB: transposeB, m: m, n: n) {
             FloatGEMMKernel.multiplyNatively(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,

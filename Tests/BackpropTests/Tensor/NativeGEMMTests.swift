@@ -70,9 +70,10 @@ struct NativeGEMMTests {
         }
     }
 
-    /// Sizes around the 12-row and 32-column tiles and the 384-deep slices.
-    static let sizes = [2, 11, 12, 13, 33, 100]
-    static let depths = [1, 7, 385]
+    /// Sizes around the 12-row and 32-column tiles, the 400-deep slices, the dot-product
+    /// blocks (1, 2, 4 or 8 rows; 16 lanes of depth) and their row and column limits.
+    static let sizes = [1, 2, 3, 7, 11, 12, 13, 16, 17, 33, 100]
+    static let depths = [1, 7, 16, 17, 401]
 
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matchesDoublePrecisionAndBLASForEveryTransposition(transposeA: Bool, transposeB: Bool) {
@@ -97,7 +98,7 @@ struct NativeGEMMTests {
     }
 
     @Test func twoThreadsGiveTheSameBitsAsOne() {
-        for (m, n, k) in [(300, 40, 800), (40, 300, 500), (257, 257, 257), (1024, 10, 256)] {
+        for (m, n, k) in [(300, 40, 800), (40, 300, 500), (257, 257, 257), (1024, 10, 256), (10, 100, 784), (3, 37, 50)] {
             for (transposeA, transposeB) in [(false, true), (true, false), (false, false)] {
                 let product = Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, seed: UInt64(m * n))
                 let start = [Float](repeating: 0, count: m * product.ldc)
