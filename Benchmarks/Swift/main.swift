@@ -29,11 +29,17 @@ while let argument = arguments.next() {
             log("--single-thread-flops needs a non-negative number"); exit(2)
         }
         BLASThreading.singleThreadFLOPLimit = value
+    case "--parallel-flops":
+        guard let value = arguments.next().flatMap(Double.init), value >= 0 else {
+            log("--parallel-flops needs a non-negative number"); exit(2)
+        }
+        FloatGEMMKernel.parallelFLOPLimit = value
     case "--help", "-h":
         print("""
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
-                                       [--single-thread-flops F]
+                                       [--single-thread-flops F] [--parallel-flops F]
               --single-thread-flops F  products below F floating-point operations run on one BLAS thread
+              --parallel-flops F  native-kernel products of at least F floating-point operations use two threads
               --profile-steps N  only run N training steps or inference batches of each selected case (for perf/callgrind)
             """)
         exit(0)

@@ -99,3 +99,94 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
     if (threads > 1 && count >= 32 && backprop_run_in_parallel(adam_half, &step)) return;
     adam_single(w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon);
 }
+
+// MARK: - ReLU backward
+
+// Columns [begin, end) of dZ = (z > 0 ? dA : 0) and, when bias is given, bias[j] = Σ_i dZ[i, j]
+// summed in row order. dZ may be dA (each element is read before it is written), hence
+// `assume_safety`.
+#define RELU_BACKWARD_LOOP                                                                \
+    if (bias)                                                                             \
+        for (long j = begin; j < end; j++) bias[j] = 0;                                   \
+    for (long i = 0; i < rows; i++) {                                                     \
+        const float *dARow = dA + i * columns, *zRow = z + i * columns;                   \
+        float *dZRow = dZ + i * columns;                                                  \
+        if (bias) {                                                                       \
+            _Pragma("clang loop vectorize(assume_safety)")                                \
+            for (long j = begin; j < end; j++) {                                          \
+                float masked = zRow[j] > 0 ? dARow[j] : 0.0f;                             \
+                dZRow[j] = masked;                                                        \
+                bias[j] += masked;                                                        \
+            }                                                                             \
+        } else {                                                                          \
+            _Pragma("clang loop vectorize(assume_safety)")                                \
+            for (long j = begin; j < end; j++) dZRow[j] = zRow[j] > 0 ? dARow[j] : 0.0f;  \
+        }                                                                                 \
+    }
+
+#define RELU_BACKWARD_PARAMETERS \
+    const float *dA, const float *z, float *dZ, float *bias, long rows, long columns, long begin, long end
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512vl,avx2")))
+static void relu_backward_avx512(RELU_BACKWARD_PARAMETERS) { RELU_BACKWARD_LOOP }
+
+__attribute__((target("avx2")))
+static void relu_backward_avx2(RELU_BACKWARD_PARAMETERS) { RELU_BACKWARD_LOOP }
+#endif
+
+static void relu_backward_baseline(RELU_BACKWARD_PARAMETERS) { RELU_BACKWARD_LOOP }
+
+typedef struct {
+    const float *dA, *z;
+    float *dZ, *bias;
+    long rows, columns;
+} ReLUBackward;
+
+// Part 0 of 1, or part 0 or 1 of 2: the columns are halved at a multiple of 16, so every
+// bias sum runs over the rows in order on one thread whatever the split.
+static void relu_backward_part(void *context, int part, int parts) {
+    const ReLUBackward *r = context;
+    long middle = parts == 1 ? r->columns : r->columns / 2 / 16 * 16;
+    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : r->columns;
+#if defined(__x86_64__)
+    switch (kernel_level()) {
+    case 2: relu_backward_avx512(r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end); return;
+    case 1: relu_backward_avx2(r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end); return;
+    default: break;
+    }
+#endif
+    relu_backward_baseline(r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end);
+}
+
+static void relu_backward_half(void *context, int part) { relu_backward_part(context, part, 2); }
+
+void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, float *biasGradient,
+                                long rows, long columns, int threads) {
+    ReLUBackward step = { dA, z, dZ, biasGradient, rows, columns };
+    if (threads > 1 && columns >= 32 && backprop_run_in_parallel(relu_backward_half, &step)) return;
+    relu_backward_part(&step, 0, 1);
+}
+
+// MARK: - Gradient descent
+
+#define GRADIENT_DESCENT_LOOP \
+    for (long i = 0; i < count; i++) w[i] = w[i] - learningRate * g[i];
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512vl,avx2")))
+static void gradient_descent_avx512(float *restrict w, const float *restrict g, long count, float learningRate) {
+    GRADIENT_DESCENT_LOOP
+}
+#endif
+
+static void gradient_descent_baseline(float *restrict w, const float *restrict g, long count, float learningRate) {
+    GRADIENT_DESCENT_LOOP
+}
+
+void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate) {
+#if defined(__x86_64__)
+    if (kernel_level() == 2) { gradient_descent_avx512(w, g, count, learningRate); return; }
+#endif
+    gradient_descent_baseline(w, g, count, learningRate);
+}

@@ -1,7 +1,8 @@
-/// When the engine's element-wise C kernels (the Adam update) split a tensor between two
-/// cores.
+/// When the engine's element-wise C kernels (the Adam update, the ReLU derivative with its
+/// bias gradient) split a tensor between two cores.
 ///
-/// The split is by element, so the result is the same bit for bit with one thread or two.
+/// The split is by element (Adam) or by column (ReLU, so each bias sum stays on one
+/// thread), so the result is the same bit for bit with one thread or two.
 /// Below ``parallelElementLimit`` elements handing half to the helper thread costs more
 /// than it saves.
 public enum ElementwiseThreading {

@@ -86,31 +86,17 @@ enum FloatKernels {
     }
 
     /// `dZ[i, j] = z[i, j] > 0 ? dA[i, j] : 0` and, when `biasGradient` is given,
-    /// `biasGradient[j] = Σ_i dZ[i, j]`, in one pass. `dZ` may be `dA`.
+    /// `biasGradient[j] = Σ_i dZ[i, j]` (summed in row order), in one pass. `dZ` may be `dA`.
+    ///
+    /// Runs in C, dispatched like ``adam(weights:gradient:firstMoment:secondMoment:count:learningRate:beta1:oneMinusBeta1:beta2:oneMinusBeta2:correction1:correction2:epsilon:)``;
+    /// large matrices are split by columns between two cores, so each bias sum is the same
+    /// with one thread or two.
     @usableFromInline
     static func reluBackward(outputGradient dA: UnsafePointer<Float>, z: UnsafePointer<Float>,
                              into dZ: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
                              rows: Int, columns: Int) {
-        let vectorEnd = columns - columns % width
-        if let biasGradient { biasGradient.update(repeating: 0, count: columns) }
-        for row in 0..<rows {
-            let offset = row * columns
-            let dARow = dA + offset, zRow = z + offset, dZRow = dZ + offset
-            var j = 0
-            while j < vectorEnd {
-                let gradient = load(dARow + j)
-                let masked = gradient.replacing(with: 0, where: .!(load(zRow + j) .> 0))
-                store(masked, dZRow + j)
-                if let biasGradient { store(load(biasGradient + j) + masked, biasGradient + j) }
-                j += width
-            }
-            while j < columns {
-                let masked: Float = zRow[j] > 0 ? dARow[j] : 0
-                dZRow[j] = masked
-                if let biasGradient { biasGradient[j] += masked }
-                j += 1
-            }
-        }
+        backprop_relu_backward_f32(dA, z, dZ, biasGradient, rows, columns,
+                                   ElementwiseThreading.threads(forElements: rows * columns))
     }
 
     /// `sums[j] = Σ_i x[i, j]`.
@@ -194,20 +180,11 @@ enum FloatKernels {
     /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.
     static var kernelLevel: String { String(cString: backprop_kernel_level()) }
 
-    /// `w ← w − α·g` over `count` elements.
+    /// `w ← w − α·g` over `count` elements (in C, on the widest vector unit the CPU has).
     @usableFromInline
     static func gradientDescent(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                                 count: Int, learningRate: Float) {
-        let vectorEnd = count - count % width
-        var i = 0
-        while i < vectorEnd {
-            store(load(w + i) - learningRate * load(g + i), w + i)
-            i += width
-        }
-        while i < count {
-            w[i] -= learningRate * g[i]
-            i += 1
-        }
+        backprop_gradient_descent_f32(w, g, count, learningRate)
     }
 
     /// `v ← β·v + (1−β)·g`, `w ← w − α·v` over `count` elements, subnormal `v` flushed to zero.

@@ -11,6 +11,15 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
                        float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
                        float inverseRootCorrection2, float epsilon, int threads);
 
+// dZ[i, j] = z[i, j] > 0 ? dA[i, j] : 0 over a rows × columns matrix (row stride columns; dZ
+// may be dA) and, when biasGradient is not NULL, biasGradient[j] = Σ_i dZ[i, j] summed in row
+// order. With threads > 1 the columns are split between two cores (same result either way).
+void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, float *biasGradient,
+                                long rows, long columns, int threads);
+
+// w ← w − learningRate·g over `count` elements.
+void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate);
+
 // The instruction set backprop_adam_f32 dispatches to: "avx512", "avx2" or "baseline".
 const char *backprop_kernel_level(void);
 

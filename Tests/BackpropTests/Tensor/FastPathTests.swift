@@ -1,3 +1,4 @@
+import CBackpropKernels
 import Testing
 @testable import Backprop
 
@@ -87,6 +88,41 @@ struct FastPathTests {
         let expected = (0..<columns).map { zValues[$0] > 0 ? dA[$0] : 0 }
         #expect(dZ == expected)
         #expect(bias == expected)
+    }
+
+    @Test func reluBackwardSplitBetweenTwoCoresGivesTheSameBitsAndSumsRowsInOrder() {
+        // 400 × 100: the columns are halved at 48; in place (dZ = dA) and into a new matrix.
+        let rows = 400, columns = 100
+        let dA: Matrix<Float> = randomMatrix(rows, columns, seed: 21)
+        let z: Matrix<Float> = randomMatrix(rows, columns, seed: 22)
+        var expectedBias = [Float](repeating: 0, count: columns)
+        var expected = [Float](repeating: 0, count: rows * columns)
+        for i in 0..<rows {
+            for j in 0..<columns {
+                let masked: Float = z[i, j] > 0 ? dA[i, j] : 0
+                expected[i * columns + j] = masked
+                expectedBias[j] += masked
+            }
+        }
+        for threads: Int32 in [1, 2] {
+            let dZ = Matrix<Float>(rows: rows, columns: columns, repeating: .nan)
+            let bias = Matrix<Float>(rows: 1, columns: columns, repeating: .nan)
+            backprop_relu_backward_f32(dA.base, z.base, dZ.base, bias.base, rows, columns, threads)
+            #expect(dZ.elements == expected, "threads \(threads)")
+            #expect(bias.elements == expectedBias, "threads \(threads)")
+            let inPlace = dA.copy()
+            backprop_relu_backward_f32(inPlace.base, z.base, inPlace.base, nil, rows, columns, threads)
+            #expect(inPlace.elements == expected, "in place, threads \(threads)")
+        }
+    }
+
+    @Test func gradientDescentInFloatSubtractsTheScaledGradient() {
+        let parameter = Parameter(name: "w", value: randomMatrix(1, 37, seed: 1) as Matrix<Float>, isRegularized: true)
+        let start = parameter.value.elements
+        parameter.gradient.assign(randomMatrix(1, 37, seed: 2))
+        GradientDescent<Float>().update([parameter], learningRate: 0.5)
+        let expected = zip(start, parameter.gradient.elements).map { $0 - 0.5 * $1 }
+        #expect(parameter.value.elements == expected)
     }
 
     // MARK: - Reductions
