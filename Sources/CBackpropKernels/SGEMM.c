@@ -198,8 +198,8 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
     for (int r = 0; r < MR; r++) {
         if (r < height) {
             float *row = c + r * ldc;
-            __m512 v0 = _mm512_mul_ps(acc[r][0], alphas);
-            __m512 v1 = _mm512_mul_ps(acc[r][1], alphas);
+            __m512 v0 = alpha == 1 ? acc[r][0] : _mm512_mul_ps(acc[r][0], alphas);
+            __m512 v1 = alpha == 1 ? acc[r][1] : _mm512_mul_ps(acc[r][1], alphas);
             if (beta != 0) {
                 v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(low, row), betas, v0);
                 v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(high, row + 16), betas, v1);
@@ -337,7 +337,16 @@ dotBlock(const Product *p, long i, long height, long j, long width, const int R,
     for (int c = 0; c < W; c++) rowsB[c] = p->b + (j + (c < width ? c : 0)) * p->ldb;
     __m512 acc[16];
     for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
-    for (long depth = 0; depth < p->k; depth += 16) {
+    long depth = 0;
+    for (; depth + 16 <= p->k; depth += 16) {
+        __m512 a[R];
+        for (int r = 0; r < R; r++) a[r] = _mm512_loadu_ps(rowsA[r] + depth);
+        for (int c = 0; c < W; c++) {
+            __m512 b = _mm512_loadu_ps(rowsB[c] + depth);
+            for (int r = 0; r < R; r++) acc[r * W + c] = _mm512_fmadd_ps(a[r], b, acc[r * W + c]);
+        }
+    }
+    if (depth < p->k) {  // the last k mod 16 depths; masked-off lanes read as zero
         __mmask16 lanes = lowMask(p->k - depth);
         __m512 a[R];
         for (int r = 0; r < R; r++) a[r] = _mm512_maskz_loadu_ps(lanes, rowsA[r] + depth);
@@ -354,7 +363,7 @@ dotBlock(const Product *p, long i, long height, long j, long width, const int R,
     for (int r = 0; r < height; r++) {
         float *row = p->c + (i + r) * p->ldc + j;
         __m512 rowSums = _mm512_permutexvar_ps(_mm512_add_epi32(lane, _mm512_set1_epi32(r * W)), sums);
-        __m512 value = _mm512_mul_ps(rowSums, alphas);
+        __m512 value = p->alpha == 1 ? rowSums : _mm512_mul_ps(rowSums, alphas);
         if (p->beta != 0) value = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(columns, row), betas, value);
         if (p->bias) value = _mm512_add_ps(value, bias);
         _mm512_mask_storeu_ps(row, columns, value);
