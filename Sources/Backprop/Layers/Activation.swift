@@ -55,6 +55,8 @@ public enum Activation: Sendable, Hashable, Codable {
         switch self {
         case .identity:
             if input != result { result.update(from: input, count: count) }
+        case .sigmoid where Scalar.self == Float.self:
+            FloatKernels.sigmoid(FloatKernels.floats(input), into: FloatKernels.floats(result), count: count)
         case .sigmoid:
             for i in 0..<count { result[i] = logistic(input[i]) }
         case .tanh:

@@ -177,6 +177,14 @@ enum FloatKernels {
                           ElementwiseThreading.threads(forElements: count))
     }
 
+    /// `a[i] = 1 / (1 + e^−z[i])` over `count` elements (`a` may be `z`): a vectorised
+    /// exponential in C (within 2.5 units in the last place; NaN kept, ±∞ give 1 and 0)
+    /// instead of one `expf` call per element.
+    @usableFromInline
+    static func sigmoid(_ z: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int) {
+        backprop_sigmoid_f32(z, a, count)
+    }
+
     /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.
     static var kernelLevel: String { String(cString: backprop_kernel_level()) }
 

@@ -20,6 +20,11 @@ void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, floa
 // w ← w − learningRate·g over `count` elements.
 void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate);
 
+// a[i] = 1 / (1 + e^−z[i]) over `count` elements (a may be z), within 2.5 units in the last
+// place of the exact value (as close as the two-rounding libm formula); NaN stays NaN, ±∞
+// give 1 and 0.
+void backprop_sigmoid_f32(const float *z, float *a, long count);
+
 // The instruction set backprop_adam_f32 dispatches to: "avx512", "avx2" or "baseline".
 const char *backprop_kernel_level(void);
 

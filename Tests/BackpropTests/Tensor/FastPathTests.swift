@@ -1,4 +1,5 @@
 import CBackpropKernels
+import Foundation
 import Testing
 @testable import Backprop
 
@@ -114,6 +115,25 @@ struct FastPathTests {
             backprop_relu_backward_f32(inPlace.base, z.base, inPlace.base, nil, rows, columns, threads)
             #expect(inPlace.elements == expected, "in place, threads \(threads)")
         }
+    }
+
+    @Test func sigmoidInFloatIsWithinTwoAndAHalfUnitsInTheLastPlace() {
+        // Every 0.001 over [−110, 110] (underflow to subnormals and 0 included), then specials.
+        let inputs = (0...220_000).map { Float(-110 + Double($0) / 1000) }
+        var outputs = [Float](repeating: .nan, count: inputs.count)
+        FloatKernels.sigmoid(inputs, into: &outputs, count: inputs.count)
+        var worst = 0.0
+        for (x, y) in zip(inputs, outputs) {
+            let exact = 1 / (1 + Foundation.exp(-Double(x)))
+            let ulp = Double(Float(exact).ulp)
+            worst = max(worst, abs(Double(y) - exact) / ulp)
+        }
+        #expect(worst <= 2.5, "worst error \(worst) units in the last place")
+        let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 88, -104.5]
+        var results = [Float](repeating: -1, count: specials.count)
+        FloatKernels.sigmoid(specials, into: &results, count: specials.count)
+        #expect(results[0].isNaN)
+        #expect(Array(results[1...]) == [1, 0, 0.5, 0.5, 1, 0])
     }
 
     @Test func gradientDescentInFloatSubtractsTheScaledGradient() {
