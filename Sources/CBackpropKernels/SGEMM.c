@@ -162,22 +162,23 @@ typedef struct {
     long ldRectified;
 } Epilogue;
 
-// C tile (height × width, at most MR × NR) ← α·(A panel · packed B panel) + β·C (+ the
+// C tile (height × width, at most ROWS × NR) ← α·(A panel · packed B panel) + β·C (+ the
 // epilogue when given), where element (r, p) of the A panel is
 // a[r·rowStride + p·depthStride]. β = 0 never reads C, so whatever C held (even NaN) is
 // overwritten.
 AVX512 __attribute__((always_inline)) static inline void
 microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b,
-            float *c, long ldc, long height, long width, float alpha, float beta, const Epilogue *epilogue) {
-    __m512 acc[MR][2];
+            float *c, long ldc, long height, long width, float alpha, float beta, const Epilogue *epilogue,
+            const int ROWS) {
+    __m512 acc[ROWS][2];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_load_ps(b);
         __m512 b1 = _mm512_load_ps(b + 16);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < ROWS; r++) {
             __m512 broadcast = _mm512_set1_ps(a[r * rowStride]);
             acc[r][0] = _mm512_fmadd_ps(broadcast, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(broadcast, b1, acc[r][1]);
@@ -195,7 +196,7 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
         bias1 = _mm512_maskz_loadu_ps(high, epilogue->bias + 16);
     }
 #pragma clang loop unroll(full)
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < ROWS; r++) {
         if (r < height) {
             float *row = c + r * ldc;
             __m512 v0 = alpha == 1 ? acc[r][0] : _mm512_mul_ps(acc[r][0], alphas);
@@ -220,16 +221,29 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
     }
 }
 
+// The micro-kernel with as few rows as cover `height` (4, 8 or MR): a remainder panel, such
+// as the last 4 rows of 256 = 21 × 12 + 4, does not pay for a full tile.
+#define BY_HEIGHT(call)                   \
+    do {                                  \
+        if (height <= 4) call(4);         \
+        else if (height <= 8) call(8);    \
+        else call(MR);                    \
+    } while (0)
+
 // The kernel on a packed A panel (element (r, p) at p·MR + r).
 AVX512 static void packedKernel(long depth, const float *a, const float *b, float *c, long ldc,
                                 long height, long width, float alpha, float beta, const Epilogue *epilogue) {
-    microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta, epilogue);
+#define PACKED(rows) microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta, epilogue, rows)
+    BY_HEIGHT(PACKED);
+#undef PACKED
 }
 
 // The kernel on an A panel copied row by row (element (r, p) at r·depth + p).
 AVX512 static void rowsKernel(long depth, const float *a, const float *b, float *c, long ldc,
                               long height, long width, float alpha, float beta, const Epilogue *epilogue) {
-    microKernel(depth, a, depth, 1, b, c, ldc, height, width, alpha, beta, epilogue);
+#define ROWS(rows) microKernel(depth, a, depth, 1, b, c, ldc, height, width, alpha, beta, epilogue, rows)
+    BY_HEIGHT(ROWS);
+#undef ROWS
 }
 
 // The part of a product one thread computes: rows [rowBegin, rowEnd) × columns
