@@ -1,12 +1,17 @@
 // Single-precision matrix multiplication with AVX-512 micro-kernels:
 // C ← α·op(A)·op(B) + β·C on row-major matrices.
 //
-// The classic blocked scheme: the k dimension is cut into slices of KC; for each slice a
-// block of op(B) is copied ("packed") into panels of NR = 32 columns and a block of op(A)
-// into panels of MR rows, so the micro-kernel reads both with unit stride. The micro-kernel
-// keeps an MR × 32 tile of C in 2·MR vector registers and adds one rank-1 update per k:
-// two 16-float loads of B, MR broadcasts of A, 2·MR fused multiply-adds. Partial tiles at
-// the edges are packed with zeros and stored through masks.
+// The micro-kernel keeps a tile of up to MR × 32 of C in 2·MR vector registers and adds one
+// rank-1 update per k: two 16-float loads of B, MR broadcasts of A, 2·MR fused multiply-adds.
+// It runs in one of two ways:
+// - blocked: the classic scheme. The k dimension is cut into slices of KC; for each slice
+//   a block of op(B) is copied ("packed") into panels of NR = 32 columns and a block of
+//   op(A) into panels of MR rows, so the micro-kernel reads both with unit stride;
+// - direct: when B is not transposed and fits in cache, the micro-kernel reads op(A) and the
+//   rows of B where they are.
+// A product with a transposed B and few rows or columns of C (a dense layer's forward pass
+// on a small batch or into a narrow layer) is computed as dot products of rows instead.
+// Partial tiles at the edges are zero-padded or masked and stored through masks.
 //
 // The sum over k runs in the same order for every element whatever the thread count, so
 // results do not depend on how many threads share the work.
@@ -162,21 +167,22 @@ typedef struct {
     long ldRectified;
 } Epilogue;
 
-// C tile (height × width, at most ROWS × NR) ← α·(A panel · packed B panel) + β·C (+ the
-// epilogue when given), where element (r, p) of the A panel is
-// a[r·rowStride + p·depthStride]. β = 0 never reads C, so whatever C held (even NaN) is
-// overwritten.
+// C tile (height × width, at most ROWS × NR) ← α·(A panel · B panel) + β·C (+ the epilogue
+// when given), where element (r, p) of the A panel is a[r·rowStride + p·depthStride] and
+// row p of the B panel holds the 32 floats at b + p·bStride, lanes outside bLow/bHigh read
+// as zero (a packed panel: bStride NR, all lanes). β = 0 never reads C, so whatever C held
+// (even NaN) is overwritten.
 AVX512 __attribute__((always_inline)) static inline void
 microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b,
-            float *c, long ldc, long height, long width, float alpha, float beta, const Epilogue *epilogue,
-            const int ROWS) {
+            long bStride, __mmask16 bLow, __mmask16 bHigh, float *c, long ldc, long height, long width,
+            float alpha, float beta, const Epilogue *epilogue, const int ROWS) {
     __m512 acc[ROWS][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 
     for (long p = 0; p < depth; p++) {
-        __m512 b0 = _mm512_load_ps(b);
-        __m512 b1 = _mm512_load_ps(b + 16);
+        __m512 b0 = _mm512_maskz_loadu_ps(bLow, b);
+        __m512 b1 = _mm512_maskz_loadu_ps(bHigh, b + 16);
 #pragma clang loop unroll(full)
         for (int r = 0; r < ROWS; r++) {
             __m512 broadcast = _mm512_set1_ps(a[r * rowStride]);
@@ -184,7 +190,7 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
             acc[r][1] = _mm512_fmadd_ps(broadcast, b1, acc[r][1]);
         }
         a += depthStride;
-        b += NR;
+        b += bStride;
     }
 
     __mmask16 low = lowMask(width), high = highMask(width);
@@ -233,7 +239,8 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
 // The kernel on a packed A panel (element (r, p) at p·MR + r).
 AVX512 static void packedKernel(long depth, const float *a, const float *b, float *c, long ldc,
                                 long height, long width, float alpha, float beta, const Epilogue *epilogue) {
-#define PACKED(rows) microKernel(depth, a, 1, MR, b, c, ldc, height, width, alpha, beta, epilogue, rows)
+#define PACKED(rows) \
+    microKernel(depth, a, 1, MR, b, NR, 0xFFFF, 0xFFFF, c, ldc, height, width, alpha, beta, epilogue, rows)
     BY_HEIGHT(PACKED);
 #undef PACKED
 }
@@ -241,10 +248,16 @@ AVX512 static void packedKernel(long depth, const float *a, const float *b, floa
 // The kernel on an A panel copied row by row (element (r, p) at r·depth + p).
 AVX512 static void rowsKernel(long depth, const float *a, const float *b, float *c, long ldc,
                               long height, long width, float alpha, float beta, const Epilogue *epilogue) {
-#define ROWS(rows) microKernel(depth, a, depth, 1, b, c, ldc, height, width, alpha, beta, epilogue, rows)
+#define ROWS(rows) \
+    microKernel(depth, a, depth, 1, b, NR, 0xFFFF, 0xFFFF, c, ldc, height, width, alpha, beta, epilogue, rows)
     BY_HEIGHT(ROWS);
 #undef ROWS
 }
+
+// How a product is computed: packed blocks (computeBlock), dot products of rows
+// (dotProducts: a transposed B with few rows or columns of C), or tiles reading A and B in
+// place (directTiles: an untransposed B that fits in cache).
+typedef enum { BLOCKED, DOT_PRODUCTS, DIRECT } Method;
 
 // The part of a product one thread computes: rows [rowBegin, rowEnd) × columns
 // [columnBegin, columnEnd) of C.
@@ -261,7 +274,7 @@ typedef struct {
     const float *bias;  // per column of C, added after the product; or NULL
     float *rectified;   // receives max(C, 0); or NULL
     long ldRectified;
-    int dotProducts;    // 1: few rows and a transposed B, computed by dotProducts
+    Method method;
     int splitColumns;   // 1: threads share the columns of C; 0: its rows
     int parts;
 } Product;
@@ -403,21 +416,48 @@ AVX512 static void dotProducts(const Product *p, long rowBegin, long rowEnd, lon
     DOT_BLOCKS(1, 16);
 }
 
+// Products with an untransposed B of at most 2²⁰ floats (4 MiB, well within L3): weight
+// gradients dZᵀ·X (a transposed A) and products of depth at most 128 (input gradients
+// through a narrow layer). The micro-kernel reads op(A) and rows of B where they are, the
+// whole depth at once: packing cost more than it saved for every such product measured
+// (weight gradients of 784-256-10 at batch 1024: 210 against 203 GFLOP/s on two cores;
+// 10 × 1024ᵀ · 1024 × 256: 190 against 100), while larger B (2048 × 2048) streamed from
+// memory once per 12 rows loses to the blocked kernel.
+enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
+
+AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    long rowStride = p->transposeA ? 1 : p->lda, depthStride = p->transposeA ? p->lda : 1;
+    int fused = p->bias || p->rectified;
+    for (long i = rowBegin; i < rowEnd; i += MR) {
+        long height = rowEnd - i < MR ? rowEnd - i : MR;
+        const float *a = p->a + i * rowStride;
+        for (long j = columnBegin; j < columnEnd; j += NR) {
+            long width = columnEnd - j < NR ? columnEnd - j : NR;
+            Epilogue epilogue = {
+                p->bias ? p->bias + j : 0,
+                p->rectified ? p->rectified + i * p->ldRectified + j : 0,
+                p->ldRectified,
+            };
+#define DIRECT(rows)                                                                                   \
+    microKernel(p->k, a, rowStride, depthStride, p->b + j, p->ldb, lowMask(width), highMask(width),     \
+                p->c + i * p->ldc + j, p->ldc, height, width, p->alpha, p->beta, fused ? &epilogue : 0, rows)
+            BY_HEIGHT(DIRECT);
+#undef DIRECT
+        }
+    }
+}
+
 static void computePart(void *context, int part) {
     const Product *p = context;
-    long begin, end;
-    if (p->dotProducts && p->splitColumns) {
-        partRange(p->n, 16, p->parts, part, &begin, &end);
-        dotProducts(p, 0, p->m, begin, end);
-    } else if (p->dotProducts) {
-        partRange(p->m, 8, p->parts, part, &begin, &end);
-        dotProducts(p, begin, end, 0, p->n);
-    } else if (p->splitColumns) {
-        partRange(p->n, NR, p->parts, part, &begin, &end);
-        computeBlock(p, 0, p->m, begin, end);
-    } else {
-        partRange(p->m, MR, p->parts, part, &begin, &end);
-        computeBlock(p, begin, end, 0, p->n);
+    long rowBegin = 0, rowEnd = p->m, columnBegin = 0, columnEnd = p->n;
+    if (p->splitColumns)
+        partRange(p->n, p->method == DOT_PRODUCTS ? 16 : NR, p->parts, part, &columnBegin, &columnEnd);
+    else
+        partRange(p->m, p->method == DOT_PRODUCTS ? 8 : MR, p->parts, part, &rowBegin, &rowEnd);
+    switch (p->method) {
+    case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
+    case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
+    case BLOCKED: computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
     }
 }
 
@@ -433,12 +473,18 @@ int backprop_sgemm_available(void) {
 
 // Runs a product on one thread or splits it between two.
 static void run(Product *product, int threads) {
-    product->dotProducts = !product->transposeA && product->transposeB
-        && (product->m <= DOT_ROW_LIMIT_VALUE || product->n < DOT_COLUMN_LIMIT);
+    if (!product->transposeA && product->transposeB
+        && (product->m <= DOT_ROW_LIMIT_VALUE || product->n < DOT_COLUMN_LIMIT))
+        product->method = DOT_PRODUCTS;
+    else if (!product->transposeB && product->k * product->n <= DIRECT_B_LIMIT
+             && (product->transposeA || product->k <= DIRECT_DEPTH_LIMIT))
+        product->method = DIRECT;
+    else
+        product->method = BLOCKED;
     product->splitColumns = product->n >= product->m;
     product->parts = 1;
     if (threads > 1) {
-        long unit = product->dotProducts ? (product->splitColumns ? 16 : 8) : product->splitColumns ? NR : MR;
+        long unit = product->method == DOT_PRODUCTS ? (product->splitColumns ? 16 : 8) : product->splitColumns ? NR : MR;
         long units = ((product->splitColumns ? product->n : product->m) + unit - 1) / unit;
         if (units >= 2) {
             product->parts = 2;

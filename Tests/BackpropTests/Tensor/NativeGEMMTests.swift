@@ -70,10 +70,11 @@ struct NativeGEMMTests {
         }
     }
 
-    /// Sizes around the 12-row and 32-column tiles, the 400-deep slices, the dot-product
-    /// blocks (1, 2, 4 or 8 rows; 16 lanes of depth) and their row and column limits.
+    /// Sizes around the 12-row and 32-column tiles (and the 4- and 8-row remainder tiles),
+    /// the 400-deep slices, the dot-product blocks (1, 2, 4 or 8 rows; 16 lanes of depth) and
+    /// their row and column limits, and the 128-deep limit of reading A and B in place.
     static let sizes = [1, 2, 3, 7, 11, 12, 13, 16, 17, 33, 100]
-    static let depths = [1, 7, 16, 17, 401]
+    static let depths = [1, 7, 16, 17, 129, 401]
 
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matchesDoublePrecisionAndBLASForEveryTransposition(transposeA: Bool, transposeB: Bool) {
@@ -95,6 +96,20 @@ struct NativeGEMMTests {
                 }
             }
         }
+    }
+
+    /// An untransposed `B` of more than 2²⁰ floats is packed (smaller ones are read in place).
+    @Test(arguments: [true, false])
+    func largeUntransposedBMatchesBLASAndDoublePrecision(transposeA: Bool) {
+        let product = Product(m: 14, n: 1100, k: 1000, transposeA: transposeA, transposeB: false, seed: 77)
+        let start = [Float](repeating: 0, count: 14 * product.ldc)
+        let expected = product.expected(alpha: 1, beta: 0, start: start)
+        let native = product.native(alpha: 1, beta: 0, start: start, threads: 2)
+        let blas = product.blas(alpha: 1, beta: 0, start: start)
+        let tolerance = 2e-6 * Double(1000).squareRoot() + 1e-6
+        #expect(allClose(native.map(Double.init), expected, absolute: tolerance, relative: tolerance))
+        #expect(allClose(native.map(Double.init), blas.map(Double.init), absolute: tolerance, relative: tolerance))
+        #expect(native == product.native(alpha: 1, beta: 0, start: start, threads: 1))
     }
 
     @Test func twoThreadsGiveTheSameBitsAsOne() {
