@@ -3,9 +3,11 @@ import Foundation
 
 /// The code that multiplies single-precision matrices of two or more rows and columns.
 ///
-/// ``native`` is Backprop's own AVX-512 kernel (packed panels and a 12 × 32 register tile;
-/// unpacked dot products when a transposed `B` meets few rows or few columns; products split
-/// over two cores by a long-lived helper thread); ``blas`` is the platform
+/// ``native`` is Backprop's own AVX-512 kernel: a 12 × 32 register tile fed from packed panels,
+/// or reading its operands in place when an untransposed `B` fits in cache (weight
+/// gradients, small depths); dot products of rows when a transposed `B` meets few rows or
+/// few columns of `C` (a dense layer's forward pass on a small batch or into a narrow layer);
+/// products split over two cores by a long-lived helper thread. ``blas`` is the platform
 /// BLAS (`sgemm`). The native kernel is chosen when the CPU has AVX-512 F/VL/BW/DQ unless
 /// the environment variable `BACKPROP_GEMM=blas` asks otherwise. Vector products (one
 /// column, or one row times an untransposed matrix) and every double-precision product
