@@ -14,16 +14,7 @@ public final class ClassicalMomentum<Scalar: NetworkScalar>: Optimizer {
     }
 
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
-        storage.prepare(for: parameters)
-        _ = storage.advance()
-        let mu = Scalar(momentum)
-        for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.base, g = parameter.gradient.base, v = storage.buffers[0][index].base
-            for i in 0..<parameter.value.count {
-                v[i] = mu * v[i] - learningRate * g[i]
-                w[i] += v[i]
-            }
-        }
+        updateWithVelocity(parameters, storage: storage, momentum: momentum, learningRate: learningRate, lookAhead: false)
     }
 
     public var state: OptimizerState { storage.state }

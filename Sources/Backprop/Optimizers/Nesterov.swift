@@ -22,17 +22,7 @@ public final class Nesterov<Scalar: NetworkScalar>: Optimizer {
     }
 
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
-        storage.prepare(for: parameters)
-        _ = storage.advance()
-        let mu = Scalar(momentum)
-        for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.base, g = parameter.gradient.base, v = storage.buffers[0][index].base
-            for i in 0..<parameter.value.count {
-                let step = learningRate * g[i]
-                v[i] = mu * v[i] - step
-                w[i] += mu * v[i] - step
-            }
-        }
+        updateWithVelocity(parameters, storage: storage, momentum: momentum, learningRate: learningRate, lookAhead: true)
     }
 
     public var state: OptimizerState { storage.state }

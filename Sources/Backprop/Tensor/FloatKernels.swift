@@ -70,18 +70,21 @@ enum FloatKernels {
     /// `z[i, j] += bias[j]` for every row.
     @usableFromInline
     static func addBias(z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int) {
-        let vectorEnd = columns - columns % width
-        for row in 0..<rows {
-            let zRow = z + row * columns
-            var j = 0
-            while j < vectorEnd {
-                store(load(zRow + j) + load(bias + j), zRow + j)
-                j += width
-            }
-            while j < columns {
-                zRow[j] += bias[j]
-                j += 1
-            }
+        for row in 0..<rows { add(bias, into: z + row * columns, count: columns) }
+    }
+
+    /// `target[j] += source[j]` for `j < count`.
+    @usableFromInline
+    static func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        let vectorEnd = count - count % width
+        var j = 0
+        while j < vectorEnd {
+            store(load(target + j) + load(source + j), target + j)
+            j += width
+        }
+        while j < count {
+            target[j] += source[j]
+            j += 1
         }
     }
 
@@ -99,23 +102,11 @@ enum FloatKernels {
                                    ElementwiseThreading.threads(forElements: rows * columns))
     }
 
-    /// `sums[j] = Σ_i x[i, j]`.
+    /// `sums[j] = Σ_i x[i, j]`, summed in row order.
     @usableFromInline
     static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.update(repeating: 0, count: columns)
-        let vectorEnd = columns - columns % width
-        for row in 0..<rows {
-            let xRow = x + row * columns
-            var j = 0
-            while j < vectorEnd {
-                store(load(sums + j) + load(xRow + j), sums + j)
-                j += width
-            }
-            while j < columns {
-                sums[j] += xRow[j]
-                j += 1
-            }
-        }
+        for row in 0..<rows { add(x + row * columns, into: sums, count: columns) }
     }
 
     /// `true` when none of the `count` values is NaN or infinite: `Σ x·0` over 64 lanes is 0
