@@ -144,6 +144,7 @@ def markdown(report):
                      f"Backprop Float GEMM: {report['environment'].get('backprop', {}).get('float_gemm_kernel', '?')}; "
                      f"Backprop BLAS: {report['environment'].get('backprop', {}).get('blas_configuration', '?')}; "
                      f"load average before/after: {machine.get('load_before', '?')} / {machine.get('load_after', '?')}; "
+                     f"data: {machine.get('data', 'synthetic')}; "
                      f"mode: {machine.get('mode', '?')}, best of {machine.get('rounds', 1)} round(s) per engine; "
                      f"date: {machine.get('date', '?')}.")
     for engine, info in report["environment"].items():

@@ -3,6 +3,7 @@
 # one after another, then prints one table and writes Benchmarks/results/latest.{json,md}.
 #
 #   Benchmarks/run.sh [--quick] [--rounds N] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
+#                     [--data auto|synthetic|mnist]
 #
 # --rounds N (default 1) runs every engine N times in turn and keeps each engine's best
 # round: on a shared machine whose speed drifts, no engine is judged on its slow spell.
@@ -10,6 +11,9 @@
 # epoch; without it every repeat is a full epoch. The reference engines need
 # Benchmarks/.venv (made by Benchmarks/setup-python.sh, run automatically when missing);
 # an engine that cannot be imported is reported as unavailable and skipped.
+# --data: every engine trains on MNIST's 60000 training images (standardised) from the IDX
+# files in $BENCH_MNIST (default ../shared/data/mnist next to the checkout), or on the
+# synthetic MNIST-shaped set; auto (the default) takes MNIST when its training files are there.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -18,18 +22,33 @@ quick=""
 rounds=1
 cases=""
 engines="backprop,numpy,pytorch,jax"
+data=auto
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick="--quick" ;;
         --rounds) rounds="$2"; shift ;;
         --cases) cases="$2"; shift ;;
         --engines) engines="$2"; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --data) data="$2"; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive whole number, got '$rounds'" >&2; exit 2; }
+mnist="${BENCH_MNIST:-$root/../shared/data/mnist}"
+mnist="$(cd "$mnist" 2>/dev/null && pwd || echo "$mnist")"
+has_mnist() { for name in train-images-idx3-ubyte train-labels-idx1-ubyte; do
+    [ -f "$mnist/$name" ] || [ -f "$mnist/$name.gz" ] || return 1; done; }
+case "$data" in
+    auto) if has_mnist; then export BENCH_MNIST="$mnist"; else unset BENCH_MNIST; fi ;;
+    mnist) has_mnist || { echo "run.sh: --data mnist: no MNIST training files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]) in $mnist; set BENCH_MNIST to their folder" >&2; exit 2; }
+           export BENCH_MNIST="$mnist" ;;
+    synthetic) unset BENCH_MNIST ;;
+    *) echo "run.sh: --data takes auto, synthetic or mnist, got '$data'" >&2; exit 2 ;;
+esac
+data_name=$([ -n "${BENCH_MNIST:-}" ] && echo "MNIST training set ($BENCH_MNIST)" || echo "synthetic")
+echo "== data: $data_name" >&2
 case_arguments=()
 [ -n "$cases" ] && case_arguments=(--cases "$cases")
 wants() { [[ ",$engines," == *",$1,"* ]]; }
@@ -97,7 +116,7 @@ import json, sys
 machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
            "mode": "${quick:-full}".lstrip("-"), "rounds": $rounds, "load_before": "$load_before", "load_after": "$(load)",
            "threads": $BENCH_THREADS, "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
-           "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}"}
+           "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}", "data": "$data_name"}
 json.dump(machine, open(sys.argv[1], "w"), indent=1)
 PY
 python3 "$here/report.py" "$results"

@@ -45,10 +45,10 @@ struct Budget {
 
 /// The batches of one epoch, built once per case so that a step reads its batch in place
 /// (as the reference scripts slice views of one array).
-func makeBatches(_ data: SyntheticData, batch: Int) -> [(x: Matrix<Float>, y: Matrix<Float>)] {
-    (0..<(SyntheticData.sampleCount / batch)).map { index in
-        let x = Matrix<Float>(rows: batch, columns: SyntheticData.featureCount)
-        let y = Matrix<Float>(rows: batch, columns: SyntheticData.classCount)
+func makeBatches(_ data: BenchmarkData, batch: Int) -> [(x: Matrix<Float>, y: Matrix<Float>)] {
+    (0..<(BenchmarkData.sampleCount / batch)).map { index in
+        let x = Matrix<Float>(rows: batch, columns: BenchmarkData.featureCount)
+        let y = Matrix<Float>(rows: batch, columns: BenchmarkData.classCount)
         data.copyBatch(index, into: x, y)
         return (x, y)
     }

@@ -2,7 +2,7 @@ import Backprop
 
 /// Runs the cases and prints one result line per measurement.
 struct Runner {
-    let data: SyntheticData
+    let data: BenchmarkData
     let budget: Budget
     /// When set, each training case only runs this many steps and reports nothing (profiling).
     var profileSteps: Int?
@@ -18,7 +18,7 @@ struct Runner {
         let learningRate = trainingCase.optimizer.learningRate
         let loss = SoftmaxCrossEntropy<Float>()
         let batches = makeBatches(data, batch: batch)
-        let gradient = Matrix<Float>(rows: batch, columns: SyntheticData.classCount)
+        let gradient = Matrix<Float>(rows: batch, columns: BenchmarkData.classCount)
         var phases = [Double](repeating: 0, count: 4)  // forward, loss, backward, update
         // As `Trainer` does: the data set is checked for NaN/Inf once, not batch by batch.
         for (x, _) in batches where x.firstNonFinite() != nil { throw NetworkError.nonFinite(place: "benchmark data", row: 0, column: 0) }
@@ -76,10 +76,10 @@ struct Runner {
         let gemmSeconds = products.reduce(0) { $0 + $1.seconds }
 
         var line = ResultLine(case: trainingCase.identifier, metric: "seconds_per_epoch",
-                              value: best * Double(SyntheticData.sampleCount) / Double(batch), unit: "s/epoch")
+                              value: best * Double(BenchmarkData.sampleCount) / Double(batch), unit: "s/epoch")
         line.add("seconds_per_step", best)
         line.add("steps_timed", bestCount)
-        line.add("steps_per_epoch", Double(SyntheticData.sampleCount) / Double(batch))
+        line.add("steps_per_epoch", Double(BenchmarkData.sampleCount) / Double(batch))
         line.add("extrapolated", bestCount < stepsPerEpoch)
         line.add("repeats", budget.repeats)
         line.add("flops_per_step", flops)

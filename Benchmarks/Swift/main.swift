@@ -64,9 +64,16 @@ info.add("threads", BLASInfo.threadCount)
 info.add("single_thread_flop_limit", BLASThreading.singleThreadFLOPLimit)
 info.add("elementwise_kernel", BLASInfo.elementwiseKernel)
 info.add("allocation_counter", AllocationCounter.isAvailable)
+let data: BenchmarkData
+do {
+    data = try BenchmarkData.fromEnvironment()
+} catch {
+    log("cannot load the benchmark data: \(error)"); exit(2)
+}
+info.add("data", data.name)
 info.emit()
 
-let runner = Runner(data: SyntheticData(), budget: Budget(quick: quick), profileSteps: profileSteps)
+let runner = Runner(data: data, budget: Budget(quick: quick), profileSteps: profileSteps)
 do {
     for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
         log("training \(trainingCase.identifier)")

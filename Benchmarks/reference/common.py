@@ -4,7 +4,8 @@ Import this module BEFORE numpy, torch or jax: it pins every thread pool to
 BENCH_THREADS (default 2) through the environment, which the libraries read when
 they load.
 
-Every engine runs the same cases on the same data:
+Every engine runs the same cases on the same data (MNIST's training set, standardised,
+when BENCH_MNIST names its folder; else synthetic):
   - features: 60000 x 784 float32, uniform in [-1, 1) (centred, like standardised
     MNIST), from numpy's PCG64 with seed 20261122; labels: the argmax of x·T for a fixed
     standard-normal 784 x 10 "teacher" T from the same generator, so the task is
@@ -76,8 +77,41 @@ def selected(case_id, arguments):
     return not arguments.filters or any(item in case_id for item in arguments.filters)
 
 
+def read_idx(directory, name, magic):
+    """The array in IDX file `name` (raw or .gz) of `directory`, checked against `magic`."""
+    import gzip
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(directory, candidate)
+        if os.path.exists(path):
+            break
+    else:
+        sys.exit(f"BENCH_MNIST: no {name}[.gz] in {directory}")
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        content = handle.read()
+    found = int.from_bytes(content[0:4], "big")
+    if found != magic:
+        sys.exit(f"{path}: magic number {found}, expected {magic}")
+    rank = magic & 0xFF
+    shape = [int.from_bytes(content[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    values = np.frombuffer(content, dtype=np.uint8, offset=4 + 4 * rank)
+    if values.size != int(np.prod(shape)):
+        sys.exit(f"{path}: {values.size} values for shape {shape}")
+    return values.reshape(shape)
+
+
 def make_data():
-    """The permuted synthetic data set: (features float32 60000x784, labels int64)."""
+    """(features float32 60000x784, labels int64, name): MNIST's training set when
+    BENCH_MNIST names its folder (standardised as (pixel/255 - 0.1307)/0.3081, file order),
+    else the permuted synthetic set."""
+    directory = os.environ.get("BENCH_MNIST", "")
+    if directory:
+        images = read_idx(directory, "train-images-idx3-ubyte", 2051).reshape(-1, FEATURES)
+        labels = read_idx(directory, "train-labels-idx1-ubyte", 2049).astype(np.int64)
+        if images.shape[0] != SAMPLES or labels.shape[0] != SAMPLES:
+            sys.exit(f"BENCH_MNIST: {images.shape[0]} images and {labels.shape[0]} labels, expected {SAMPLES}")
+        features = ((images.astype(np.float32) / np.float32(255) - np.float32(0.1307)) / np.float32(0.3081))
+        return np.ascontiguousarray(features), np.ascontiguousarray(labels), f"mnist {directory}"
     generator = np.random.default_rng(SEED)
     features = generator.random((SAMPLES, FEATURES), dtype=np.float32) * np.float32(2) - np.float32(1)
     teacher = generator.standard_normal((FEATURES, CLASSES)).astype(np.float32)
@@ -85,7 +119,7 @@ def make_data():
     order = generator.permutation(SAMPLES)
     features = np.ascontiguousarray(features[order])
     labels = np.ascontiguousarray(labels[order])
-    return features, labels
+    return features, labels, "synthetic"
 
 
 def initial_parameters(sizes, seed=SEED):

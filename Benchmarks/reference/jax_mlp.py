@@ -78,11 +78,11 @@ def device_parameters(sizes):
 
 def main():
     arguments = common.parse_arguments()
-    array_features, array_labels = common.make_data()
+    array_features, array_labels, data_name = common.make_data()
     features = jnp.asarray(array_features)
     labels = jnp.asarray(array_labels.astype("int32"))
     common.emit_environment(ENGINE, version=jax.__version__, devices=str(jax.devices()),
-                            xla_flags=common.os.environ.get("XLA_FLAGS"))
+                            xla_flags=common.os.environ.get("XLA_FLAGS"), data=data_name)
     for case, (sizes, activation, optimiser, batch) in common.TRAINING_CASES.items():
         if not common.selected(case, arguments):
             continue

@@ -125,8 +125,8 @@ def blas_description():
 
 def main():
     arguments = common.parse_arguments()
-    common.emit_environment(ENGINE, version=np.__version__, blas=blas_description())
-    features, labels = common.make_data()
+    features, labels, data_name = common.make_data()
+    common.emit_environment(ENGINE, version=np.__version__, blas=blas_description(), data=data_name)
     for case, (sizes, activation, optimiser, batch) in common.TRAINING_CASES.items():
         if not common.selected(case, arguments):
             continue

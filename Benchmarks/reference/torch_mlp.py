@@ -90,12 +90,12 @@ def run_engine(engine, compiled, arguments, features, labels):
 def main():
     arguments = common.parse_arguments()
     torch.set_num_threads(common.THREADS)
-    array_features, array_labels = common.make_data()
+    array_features, array_labels, data_name = common.make_data()
     features = torch.from_numpy(array_features)
     labels = torch.from_numpy(array_labels)
     for engine in ("pytorch", "pytorch-compiled"):
         common.emit_environment(engine, version=torch.__version__, torch_threads=torch.get_num_threads(),
-                                cpu_capability=torch.backends.cpu.get_cpu_capability())
+                                cpu_capability=torch.backends.cpu.get_cpu_capability(), data=data_name)
     run_engine("pytorch", False, arguments, features, labels)
     try:
         run_engine("pytorch-compiled", True, arguments, features, labels)
