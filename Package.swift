@@ -25,7 +25,10 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "CBackpropKernels"),
+        .target(
+            name: "CBackpropKernels",
+            // The baseline build of the sigmoid kernel calls rintf and fmaf.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(
             name: "Backprop",
             dependencies: [
