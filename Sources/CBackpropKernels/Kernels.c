@@ -42,11 +42,13 @@ const char *backprop_kernel_level(void) {
     __attribute__((target("avx2,fma"))) static void name##_avx2 parameters { __VA_ARGS__ } \
     static void name##_baseline parameters { __VA_ARGS__ }
 #define DISPATCH(name, ...)                                                               \
-    switch (kernel_level()) {                                                             \
-    case 2: name##_avx512(__VA_ARGS__); break;                                            \
-    case 1: name##_avx2(__VA_ARGS__); break;                                              \
-    default: name##_baseline(__VA_ARGS__); break;                                         \
-    }
+    do {                                                                                  \
+        switch (kernel_level()) {                                                         \
+        case 2: name##_avx512(__VA_ARGS__); break;                                        \
+        case 1: name##_avx2(__VA_ARGS__); break;                                          \
+        default: name##_baseline(__VA_ARGS__); break;                                     \
+        }                                                                                 \
+    } while (0)
 #else
 #define VARIANTS(name, parameters, ...) static void name##_baseline parameters { __VA_ARGS__ }
 #define DISPATCH(name, ...) name##_baseline(__VA_ARGS__)
@@ -83,7 +85,7 @@ static void adam_part(const AdamStep *a, int part, int parts) {
     long middle = parts == 1 ? a->count : a->count / 2 / 16 * 16;
     long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : a->count;
     DISPATCH(adam, a->w + begin, a->g + begin, a->v + begin, a->s + begin, end - begin, a->stepSize, a->beta1,
-             a->oneMinusBeta1, a->beta2, a->oneMinusBeta2, a->inverseRootCorrection2, a->epsilon)
+             a->oneMinusBeta1, a->beta2, a->oneMinusBeta2, a->inverseRootCorrection2, a->epsilon);
 }
 
 static void adam_half(void *context, int part) { adam_part(context, part, 2); }
@@ -132,7 +134,7 @@ typedef struct {
 static void relu_backward_part(const ReLUBackward *r, int part, int parts) {
     long middle = parts == 1 ? r->columns : r->columns / 2 / 16 * 16;
     long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : r->columns;
-    DISPATCH(relu_backward, r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end)
+    DISPATCH(relu_backward, r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end);
 }
 
 static void relu_backward_half(void *context, int part) { relu_backward_part(context, part, 2); }
@@ -150,7 +152,7 @@ VARIANTS(gradient_descent, (float *restrict w, const float *restrict g, long cou
     for (long i = 0; i < count; i++) w[i] = w[i] - learningRate * g[i];)
 
 void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate) {
-    DISPATCH(gradient_descent, w, g, count, learningRate)
+    DISPATCH(gradient_descent, w, g, count, learningRate);
 }
 
 // MARK: - Logistic sigmoid
@@ -190,5 +192,5 @@ VARIANTS(sigmoid, (const float *z, float *a, long count),
     })
 
 void backprop_sigmoid_f32(const float *z, float *a, long count) {
-    DISPATCH(sigmoid, z, a, count)
+    DISPATCH(sigmoid, z, a, count);
 }
