@@ -176,7 +176,7 @@ AVX512 __attribute__((always_inline)) static inline void
 microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b,
             long bStride, __mmask16 bLow, __mmask16 bHigh, float *c, long ldc, long height, long width,
             float alpha, float beta, const Epilogue *epilogue, const int ROWS) {
-    __m512 acc[ROWS][2];
+    __m512 acc[MR][2];  // a fixed size (not ROWS) keeps it in registers without a stack frame
 #pragma clang loop unroll(full)
     for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 
@@ -279,6 +279,17 @@ typedef struct {
     int parts;
 } Product;
 
+// The epilogue of the tile at row i, column j of C, or NULL when the product has none.
+static const Epilogue *epilogueAt(const Product *p, long i, long j, Epilogue *storage) {
+    if (!p->bias && !p->rectified) return 0;
+    *storage = (Epilogue){
+        p->bias ? p->bias + j : 0,
+        p->rectified ? p->rectified + i * p->ldRectified + j : 0,
+        p->ldRectified,
+    };
+    return storage;
+}
+
 // Splits [0, count) into `parts` ranges whose boundaries are multiples of `unit`.
 static void partRange(long count, long unit, int parts, int part, long *begin, long *end) {
     long units = (count + unit - 1) / unit;
@@ -303,7 +314,7 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
         for (long p0 = 0; p0 < p->k; p0 += sliceDepth) {
             long depth = p->k - p0 < sliceDepth ? p->k - p0 : sliceDepth;
             float beta = p0 == 0 ? p->beta : 1.0f;
-            int lastSlice = p0 + depth == p->k, fused = lastSlice && (p->bias || p->rectified);
+            int lastSlice = p0 + depth == p->k;
             const float *sourceB = p->transposeB ? p->b + j0 * p->ldb + p0 : p->b + p0 * p->ldb + j0;
             packB(sourceB, p->ldb, p->transposeB, depth, columns, packedB);
             for (long i = rowBegin; i < rowEnd; i += MR) {
@@ -313,12 +324,8 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
                 for (long j = 0; j < columns; j += NR) {
                     long width = columns - j < NR ? columns - j : NR;
                     float *tile = p->c + i * p->ldc + j0 + j;
-                    Epilogue epilogue = {
-                        p->bias ? p->bias + j0 + j : 0,
-                        p->rectified ? p->rectified + i * p->ldRectified + j0 + j : 0,
-                        p->ldRectified,
-                    };
-                    const Epilogue *finish = fused ? &epilogue : 0;
+                    Epilogue storage;
+                    const Epilogue *finish = lastSlice ? epilogueAt(p, i, j0 + j, &storage) : 0;
                     if (p->transposeA)
                         packedKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
                     else
@@ -334,10 +341,7 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
 // of A and a row of b, both contiguous, so nothing is packed. A block of rows × columns of C
 // (16 elements: 4 × 4, 2 × 8, 1 × 16, or 8 × 2 for narrow C) is summed in 16 vector
 // accumulators along the depth, 16 products per lane, then reduced across lanes.
-#ifndef DOT_ROW_LIMIT
-#define DOT_ROW_LIMIT 16
-#endif
-enum { DOT_ROW_LIMIT_VALUE = DOT_ROW_LIMIT, DOT_COLUMN_LIMIT = 16 };
+enum { DOT_ROW_LIMIT = 16, DOT_COLUMN_LIMIT = 16 };
 
 // y[t] = the sum of the 16 lanes of x[t], for t in [0, 16).
 AVX512 static inline __m512 sumLanes(const __m512 x[16]) {
@@ -359,14 +363,14 @@ AVX512 static inline __m512 sumLanes(const __m512 x[16]) {
 // Rows and columns past the edge repeat the first one and are not stored.
 AVX512 __attribute__((always_inline)) static inline void
 dotBlock(const Product *p, long i, long height, long j, long width, const int R, const int W) {
-    const float *rowsA[R], *rowsB[W];
+    const float *rowsA[16], *rowsB[16];  // fixed sizes: R and W are constants at every call
     for (int r = 0; r < R; r++) rowsA[r] = p->a + (i + (r < height ? r : 0)) * p->lda;
     for (int c = 0; c < W; c++) rowsB[c] = p->b + (j + (c < width ? c : 0)) * p->ldb;
     __m512 acc[16];
     for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
     long depth = 0;
     for (; depth + 16 <= p->k; depth += 16) {
-        __m512 a[R];
+        __m512 a[16];
         for (int r = 0; r < R; r++) a[r] = _mm512_loadu_ps(rowsA[r] + depth);
         for (int c = 0; c < W; c++) {
             __m512 b = _mm512_loadu_ps(rowsB[c] + depth);
@@ -375,7 +379,7 @@ dotBlock(const Product *p, long i, long height, long j, long width, const int R,
     }
     if (depth < p->k) {  // the last k mod 16 depths; masked-off lanes read as zero
         __mmask16 lanes = lowMask(p->k - depth);
-        __m512 a[R];
+        __m512 a[16];
         for (int r = 0; r < R; r++) a[r] = _mm512_maskz_loadu_ps(lanes, rowsA[r] + depth);
         for (int c = 0; c < W; c++) {
             __m512 b = _mm512_maskz_loadu_ps(lanes, rowsB[c] + depth);
@@ -427,33 +431,36 @@ enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
 
 AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     long rowStride = p->transposeA ? 1 : p->lda, depthStride = p->transposeA ? p->lda : 1;
-    int fused = p->bias || p->rectified;
     for (long i = rowBegin; i < rowEnd; i += MR) {
         long height = rowEnd - i < MR ? rowEnd - i : MR;
         const float *a = p->a + i * rowStride;
         for (long j = columnBegin; j < columnEnd; j += NR) {
             long width = columnEnd - j < NR ? columnEnd - j : NR;
-            Epilogue epilogue = {
-                p->bias ? p->bias + j : 0,
-                p->rectified ? p->rectified + i * p->ldRectified + j : 0,
-                p->ldRectified,
-            };
+            Epilogue storage;
+            const Epilogue *epilogue = epilogueAt(p, i, j, &storage);
 #define DIRECT(rows)                                                                                   \
     microKernel(p->k, a, rowStride, depthStride, p->b + j, p->ldb, lowMask(width), highMask(width),     \
-                p->c + i * p->ldc + j, p->ldc, height, width, p->alpha, p->beta, fused ? &epilogue : 0, rows)
+                p->c + i * p->ldc + j, p->ldc, height, width, p->alpha, p->beta, epilogue, rows)
             BY_HEIGHT(DIRECT);
 #undef DIRECT
         }
     }
 }
 
+// The columns (splitColumns) or rows a split between threads cuts at multiples of: whole
+// tiles, or whole dot-product blocks.
+static long splitUnit(const Product *p) {
+    if (p->method == DOT_PRODUCTS) return p->splitColumns ? 16 : 8;
+    return p->splitColumns ? NR : MR;
+}
+
 static void computePart(void *context, int part) {
     const Product *p = context;
     long rowBegin = 0, rowEnd = p->m, columnBegin = 0, columnEnd = p->n;
     if (p->splitColumns)
-        partRange(p->n, p->method == DOT_PRODUCTS ? 16 : NR, p->parts, part, &columnBegin, &columnEnd);
+        partRange(p->n, splitUnit(p), p->parts, part, &columnBegin, &columnEnd);
     else
-        partRange(p->m, p->method == DOT_PRODUCTS ? 8 : MR, p->parts, part, &rowBegin, &rowEnd);
+        partRange(p->m, splitUnit(p), p->parts, part, &rowBegin, &rowEnd);
     switch (p->method) {
     case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
     case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
@@ -474,7 +481,7 @@ int backprop_sgemm_available(void) {
 // Runs a product on one thread or splits it between two.
 static void run(Product *product, int threads) {
     if (!product->transposeA && product->transposeB
-        && (product->m <= DOT_ROW_LIMIT_VALUE || product->n < DOT_COLUMN_LIMIT))
+        && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
         product->method = DOT_PRODUCTS;
     else if (!product->transposeB && product->k * product->n <= DIRECT_B_LIMIT
              && (product->transposeA || product->k <= DIRECT_DEPTH_LIMIT))
@@ -484,7 +491,7 @@ static void run(Product *product, int threads) {
     product->splitColumns = product->n >= product->m;
     product->parts = 1;
     if (threads > 1) {
-        long unit = product->method == DOT_PRODUCTS ? (product->splitColumns ? 16 : 8) : product->splitColumns ? NR : MR;
+        long unit = splitUnit(product);
         long units = ((product->splitColumns ? product->n : product->m) + unit - 1) / unit;
         if (units >= 2) {
             product->parts = 2;
