@@ -74,9 +74,7 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         preActivation: UnsafeMutablePointer<Float>, rectified: UnsafeMutablePointer<Float>?
     ) -> Bool {
-        guard current == .native, runsNatively(transposeA: false, transposeB: true, m: rows, n: outputCount) else {
-            return false
-        }
+        guard takes(transposeA: false, transposeB: true, m: rows, n: outputCount) else { return false }
         backprop_sgemm_bias_relu(
             0, 1, rows, outputCount, inputCount, input, max(inputCount, 1), weight, max(inputCount, 1),
             preActivation, outputCount, bias, rectified, outputCount,
@@ -84,11 +82,11 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
         return true
     }
 
-    /// Whether the native kernel takes a product of these dimensions: every one with two or
-    /// more rows and columns, and one row times a transposed matrix (its dot-product path);
-    /// other vector products go to BLAS's `sgemv`.
-    static func runsNatively(transposeA: Bool, transposeB: Bool, m: Int, n: Int) -> Bool {
-        n > 1 && (m > 1 || (transposeB && !transposeA))
+    /// Whether the native kernel is in use and takes a product of these dimensions: every one
+    /// with two or more rows and columns, and one row times a transposed matrix (its
+    /// dot-product path); other vector products go to BLAS's `sgemv`.
+    static func takes(transposeA: Bool, transposeB: Bool, m: Int, n: Int) -> Bool {
+        current == .native && n > 1 && (m > 1 || (transposeB && !transposeA))
     }
 
     /// 2 when the product is large enough to split and more than one thread is allowed.

@@ -33,7 +33,7 @@ extension Float: NetworkScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if FloatGEMMKernel.current == .native && FloatGEMMKernel.runsNatively(transposeA: transposeA, transposeB: transposeB, m: m, n: n) {
+        if FloatGEMMKernel.takes(transposeA: transposeA, transposeB: transposeB, m: m, n: n) {
             FloatGEMMKernel.multiplyNatively(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,

@@ -60,7 +60,7 @@ struct FastPathTests {
         return (single, double)
     }
 
-    @Test(arguments: [(Activation.relu, true), (.relu, false), (.identity, true), (.identity, false)])
+    @Test(arguments: [(Activation.relu, true), (.relu, false), (.identity, true), (.identity, false), (.sigmoid, true)])
     func denseForwardAndBackwardMatchTheGenericPath(activation: Activation, hasBias: Bool) throws {
         let (single, double) = layerPair(activation: activation, hasBias: hasBias)
         let x: Matrix<Float> = randomMatrix(9, 23, seed: 3)
