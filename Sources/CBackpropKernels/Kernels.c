@@ -54,6 +54,14 @@ const char *backprop_kernel_level(void) {
 #define DISPATCH(name, ...) name##_baseline(__VA_ARGS__)
 #endif
 
+// [begin, end) of part 0 of 1, or of part 0 or 1 of 2: count halved at a multiple of 16 (a
+// whole number of vectors in the first half).
+static void half_range(long count, int part, int parts, long *begin, long *end) {
+    long middle = parts == 1 ? count : count / 2 / 16 * 16;
+    *begin = part == 0 ? 0 : middle;
+    *end = part == 0 ? middle : count;
+}
+
 // MARK: - Adam
 
 // `__builtin_elementwise_sqrt` is the square root without errno.
@@ -80,10 +88,10 @@ typedef struct {
     float stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon;
 } AdamStep;
 
-// Part 0 of 1, or part 0 or 1 of 2 (the first half a whole number of vectors).
+// Part 0 of 1, or part 0 or 1 of 2, split by element.
 static void adam_part(const AdamStep *a, int part, int parts) {
-    long middle = parts == 1 ? a->count : a->count / 2 / 16 * 16;
-    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : a->count;
+    long begin, end;
+    half_range(a->count, part, parts, &begin, &end);
     DISPATCH(adam, a->w + begin, a->g + begin, a->v + begin, a->s + begin, end - begin, a->stepSize, a->beta1,
              a->oneMinusBeta1, a->beta2, a->oneMinusBeta2, a->inverseRootCorrection2, a->epsilon);
 }
@@ -129,11 +137,11 @@ typedef struct {
     long rows, columns;
 } ReLUBackward;
 
-// Part 0 of 1, or part 0 or 1 of 2: the columns are halved at a multiple of 16, so every
-// bias sum runs over the rows in order on one thread whatever the split.
+// Part 0 of 1, or part 0 or 1 of 2, split by column, so every bias sum runs over the rows
+// in order on one thread whatever the split.
 static void relu_backward_part(const ReLUBackward *r, int part, int parts) {
-    long middle = parts == 1 ? r->columns : r->columns / 2 / 16 * 16;
-    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : r->columns;
+    long begin, end;
+    half_range(r->columns, part, parts, &begin, &end);
     DISPATCH(relu_backward, r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end);
 }
 
