@@ -423,10 +423,8 @@ AVX512 static void dotProducts(const Product *p, long rowBegin, long rowEnd, lon
 // Products with an untransposed B of at most 2²⁰ floats (4 MiB, well within L3): weight
 // gradients dZᵀ·X (a transposed A) and products of depth at most 128 (input gradients
 // through a narrow layer). The micro-kernel reads op(A) and rows of B where they are, the
-// whole depth at once: packing cost more than it saved for every such product measured
-// (weight gradients of 784-256-10 at batch 1024: 210 against 203 GFLOP/s on two cores;
-// 10 × 1024ᵀ · 1024 × 256: 190 against 100), while larger B (2048 × 2048) streamed from
-// memory once per 12 rows loses to the blocked kernel.
+// whole depth at once: for such products packing cost more than it saved, while a larger B,
+// streamed from memory once per 12 rows, loses to the blocked kernel.
 enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
 
 AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
