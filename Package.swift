@@ -29,16 +29,64 @@ let package = Package(
             name: "CBackpropKernels",
             // The baseline build of the sigmoid kernel calls rintf and fmaf.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+        // The engine: tensors, layers, losses, initialisers, optimisers, schedules,
+        // regularisers, the training step and loop, diagnostics. No file formats.
         .target(
-            name: "Backprop",
+            name: "BackpropCore",
             dependencies: [
                 "CBackpropKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                "CZlib",
                 .product(name: "Numerics", package: "swift-numerics"),
+            ]
+        ),
+        // Data sets: CSV, IDX and NPY loaders, sources, preprocessing, splits, augmentation.
+        .target(
+            name: "BackpropData",
+            dependencies: [
+                "BackpropCore",
+                "CZlib",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                .product(name: "Numerics", package: "swift-numerics"),
+            ]
+        ),
+        // What a run is made of (`TrainingRecipe`) and the YAML/TOML files that describe it.
+        .target(
+            name: "BackpropRecipes",
+            dependencies: [
+                "BackpropCore",
+                "BackpropData",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // Model folders, checkpoints and ensembles on disk; history, charts and the HTML report.
+        .target(
+            name: "BackpropModelFiles",
+            dependencies: ["BackpropCore", "BackpropData", "BackpropRecipes"]
+        ),
+        // A recipe made concrete: data loaded, network built, trainer ready.
+        .target(
+            name: "BackpropRuns",
+            dependencies: ["BackpropCore", "BackpropData", "BackpropRecipes", "BackpropModelFiles"]
+        ),
+        // Cross-validation, hyper-parameter search over studies stored in SQLite, ensembles.
+        .target(
+            name: "BackpropSelection",
+            dependencies: [
+                "BackpropCore",
+                "BackpropData",
+                "BackpropRecipes",
+                "BackpropModelFiles",
+                "BackpropRuns",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // `import Backprop`: every library target above, re-exported.
+        .target(
+            name: "Backprop",
+            dependencies: [
+                "BackpropCore", "BackpropData", "BackpropRecipes", "BackpropModelFiles", "BackpropRuns",
+                "BackpropSelection",
             ]
         ),
         .executableTarget(
@@ -49,7 +97,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "BackpropBenchmarks", dependencies: ["Backprop"], path: "Benchmarks/Swift"),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "CBackpropKernels"]),
         .testTarget(name: "BackpropCLITests", dependencies: ["BackpropCLI"]),
     ]
 )

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropModelFiles
+@testable import BackpropRecipes
 
 /// A fresh temporary directory for one test.
 func makeSearchTestDirectory() throws -> URL {

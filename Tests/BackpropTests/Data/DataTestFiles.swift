@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+@testable import BackpropData
 
 /// A fresh temporary folder for test files, removed by `remove()`.
 struct TemporaryFolder {

@@ -1,5 +1,7 @@
 import Backprop
 import Testing
+@testable import BackpropCore
+@testable import BackpropData
 
 @Suite("IDX and MNIST loader")
 struct IDXLoaderTests {

@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+@testable import BackpropData
 
 /// Reads the real MNIST files from `../shared/data/mnist` (relative to the package root)
 /// when they are present.

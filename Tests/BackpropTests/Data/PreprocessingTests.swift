@@ -1,6 +1,8 @@
 import Backprop
 import Foundation
 import Testing
+@testable import BackpropCore
+@testable import BackpropData
 
 @Suite("Preprocessing")
 struct PreprocessingTests {

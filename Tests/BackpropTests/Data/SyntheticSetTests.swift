@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+@testable import BackpropCore
 
 @Suite("Synthetic sets")
 struct SyntheticSetTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropData
+@testable import BackpropRecipes
+@testable import BackpropRuns
 
 @Suite("LearningRateFinder")
 struct LearningRateFinderTests {

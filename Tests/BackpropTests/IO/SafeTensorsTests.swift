@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropModelFiles
 
 @Suite("safetensors files")
 struct SafeTensorsTests {

@@ -1,5 +1,6 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// Bad input throws a ``NetworkError`` naming the layer and the shapes; nothing traps.
 @Suite("Bad input")

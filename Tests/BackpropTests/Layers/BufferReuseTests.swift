@@ -1,5 +1,6 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// The training loop allocates nothing per batch: every layer hands back the same buffers
 /// batch after batch, also for a smaller last batch.

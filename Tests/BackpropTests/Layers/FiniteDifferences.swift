@@ -1,4 +1,5 @@
 import Backprop
+@testable import BackpropCore
 
 /// `‖a − b‖₂ / (‖a‖₂ + ‖b‖₂)`, the relative error of SPEC §11 (0 when both are zero).
 func relativeError(_ a: [Double], _ b: [Double]) -> Double {

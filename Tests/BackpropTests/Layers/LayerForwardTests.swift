@@ -1,5 +1,6 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// Forward values against numbers computed by hand (closed forms evaluated independently).
 @Suite("Layer forward values")

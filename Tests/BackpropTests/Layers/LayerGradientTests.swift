@@ -1,5 +1,6 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// Every layer checked alone: parameter gradients through ``GradientCheck`` and the input
 /// gradient by central differences, both below 1e-7 in `Double`.

@@ -1,5 +1,6 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 @Suite("Optimizer convergence")
 struct OptimizerConvergenceTests {

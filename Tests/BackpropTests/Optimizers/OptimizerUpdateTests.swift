@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// The toy problem of SPEC §9: J(w) = w² − 10w + 25, dJ/dw = 2w − 10, minimum at w = 5.
 private func toyRun(_ optimizer: any Optimizer<Double>, steps: Int, learningRate: Double, start: Double = 0) -> [Double] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropModelFiles
 
 @Suite("SVG charts and HTML report")
 struct ChartTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropData
+@testable import BackpropModelFiles
 
 @Suite("Run report: history.csv and report.html")
 struct RunReportTests {

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropData
+@testable import BackpropRecipes
+@testable import BackpropRuns
+@testable import BackpropSelection
 
 @Suite("CrossValidation")
 struct CrossValidationTests {

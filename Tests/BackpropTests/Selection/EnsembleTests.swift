@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropModelFiles
+@testable import BackpropRecipes
+@testable import BackpropSelection
 
 @Suite("Ensemble")
 struct EnsembleTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropModelFiles
+@testable import BackpropRecipes
+@testable import BackpropSelection
 
 @Suite("RecipeTrials")
 struct RecipeTrialsTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropSelection
 
 @Suite("StudyAnalysis")
 struct StudyAnalysisTests {

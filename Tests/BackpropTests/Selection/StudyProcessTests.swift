@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropSelection
 
 /// Several operating-system processes on one study file: the test binary re-launches itself with
 /// `--filter studyWorkerProcess` and environment variables that turn that test into a worker.

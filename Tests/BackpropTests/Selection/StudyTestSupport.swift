@@ -1,5 +1,6 @@
 import Foundation
-@testable import Backprop
+import Backprop
+@testable import BackpropSelection
 
 /// A new study file in a fresh temporary directory, prepared with `study`.
 func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: StudyStore, path: String) {

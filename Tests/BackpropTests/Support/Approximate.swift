@@ -1,4 +1,5 @@
 import Backprop
+@testable import BackpropCore
 
 /// The one approximate-equality helper of the test suite.
 ///

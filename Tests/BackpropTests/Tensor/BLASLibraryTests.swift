@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// BLIS when it opens on this machine (Debian: `apt-get install libblis4-pthread`).
 private let installedBLIS: BLASLibrary? = try? BLASLibrary.load(.blis)

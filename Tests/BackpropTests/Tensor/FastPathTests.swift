@@ -1,7 +1,8 @@
 import CBackpropKernels
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// The single-precision fast paths (vectorised kernels, `sgemv`, per-size BLAS threading)
 /// against the plain generic code they replace.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// Backprop's AVX-512 single-precision kernel against BLAS and a Double-precision triple loop.
 @Suite("Native GEMM kernel", .enabled(if: FloatGEMMKernel.isNativeAvailable, "the CPU has no AVX-512"))

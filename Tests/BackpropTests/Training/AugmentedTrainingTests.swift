@@ -1,5 +1,8 @@
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropData
+@testable import BackpropRecipes
+@testable import BackpropRuns
 
 @Suite("Training with augmentation")
 struct AugmentedTrainingTests {

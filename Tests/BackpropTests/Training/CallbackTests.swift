@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 @Suite("Training callbacks")
 struct CallbackTests {

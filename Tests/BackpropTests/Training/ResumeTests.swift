@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
+@testable import BackpropModelFiles
+@testable import BackpropRecipes
+@testable import BackpropRuns
 
 /// Interrupting a run after epoch k and resuming it from its snapshot must give the
 /// weights of an uninterrupted run bit for bit.

@@ -1,4 +1,5 @@
 import Backprop
+@testable import BackpropCore
 
 /// Plain gradient descent `W ← W − α·dW`, for tests of the fit loop only.
 final class TestSGD<Scalar: NetworkScalar>: Optimizer {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Backprop
+import Backprop
+@testable import BackpropCore
 
 /// An identity layer that records what the fit loop feeds it.
 final class RecordingLayer: Layer {

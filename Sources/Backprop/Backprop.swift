@@ -1,0 +1,8 @@
+// `import Backprop` brings every library target of the package: the engine, data, recipes,
+// model files and reports, runs, and model selection.
+@_exported import BackpropCore
+@_exported import BackpropData
+@_exported import BackpropModelFiles
+@_exported import BackpropRecipes
+@_exported import BackpropRuns
+@_exported import BackpropSelection

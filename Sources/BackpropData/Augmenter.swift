@@ -1,0 +1,202 @@
+import RealModule
+import BackpropCore
+
+/// A geometric map from output pixel positions to input positions, `p_in = A·(p_out − c − t) + c`,
+/// with `c` the image centre, `t` the translation and `A` the inverse of the forward
+/// rotation-and-shear matrix. Positions are `(x, y)` = (column, row).
+public struct ImageWarp: Equatable, Sendable {
+    /// The inverse linear part, row-major `[a b; c d]`.
+    public var inverse: (a: Double, b: Double, c: Double, d: Double)
+    /// The forward translation `(x, y)` in pixels (positive `x` moves the content right).
+    public var translation: (x: Double, y: Double)
+
+    /// The identity warp.
+    public static let identity = ImageWarp(rotationDegrees: 0, shear: 0, translationX: 0, translationY: 0)
+
+    /// The forward transform `p ↦ R(θ)·S(s)·(p − c) + c + t` with `S(s) = [1 s; 0 1]`.
+    public init(rotationDegrees: Double, shear: Double, translationX: Double, translationY: Double) {
+        let angle = rotationDegrees * Double.pi / 180
+        let cosine = Double.cos(angle), sine = Double.sin(angle)
+        // Forward M = R·S = [cos, s·cos − sin; sin, s·sin + cos]; det M = 1.
+        let m = (a: cosine, b: shear * cosine - sine, c: sine, d: shear * sine + cosine)
+        let determinant = m.a * m.d - m.b * m.c
+        inverse = (m.d / determinant, -m.b / determinant, -m.c / determinant, m.a / determinant)
+        translation = (translationX, translationY)
+    }
+
+    public static func == (left: ImageWarp, right: ImageWarp) -> Bool {
+        left.inverse == right.inverse && left.translation == right.translation
+    }
+}
+
+/// On-the-fly augmentation of batches of square grey images (rows are flattened
+/// `side × side` images, row-major), seeded.
+///
+/// Each image gets its own random ``ImageWarp`` (translation, rotation, shear) and, when
+/// enabled, an elastic displacement field; the warped image is resampled bilinearly,
+/// with 0 (background) outside the image. Labels are untouched. All scratch buffers are
+/// allocated once, so augmenting a batch allocates nothing.
+///
+/// ```swift
+/// let augmenter = try Augmenter<Float>(featureCount: 784, options: .init(kinds: [.shift, .elastic]), random: RandomGenerator(seed: 7))
+/// augmenter.augment(batch.features)   // in place
+/// ```
+public final class Augmenter<Scalar: NetworkScalar> {
+    /// The image side in pixels.
+    public let side: Int
+    /// The distortions applied.
+    public let options: AugmentationOptions
+    /// The generator of the random draws.
+    public private(set) var random: RandomGenerator
+
+    private let scratch: UnsafeMutablePointer<Scalar>
+    private let fieldX: UnsafeMutablePointer<Double>
+    private let fieldY: UnsafeMutablePointer<Double>
+    private let blurTemporary: UnsafeMutablePointer<Double>
+    private let kernel: [Double]
+
+    /// An augmenter for images of `featureCount = side²` pixels.
+    ///
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when `featureCount` is not a
+    ///   perfect square or an option is negative.
+    public init(featureCount: Int, options: AugmentationOptions, random: RandomGenerator) throws {
+        let side = Int(Double(featureCount).squareRoot().rounded())
+        guard side > 0, side * side == featureCount else {
+            throw NetworkError.invalidConfiguration("augmentation needs square images, but \(featureCount) features is not a square number of pixels")
+        }
+        guard options.maximumShift >= 0, options.maximumRotation >= 0, options.maximumShear >= 0,
+              options.elasticAlpha >= 0, options.elasticSigma > 0 else {
+            throw NetworkError.invalidConfiguration("augmentation strengths must be non-negative and σ positive: \(options)")
+        }
+        self.side = side
+        self.options = options
+        self.random = random
+        let pixels = side * side
+        scratch = .allocate(capacity: pixels)
+        fieldX = .allocate(capacity: pixels)
+        fieldY = .allocate(capacity: pixels)
+        blurTemporary = .allocate(capacity: pixels)
+        let radius = max(1, Int((3 * options.elasticSigma).rounded(.up)))
+        let weights = (-radius...radius).map { Double.exp(-Double($0 * $0) / (2 * options.elasticSigma * options.elasticSigma)) }
+        let total = weights.reduce(0, +)
+        kernel = weights.map { $0 / total }
+    }
+
+    deinit {
+        scratch.deallocate()
+        fieldX.deallocate()
+        fieldY.deallocate()
+        blurTemporary.deallocate()
+    }
+
+    // MARK: - Batches
+
+    /// Distorts every row of `batch` in place with fresh random draws.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func augment(_ batch: Matrix<Scalar>) {
+        precondition(batch.columns == side * side, "Augmenter for \(side)×\(side) images got rows of \(batch.columns) values")
+        if options.isIdentity { return }
+        for row in 0..<batch.rows {
+            let image = batch.rowPointer(row)
+            let warp = randomWarp()
+            let elastic = options.elasticAlpha > 0
+            if elastic { drawElasticField(alpha: options.elasticAlpha) }
+            scratch.update(from: image, count: side * side)
+            Self.resample(scratch, into: image, side: side, warp: warp,
+                          displacementX: elastic ? UnsafePointer(fieldX) : nil,
+                          displacementY: elastic ? UnsafePointer(fieldY) : nil)
+        }
+    }
+
+    /// Elastically distorts one image (`side²` values) from `source` into `destination`
+    /// with a freshly drawn field of scale `alpha` (and this augmenter's σ), no affine part.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func elasticDistortion(_ source: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>, alpha: Double) {
+        drawElasticField(alpha: alpha)
+        Self.resample(source, into: destination, side: side, warp: .identity,
+                      displacementX: UnsafePointer(fieldX), displacementY: UnsafePointer(fieldY))
+    }
+
+    private func randomWarp() -> ImageWarp {
+        let shift = options.maximumShift
+        let dx = shift > 0 ? Double(random.integer(below: 2 * shift + 1) - shift) : 0
+        let dy = shift > 0 ? Double(random.integer(below: 2 * shift + 1) - shift) : 0
+        let angle = options.maximumRotation > 0 ? random.uniform(-options.maximumRotation, options.maximumRotation) : 0
+        let shear = options.maximumShear > 0 ? random.uniform(-options.maximumShear, options.maximumShear) : 0
+        return ImageWarp(rotationDegrees: angle, shear: shear, translationX: dx, translationY: dy)
+    }
+
+    // MARK: - Elastic field
+
+    /// Fills the displacement fields: uniform `[−1, 1]`, Gaussian-smoothed (zero outside
+    /// the image), times `alpha`.
+    private func drawElasticField(alpha: Double) {
+        let pixels = side * side
+        for index in 0..<pixels {
+            fieldX[index] = random.uniform(-1, 1)
+            fieldY[index] = random.uniform(-1, 1)
+        }
+        smooth(fieldX, scale: alpha)
+        smooth(fieldY, scale: alpha)
+    }
+
+    /// Separable Gaussian convolution of a `side × side` field in place, then scaling.
+    private func smooth(_ field: UnsafeMutablePointer<Double>, scale: Double) {
+        let radius = kernel.count / 2
+        for row in 0..<side {
+            for column in 0..<side {
+                var total = 0.0
+                for offset in -radius...radius {
+                    let c = column + offset
+                    if c >= 0 && c < side { total += kernel[offset + radius] * field[row * side + c] }
+                }
+                blurTemporary[row * side + column] = total
+            }
+        }
+        for row in 0..<side {
+            for column in 0..<side {
+                var total = 0.0
+                for offset in -radius...radius {
+                    let r = row + offset
+                    if r >= 0 && r < side { total += kernel[offset + radius] * blurTemporary[r * side + column] }
+                }
+                field[row * side + column] = total * scale
+            }
+        }
+    }
+
+    // MARK: - Resampling
+
+    /// Writes the warped image: output pixel `(x, y)` takes the bilinear interpolation of
+    /// `source` at `A·(p − c − t) + c + δ(x, y)`, with `δ` the optional displacement fields
+    /// and 0 outside the image.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public static func resample(_ source: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>, side: Int,
+                                warp: ImageWarp, displacementX: UnsafePointer<Double>? = nil, displacementY: UnsafePointer<Double>? = nil) {
+        let centre = Double(side - 1) / 2
+        let (a, b, c, d) = warp.inverse
+        func pixel(_ row: Int, _ column: Int) -> Double {
+            row >= 0 && row < side && column >= 0 && column < side ? Double(source[row * side + column]) : 0
+        }
+        for row in 0..<side {
+            for column in 0..<side {
+                let u = Double(column) - centre - warp.translation.x
+                let v = Double(row) - centre - warp.translation.y
+                var x = a * u + b * v + centre
+                var y = c * u + d * v + centre
+                if let displacementX, let displacementY {
+                    x += displacementX[row * side + column]
+                    y += displacementY[row * side + column]
+                }
+                let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+                let fx = x - Double(x0), fy = y - Double(y0)
+                let top = (1 - fx) * pixel(y0, x0) + fx * pixel(y0, x0 + 1)
+                let bottom = (1 - fx) * pixel(y0 + 1, x0) + fx * pixel(y0 + 1, x0 + 1)
+                destination[row * side + column] = Scalar((1 - fy) * top + fy * bottom)
+            }
+        }
+    }
+}

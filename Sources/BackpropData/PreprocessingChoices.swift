@@ -1,0 +1,65 @@
+import BackpropCore
+
+/// The preprocessing switches of the command line and config files (`scale`,
+/// `standardize`, `minmax`, `subtract-mean`, `pca`, `whiten`, `zca`, `whiten-epsilon`),
+/// turned into the ordered list of ``PreprocessingMethod``s they stand for.
+public struct PreprocessingChoices: Sendable, Equatable {
+    /// A fixed pixel scaling: `mnist` (`x·0.99/255 + 0.01`) or `unit` (`x/255`).
+    public var scale: String?
+    /// Standardise every feature.
+    public var standardize = false
+    /// Scale every feature to [0, 1].
+    public var minMax = false
+    /// Subtract the mean of every feature.
+    public var subtractMean = false
+    /// PCA: a component count (integer ≥ 1) or a variance fraction in (0, 1).
+    public var pca: String?
+    /// PCA whitening.
+    public var whiten = false
+    /// ZCA whitening.
+    public var zca = false
+    /// The ε of whitening.
+    public var whitenEpsilon = PreprocessingMethod.defaultEpsilon
+
+    public init() {}
+
+    /// The steps in the order they apply: pixel scale, min-max, mean subtraction,
+    /// standardisation, then PCA / whitening.
+    ///
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the conflicting or bad switch.
+    public func methods() throws -> [PreprocessingMethod] {
+        if standardize && minMax { throw NetworkError.invalidConfiguration("standardize and minmax exclude each other; choose one") }
+        if zca && (whiten || pca != nil) { throw NetworkError.invalidConfiguration("zca keeps every component; it cannot be combined with whiten or pca") }
+        guard whitenEpsilon >= 0 && whitenEpsilon.isFinite else {
+            throw NetworkError.invalidConfiguration("whiten-epsilon must be non-negative, got \(whitenEpsilon)")
+        }
+        var methods: [PreprocessingMethod] = []
+        switch scale {
+        case nil: break
+        case "mnist": methods.append(.mnistPixels)
+        case "unit": methods.append(.unitPixels)
+        case let other?: throw NetworkError.invalidConfiguration("scale must be mnist or unit, got \"\(other)\"")
+        }
+        if minMax { methods.append(.minMax(lower: 0, upper: 1)) }
+        if subtractMean { methods.append(.subtractMean) }
+        if standardize { methods.append(.standardize) }
+        var components = ComponentCount.all
+        if let pca {
+            if let k = Int(pca), k >= 1 {
+                components = .count(k)
+            } else if let fraction = Double(pca), fraction > 0, fraction < 1 {
+                components = .varianceFraction(fraction)
+            } else {
+                throw NetworkError.invalidConfiguration("pca must be a positive integer or a fraction in (0, 1), got \"\(pca)\"")
+            }
+        }
+        if zca {
+            methods.append(.zcaWhitening(epsilon: whitenEpsilon))
+        } else if whiten {
+            methods.append(.pcaWhitening(components: components, epsilon: whitenEpsilon))
+        } else if pca != nil {
+            methods.append(.pca(components: components))
+        }
+        return methods
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import BackpropCore
+import BackpropRecipes
+
+/// A training checkpoint on disk: the folder `checkpoint/` of a run holds
+/// `checkpoint.json` (format, recipe, epoch, step, α factor, generator states, example
+/// order, history, callback counters) and `checkpoint.safetensors` (float64 tensors:
+/// parameters and buffers under their network names, optimiser slots as
+/// `optimizer.<slot>.<index>`, callback tensors as `callbacks.<key>.<index>`).
+///
+/// Writing never leaves the run without a complete checkpoint: the new one is written to
+/// `checkpoint.next/`, the old folder is renamed `checkpoint.previous/`, the new one takes
+/// its place and only then is the old one deleted. Reading falls back to
+/// `checkpoint.previous/` when a crash happened between the renames.
+///
+/// ```swift
+/// try Checkpoint(recipe: recipe, snapshot: context.snapshot()).write(into: runFolder)
+/// let saved = try Checkpoint.read(from: runFolder)
+/// try run.fit(resumingFrom: saved.snapshot)
+/// ```
+public struct Checkpoint: Sendable, Equatable {
+    /// The `format` value of `checkpoint.json`.
+    public static let formatName = "backprop-checkpoint"
+    /// The format version written, and the newest read.
+    public static let currentFormatVersion = 1
+    /// The checkpoint's folder inside a run folder.
+    public static let folderName = "checkpoint"
+    /// The description file.
+    public static let manifestFileName = "checkpoint.json"
+    /// The tensor file.
+    public static let tensorsFileName = "checkpoint.safetensors"
+
+    /// The recipe of the run.
+    public var recipe: TrainingRecipe
+    /// The state of the run at the end of an epoch.
+    public var snapshot: TrainingSnapshot
+
+    /// A checkpoint of `snapshot` in the run of `recipe`.
+    public init(recipe: TrainingRecipe, snapshot: TrainingSnapshot) {
+        self.recipe = recipe
+        self.snapshot = snapshot
+    }
+
+    /// `true` when the run ended: all epochs done or a callback stopped it.
+    public var isFinished: Bool {
+        snapshot.history.stopReason != nil || snapshot.epoch >= recipe.epochs
+    }
+
+    // MARK: - The JSON part
+
+    /// What `checkpoint.json` holds; tensors are replaced by their names.
+    struct Manifest: Codable {
+        var format = Checkpoint.formatName
+        var formatVersion = Checkpoint.currentFormatVersion
+        var backpropVersion = BackpropVersion.current
+        var recipe: TrainingRecipe
+        var epoch: Int
+        var step: Int
+        var learningRateFactor: Double
+        var parameterNames: [String]
+        var bufferNames: [String]
+        var optimizerStep: Int
+        var optimizerSlots: [String: Int]
+        var shuffleGeneratorState: [UInt64]
+        var layerGeneratorStates: [NamedGenerator]
+        var order: [Int]
+        var history: TrainingHistory
+        var callbackNumbers: [String: [String: Double]]
+        var callbackTensorCounts: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case format, formatVersion = "format_version", backpropVersion = "backprop_version", recipe, epoch, step
+            case learningRateFactor = "learning_rate_factor", parameterNames = "parameter_names", bufferNames = "buffer_names"
+            case optimizerStep = "optimizer_step", optimizerSlots = "optimizer_slots"
+            case shuffleGeneratorState = "shuffle_generator_state", layerGeneratorStates = "layer_generator_states"
+            case order, history, callbackNumbers = "callback_numbers", callbackTensorCounts = "callback_tensor_counts"
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Writes `checkpoint/` inside `runFolder` as described above.
+    ///
+    /// - Throws: ``ModelFileError/unreadable(file:detail:)`` when the folder cannot be written.
+    public func write(into runFolder: URL) throws {
+        let files = FileManager.default
+        let target = runFolder.appendingPathComponent(Self.folderName)
+        let next = runFolder.appendingPathComponent(Self.folderName + ".next")
+        let previous = runFolder.appendingPathComponent(Self.folderName + ".previous")
+        try? files.removeItem(at: next)
+        let (manifest, tensors) = parts()
+        try AtomicFile.write(tensors.encoded(), to: next.appendingPathComponent(Self.tensorsFileName))
+        try AtomicFile.write(VersionedJSON.encode(manifest), to: next.appendingPathComponent(Self.manifestFileName))
+        do {
+            try? files.removeItem(at: previous)
+            if files.fileExists(atPath: target.path) { try files.moveItem(at: target, to: previous) }
+            try files.moveItem(at: next, to: target)
+            try? files.removeItem(at: previous)
+        } catch {
+            throw ModelFileError.unreadable(file: target.path, detail: "cannot replace the checkpoint: \(error.localizedDescription)")
+        }
+    }
+
+    private func parts() -> (Manifest, SafeTensors) {
+        let snapshot = snapshot
+        var tensors: [SafeTensors.Tensor] = []
+        func add(_ name: String, _ values: [Double]) {
+            tensors.append(SafeTensors.Tensor(name: name, shape: [values.count], values: values, dtype: .float64))
+        }
+        for entry in snapshot.parameters + snapshot.buffers { add(entry.name, entry.values) }
+        for slot in snapshot.optimizerState.slots.keys.sorted() {
+            for (index, values) in snapshot.optimizerState.slots[slot]!.enumerated() { add("optimizer.\(slot).\(index)", values) }
+        }
+        for key in snapshot.callbackStates.keys.sorted() {
+            for (index, values) in snapshot.callbackStates[key]!.tensors.enumerated() { add("callbacks.\(key).\(index)", values) }
+        }
+        let manifest = Manifest(
+            recipe: recipe, epoch: snapshot.epoch, step: snapshot.step, learningRateFactor: snapshot.learningRateFactor,
+            parameterNames: snapshot.parameters.map(\.name), bufferNames: snapshot.buffers.map(\.name),
+            optimizerStep: snapshot.optimizerState.step, optimizerSlots: snapshot.optimizerState.slots.mapValues(\.count),
+            shuffleGeneratorState: snapshot.shuffleGeneratorState, layerGeneratorStates: snapshot.layerGeneratorStates,
+            order: snapshot.order, history: snapshot.history,
+            callbackNumbers: snapshot.callbackStates.mapValues(\.numbers),
+            callbackTensorCounts: snapshot.callbackStates.mapValues(\.tensors.count))
+        let metadata = ["backprop_format": Self.formatName, "format_version": String(Self.currentFormatVersion), "epoch": String(snapshot.epoch)]
+        return (manifest, SafeTensors(tensors: tensors, metadata: metadata))
+    }
+
+    // MARK: - Reading
+
+    /// `true` when `runFolder` holds a checkpoint (or the previous one of an interrupted swap).
+    public static func exists(in runFolder: URL) -> Bool {
+        let files = FileManager.default
+        return [folderName, folderName + ".previous"].contains {
+            files.fileExists(atPath: runFolder.appendingPathComponent($0).appendingPathComponent(manifestFileName).path)
+        }
+    }
+
+    /// Reads the checkpoint of `runFolder`.
+    ///
+    /// - Throws: ``ModelFileError`` naming the file: missing, truncated, foreign, newer
+    ///   format, missing tensors, or a JSON and tensor file of different epochs.
+    public static func read(from runFolder: URL) throws -> Checkpoint {
+        let files = FileManager.default
+        var folder = runFolder.appendingPathComponent(folderName)
+        if !files.fileExists(atPath: folder.path) {
+            let previous = runFolder.appendingPathComponent(folderName + ".previous")
+            guard files.fileExists(atPath: previous.path) else {
+                throw ModelFileError.unreadable(file: folder.path, detail: "no checkpoint: \(runFolder.path) is not a resumable run folder")
+            }
+            folder = previous
+        }
+        let manifestURL = folder.appendingPathComponent(manifestFileName)
+        let tensorsURL = folder.appendingPathComponent(tensorsFileName)
+        let data: Data
+        do { data = try Data(contentsOf: manifestURL) } catch {
+            throw ModelFileError.unreadable(file: manifestURL.path, detail: "cannot read: \(error.localizedDescription)")
+        }
+        let manifest = try VersionedJSON.decode(Manifest.self, from: data, file: manifestURL.path,
+                                                format: formatName, supported: currentFormatVersion)
+        let tensorFile = try SafeTensors(contentsOf: tensorsURL)
+        guard tensorFile.metadata["backprop_format"] == formatName else {
+            throw ModelFileError.malformed(file: tensorsURL.path, detail: "not a backprop checkpoint (no backprop_format metadata)")
+        }
+        if let version = tensorFile.metadata["format_version"].flatMap(Int.init), version > currentFormatVersion {
+            throw ModelFileError.newerFormat(file: tensorsURL.path, found: version, supported: currentFormatVersion)
+        }
+        guard tensorFile.metadata["epoch"] == String(manifest.epoch) else {
+            throw ModelFileError.malformed(file: tensorsURL.path, detail: "holds epoch \(tensorFile.metadata["epoch"] ?? "?"), \(manifestFileName) says \(manifest.epoch)")
+        }
+        let byName = Dictionary(tensorFile.tensors.map { ($0.name, $0.values) }, uniquingKeysWith: { first, _ in first })
+        func values(_ name: String) throws -> [Double] {
+            guard let values = byName[name] else { throw ModelFileError.missingTensor(file: tensorsURL.path, name: name) }
+            return values
+        }
+        let parameters = try manifest.parameterNames.map { NamedValues(name: $0, values: try values($0)) }
+        let buffers = try manifest.bufferNames.map { NamedValues(name: $0, values: try values($0)) }
+        var slots: [String: [[Double]]] = [:]
+        for (slot, count) in manifest.optimizerSlots {
+            slots[slot] = try (0..<count).map { try values("optimizer.\(slot).\($0)") }
+        }
+        var callbackStates: [String: CallbackState] = [:]
+        for (key, numbers) in manifest.callbackNumbers {
+            let count = manifest.callbackTensorCounts[key] ?? 0
+            callbackStates[key] = CallbackState(numbers: numbers, tensors: try (0..<count).map { try values("callbacks.\(key).\($0)") })
+        }
+        let snapshot = TrainingSnapshot(
+            epoch: manifest.epoch, step: manifest.step, learningRateFactor: manifest.learningRateFactor,
+            parameters: parameters, buffers: buffers, optimizerState: OptimizerState(step: manifest.optimizerStep, slots: slots),
+            shuffleGeneratorState: manifest.shuffleGeneratorState, layerGeneratorStates: manifest.layerGeneratorStates,
+            history: manifest.history, order: manifest.order, callbackStates: callbackStates)
+        return Checkpoint(recipe: manifest.recipe, snapshot: snapshot)
+    }
+}

@@ -1,0 +1,119 @@
+import BackpropCore
+import BackpropData
+
+extension TrainingRecipe {
+    /// The keys a config file (or a search space) may set, named like the `train` flags.
+    public static let keys: [String] = [
+        "data", "target-column", "delimiter", "header", "regression", "split", "stratify",
+        "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
+        "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
+        "optimizer", "lr", "batch-size", "epochs", "schedule",
+        "l1", "l2", "max-norm", "early-stopping", "seed",
+    ]
+
+    /// The recipe a configuration describes: every key of ``keys`` that is present replaces
+    /// the default.
+    ///
+    /// - Throws: ``ConfigError`` naming the source (file or command line), the key, its line
+    ///   and the problem — including unknown keys outside `allowedExtraKeys`, with a "did you
+    ///   mean" suggestion.
+    public init(configuration config: RunConfiguration, allowedExtraKeys: [String] = []) throws {
+        try config.validateKeys(known: Self.keys + allowedExtraKeys)
+        self.init()
+        func invalid(_ key: String, _ error: Error) -> ConfigError {
+            config.error(key: key, .invalidValue("\(error)"))
+        }
+        func parsed<T>(_ key: String, _ parse: (String) throws -> T) throws -> T? {
+            guard let text = try config.string(key) else { return nil }
+            do { return try parse(text) } catch { throw invalid(key, error) }
+        }
+
+        // Data
+        if let value = try config.string("data") {
+            do { _ = try DataSource(parsing: value) } catch { throw invalid("data", error) }
+            data = value
+        }
+        if let value = config["target-column"] { targetColumn = value.description }
+        if let value = try config.string("delimiter") { delimiter = value }
+        if let value = try config.bool("header") { hasHeader = value }
+        if let value = try config.bool("regression") { regression = value }
+        if let value = config["split"] {
+            let text: String
+            if case let .list(items) = value { text = items.map(\.description).joined(separator: ",") } else { text = value.description }
+            do { split = try SplitFractions(parsing: text) } catch { throw invalid("split", error) }
+        }
+        if let value = try config.bool("stratify") { stratify = value }
+        var choices = PreprocessingChoices()
+        choices.scale = try config.choice("scale", in: ["mnist", "unit"])
+        choices.standardize = try config.bool("standardize") ?? false
+        choices.minMax = try config.bool("minmax") ?? false
+        choices.subtractMean = try config.bool("subtract-mean") ?? false
+        choices.pca = config["pca"]?.description
+        choices.whiten = try config.bool("whiten") ?? false
+        choices.zca = try config.bool("zca") ?? false
+        choices.whitenEpsilon = try config.double("whiten-epsilon", in: 0...1) ?? choices.whitenEpsilon
+        do { preprocessing = try choices.methods() } catch { throw invalid("preprocessing", error) }
+        augmentation = try parsed("augment") { try AugmentationOptions(parsing: $0) }
+
+        // Network
+        if let value = try config.intList("layers") {
+            guard value.count >= 2, value.allSatisfy({ $0 >= 1 }) else {
+                throw invalid("layers", NetworkError.invalidConfiguration("needs at least two sizes, each at least 1, got \(value)"))
+            }
+            layers = value
+        }
+        if let value = try config.choice("activation", in: HiddenActivation.names) { activation = value }
+        if let value = config["dropout"] {
+            let values: [Double]
+            if case .list = value { values = try config.doubleList("dropout") ?? [] } else { values = [try config.double("dropout") ?? 0] }
+            guard values.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+                throw invalid("dropout", NetworkError.invalidConfiguration("drop probabilities must lie in [0, 1), got \(values)"))
+            }
+            dropout = values.allSatisfy { $0 == 0 } ? [] : values
+        }
+        inputNoise = try config.double("input-noise", in: 0...1e6) ?? inputNoise
+        if let value = config["batch-norm"] {
+            switch value {
+            case .bool(let on): batchNorm = on ? .beforeActivation : nil
+            default:
+                let names = BatchNormPlacement.allCases.map(\.rawValue)
+                guard let name = try config.choice("batch-norm", in: names) else { break }
+                batchNorm = BatchNormPlacement(rawValue: name)
+            }
+        }
+        if let value = try config.string("init") {
+            if value != "auto" { do { _ = try Initializer(parsing: value) } catch { throw invalid("init", error) } }
+            initializer = value
+        }
+        loss = try config.choice("loss", in: ["mse", "binary-ce", "softmax-ce"]) ?? loss
+
+        // Optimisation
+        if let value = try config.string("optimizer") {
+            do { _ = try OptimizerConfiguration(parsing: value) } catch { throw invalid("optimizer", error) }
+            optimizer = value
+        }
+        learningRate = try config.double("lr", in: Double.leastNonzeroMagnitude...1e6) ?? learningRate
+        batchSize = try config.int("batch-size", in: 1...Int.max) ?? batchSize
+        epochs = try config.int("epochs", in: 0...10_000_000) ?? epochs
+        if let value = try config.string("schedule") {
+            do { _ = try LearningRateSchedules.make(parsing: value, initialLearningRate: learningRate, epochs: epochs) } catch {
+                throw invalid("schedule", error)
+            }
+            schedule = value
+        }
+
+        // Regularisation
+        l1 = try config.double("l1", in: 0...1e12) ?? l1
+        l2 = try config.double("l2", in: 0...1e12) ?? l2
+        maxNorm = try config.double("max-norm", in: Double.leastNonzeroMagnitude...1e12) ?? maxNorm
+        if let value = config["early-stopping"] {
+            let stages: [Int]
+            if case .list = value { stages = try config.intList("early-stopping") ?? [] } else { stages = [try config.int("early-stopping") ?? 0] }
+            guard !stages.isEmpty, stages.allSatisfy({ $0 >= 1 }) else {
+                throw invalid("early-stopping", NetworkError.invalidConfiguration("patience must be at least 1 epoch, got \(stages)"))
+            }
+            earlyStopping = stages
+        }
+        if let value = try config.int("seed", in: 0...Int.max) { seed = UInt64(value) }
+    }
+}

@@ -1,0 +1,83 @@
+import BackpropCore
+import BackpropData
+
+/// Everything that defines a training run, as plain values: the data and its preparation,
+/// the network, the optimisation and the regularisation.
+///
+/// A recipe is what `backprop train` flags and config files describe (the keys of
+/// ``keys`` mirror the flags), what a model folder records in `model.json`, and what
+/// hyper-parameter search, cross-validation and ensembles vary. ``TrainingRun`` turns a
+/// recipe into data, a network and a trainer.
+///
+/// Defaults train a small ReLU network on 1000 two-moons points in about a second.
+public struct TrainingRecipe: Codable, Equatable, Sendable {
+    // MARK: Data
+    /// The `--data` specification (``DataSource``).
+    public var data = "moons:n=1000"
+    /// CSV: the target column by name or 0-based index; `nil` for the last column.
+    public var targetColumn: String?
+    /// CSV: the field separator.
+    public var delimiter = ","
+    /// CSV: the first line holds column names.
+    public var hasHeader = true
+    /// CSV/NumPy: the targets are real values.
+    public var regression = false
+    /// Train, dev and test shares; `nil` for the size-dependent defaults (SPEC §12).
+    public var split: SplitFractions?
+    /// Keep class shares in every split.
+    public var stratify = false
+    /// Preprocessing fitted on the training part, in order (SPEC §5).
+    public var preprocessing: [PreprocessingMethod] = []
+    /// Image augmentation per batch, or `nil`.
+    public var augmentation: AugmentationOptions?
+
+    // MARK: Network
+    /// Layer sizes from input to output; `nil` for `[features, 16, 16, outputs]`.
+    public var layers: [Int]?
+    /// The hidden activation's name (``HiddenActivation/names``).
+    public var activation = "relu"
+    /// Drop probability per hidden layer (one value for all; empty for none).
+    public var dropout: [Double] = []
+    /// σ of Gaussian noise added to the inputs in training.
+    public var inputNoise = 0.0
+    /// Batch normalisation in every hidden layer, and where.
+    public var batchNorm: BatchNormPlacement?
+    /// The initialiser (``Initializer`` names, or `auto` for the activation's default).
+    public var initializer = "auto"
+    /// The loss: `softmax-ce`, `binary-ce` or `mse` (with sigmoid outputs for class labels,
+    /// identity outputs for regression).
+    public var loss: String?
+
+    // MARK: Optimisation
+    /// The optimiser with optional settings, e.g. `adam:beta2=0.99`.
+    public var optimizer = "momentum"
+    /// α.
+    public var learningRate = 0.1
+    /// Examples per batch.
+    public var batchSize = 32
+    /// Passes over the training set.
+    public var epochs = 100
+    /// The schedule with optional settings, e.g. `step:every=10,factor=0.5`.
+    public var schedule = "constant"
+
+    // MARK: Regularisation
+    /// L1 strength λ₁ (n = training-set size).
+    public var l1 = 0.0
+    /// L2 strength λ (n = training-set size).
+    public var l2 = 0.0
+    /// Max-norm bound c on each unit's incoming weights, or `nil`.
+    public var maxNorm: Double?
+    /// Early-stopping patience (growing stages such as `[10, 20, 50]`), or `nil`.
+    public var earlyStopping: [Int]?
+
+    /// Seeds data generation, splits, initialisation, dropout and shuffles.
+    public var seed: UInt64 = 1
+
+    /// A recipe with every default.
+    public init() {}
+
+    /// The loss name in force: ``loss`` or the default for the task.
+    public var lossName: String {
+        loss ?? (regression ? "mse" : "softmax-ce")
+    }
+}

@@ -1,0 +1,149 @@
+import BackpropCore
+import BackpropData
+import BackpropRecipes
+
+/// A ``TrainingRecipe`` made concrete: the data loaded, split and preprocessed, the network
+/// built and initialised, and a ``Trainer`` ready to fit it.
+///
+/// Every random choice derives from the recipe's seed in a fixed order (data generation
+/// and split, then dropout masks, then initial weights, then shuffles), so the same recipe
+/// gives the same run.
+///
+/// ```swift
+/// var recipe = TrainingRecipe()
+/// recipe.optimizer = "adam"
+/// recipe.learningRate = 0.01
+/// let run = try TrainingRun(recipe: recipe)
+/// let history = try run.fit()
+/// print(try run.evaluate().dev?.accuracy ?? .nan)
+/// ```
+public final class TrainingRun {
+    /// The recipe this run was made from.
+    public let recipe: TrainingRecipe
+    /// The training, dev and (when the data have one) test sets, preprocessed.
+    public let splits: DatasetSplits<Float>
+    /// The preprocessing fitted on the training part; apply it to new inputs.
+    public let pipeline: PreprocessingPipeline
+    /// The network's structure (sizes, activation, dropout, batch norm).
+    public let blueprint: NetworkBlueprint
+    /// The network being trained.
+    public let network: Sequential<Float>
+    /// The trainer, with loss, optimiser, schedule and regulariser set from the recipe.
+    public let trainer: Trainer<Float>
+    /// Callbacks the recipe asks for (early stopping, the plateau schedule).
+    public let recipeCallbacks: [any TrainingCallback<Float>]
+    /// The early-stopping callback, when the recipe has one.
+    public let earlyStopping: EarlyStopping<Float>?
+
+    /// Loads the data and builds everything the recipe describes.
+    ///
+    /// - Throws: ``DataError`` for unreadable data, ``NetworkError`` for settings that do not
+    ///   fit together (layer sizes against the data, a bad initialiser), ``TrainingError``.
+    public convenience init(recipe: TrainingRecipe) throws {
+        var random = RandomGenerator(seed: recipe.seed)
+        let raw = try Self.loadData(for: recipe, seed: random.next())
+        try self.init(recipe: recipe, random: &random, data: raw)
+    }
+
+    /// A run on data already loaded and split (not yet preprocessed), as
+    /// ``loadData(for:)`` returns it: cross-validation folds, ensemble members sharing one
+    /// split. The recipe's data keys are not read; its seed drives everything else exactly
+    /// as in ``init(recipe:)``, so `TrainingRun(recipe: r, data: TrainingRun.loadData(for: r))`
+    /// is the same run as `TrainingRun(recipe: r)`.
+    public convenience init(recipe: TrainingRecipe, data raw: DatasetSplits<Float>) throws {
+        var random = RandomGenerator(seed: recipe.seed)
+        _ = random.next()
+        try self.init(recipe: recipe, random: &random, data: raw)
+    }
+
+    /// The recipe's data loaded and split (before preprocessing), with the split seed that
+    /// ``init(recipe:)`` uses.
+    public static func loadData(for recipe: TrainingRecipe) throws -> DatasetSplits<Float> {
+        var random = RandomGenerator(seed: recipe.seed)
+        return try loadData(for: recipe, seed: random.next())
+    }
+
+    private static func loadData(for recipe: TrainingRecipe, seed: UInt64) throws -> DatasetSplits<Float> {
+        let source = try DataSource(parsing: recipe.data)
+        let csv = CSVOptions(
+            delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
+            targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
+            targetKind: recipe.regression ? .regression : .classification)
+        return try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+    }
+
+    private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {
+        self.recipe = recipe
+        (splits, pipeline) = try raw.preprocessed(with: recipe.preprocessing)
+
+        let train = splits.train
+        let sizes = recipe.layers ?? [train.featureCount, 16, 16, train.outputCount]
+        guard sizes.first == train.featureCount, sizes.last == train.outputCount else {
+            throw NetworkError.invalidConfiguration(
+                "layers \(sizes) must start with \(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))")
+        }
+        guard let activation = HiddenActivation(name: recipe.activation) else {
+            throw NetworkError.invalidConfiguration("activation '\(recipe.activation)' is not one of \(HiddenActivation.names.joined(separator: ", "))")
+        }
+        blueprint = NetworkBlueprint(
+            sizes: sizes, hiddenActivation: activation, dropProbabilities: recipe.dropout,
+            inputNoise: recipe.inputNoise, batchNormalization: recipe.batchNorm)
+        network = try blueprint.build(seed: random.next())
+        let scheme = recipe.initializer == "auto" ? nil : try Initializer(parsing: recipe.initializer)
+        let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
+        try network.initializeParameters(scheme, random: &random, data: lsuvBatch)
+
+        var optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
+        if let maxNorm = recipe.maxNorm { optimizer = MaxNormConstrained(optimizer, constraint: MaxNormConstraint(maxNorm: maxNorm)) }
+        let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
+        var callbacks: [any TrainingCallback<Float>] = []
+        var schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
+        if let plateau = schedule as? ReduceOnPlateau {
+            // The plateau rule watches the dev cost (or accuracy) epoch by epoch: it runs as a
+            // callback on top of the constant α.
+            schedule = ConstantSchedule(recipe.learningRate)
+            let cost: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
+            let accuracy: MonitoredMetric = splits.dev == nil ? .trainAccuracy : .devAccuracy
+            callbacks.append(PlateauCallback<Float>(
+                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: 1 / plateau.factor,
+                maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
+        }
+        trainer = Trainer(
+            network: network, loss: try LossKind(parsing: recipe.lossName).makeLoss(regression: !train.isClassification),
+            optimizer: optimizer, schedule: schedule, regularizer: plan.global,
+            options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
+        if let augmentation = recipe.augmentation {
+            let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
+            trainer.batchTransform = { augmenter.augment($0) }
+        }
+        let monitored: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
+        let stopping = recipe.earlyStopping.map { EarlyStopping<Float>(monitor: monitored, patienceStages: $0) }
+        if let stopping { callbacks.append(stopping) }
+        earlyStopping = stopping
+        recipeCallbacks = callbacks
+    }
+
+    /// Trains on the training set, watching the dev set, with the recipe's callbacks and
+    /// `callbacks`.
+    ///
+    /// With `snapshot` (from a checkpoint of a run of the same recipe) training continues
+    /// from that point exactly; `epochCompleted` runs after every epoch (see
+    /// ``Trainer/fit(_:validation:callbacks:resumingFrom:epochCompleted:)``).
+    @discardableResult
+    public func fit(callbacks: [any TrainingCallback<Float>] = [], resumingFrom snapshot: TrainingSnapshot? = nil,
+                    epochCompleted: ((TrainingContext<Float>) throws -> Void)? = nil) throws -> TrainingHistory {
+        try trainer.fit(splits.train, validation: splits.dev, callbacks: recipeCallbacks + callbacks,
+                        resumingFrom: snapshot, epochCompleted: epochCompleted)
+    }
+
+    /// Cost and accuracy on each part (the dev and test entries are `nil` when the part is
+    /// absent). Costs include the weight penalty with `n` = training-set size.
+    public func evaluate() throws -> (train: Evaluation, dev: Evaluation?, test: Evaluation?) {
+        let evaluator = Evaluator<Float>()
+        let n = splits.train.count
+        func measure(_ data: Dataset<Float>) throws -> Evaluation {
+            try evaluator.evaluate(network, loss: trainer.loss, on: data, regularizer: trainer.regularizer, penaltyExampleCount: n)
+        }
+        return (try measure(splits.train), try splits.dev.map(measure), try splits.test.map(measure))
+    }
+}
