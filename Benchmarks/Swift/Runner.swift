@@ -18,23 +18,15 @@ struct Runner {
         let learningRate = trainingCase.optimizer.learningRate
         let loss = SoftmaxCrossEntropy<Float>()
         let batches = makeBatches(data, batch: batch)
-        let gradient = Matrix<Float>(rows: batch, columns: BenchmarkData.classCount)
-        var phases = [Double](repeating: 0, count: 4)  // forward, loss, backward, update
-        // As `Trainer` does: the data set is checked for NaN/Inf once, not batch by batch.
+        // The step `backprop train` runs; as `Trainer` does, the data set is checked for
+        // NaN/Inf once, not batch by batch.
+        let trainingStep = TrainingStep(network: network, loss: loss, optimizer: optimizer,
+                                        penaltyExampleCount: BenchmarkData.sampleCount, batchCapacity: batch)
         for (x, _) in batches where x.firstNonFinite() != nil { throw NetworkError.nonFinite(place: "benchmark data", row: 0, column: 0) }
 
         func step(_ index: Int) throws {
             let (x, y) = batches[index]
-            let t0 = now()
-            let logits = try network.forward(x, mode: .training, checksFiniteInput: false)
-            let t1 = now()
-            _ = loss.cost(logits: logits, targets: y, gradient: gradient)
-            let t2 = now()
-            network.backward(gradient)
-            let t3 = now()
-            optimizer.update(parameters, learningRate: learningRate)
-            let t4 = now()
-            phases[0] += t1 - t0; phases[1] += t2 - t1; phases[2] += t3 - t2; phases[3] += t4 - t3
+            try trainingStep.run(features: x, targets: y, learningRate: Double(learningRate), checksFiniteInput: false)
         }
 
         let stepsPerEpoch = batches.count
@@ -48,9 +40,8 @@ struct Runner {
             return
         }
         for index in 0..<budget.warmupSteps { try step(index % stepsPerEpoch) }
-        var best = Double.infinity, bestCount = 0, bestPhases = phases, bestAllocations: UInt64?
+        var best = Double.infinity, bestCount = 0, bestAllocations: UInt64?
         for _ in 0..<budget.repeats {
-            phases = [0, 0, 0, 0]
             let allocationsBefore = AllocationCounter.count()
             var count = 0
             let start = now()
@@ -65,7 +56,6 @@ struct Runner {
             if elapsed / Double(count) < best {
                 best = elapsed / Double(count)
                 bestCount = count
-                bestPhases = phases.map { $0 / Double(count) }
                 if let before = allocationsBefore, let after = allocationsAfter { bestAllocations = after - before }
             }
         }
@@ -87,10 +77,6 @@ struct Runner {
         line.add("gemm_gflops", flops / gemmSeconds / 1e9)
         line.add("gemm_seconds_per_step", gemmSeconds)
         line.add("gemm_share", gemmSeconds / best)
-        line.add("forward_seconds", bestPhases[0])
-        line.add("loss_seconds", bestPhases[1])
-        line.add("backward_seconds", bestPhases[2])
-        line.add("update_seconds", bestPhases[3])
         line.add("allocations_per_step", bestAllocations.map { Double($0) / Double(bestCount) })
         line.emit()
         emitProducts(products, caseIdentifier: trainingCase.identifier)

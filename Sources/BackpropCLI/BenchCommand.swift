@@ -10,8 +10,10 @@ struct BenchCommand: ParsableCommand {
         subcommands: [CoreBenchCommand.self])
 }
 
-/// `backprop bench core`: the throughput of one training step (forward and backward) of a
-/// multi-layer perceptron next to the raw GEMM throughput of the same products.
+/// `backprop bench core`: the throughput of the training step `backprop train` runs
+/// (``TrainingStep``: forward, softmax cross-entropy, backward, NaN/Inf scan and a
+/// gradient-descent update) of a multi-layer perceptron next to the raw GEMM throughput of
+/// the same products.
 ///
 /// A step of `784-256-10` at batch `m` runs five products: forward `X·W₁ᵀ`, `A₁·W₂ᵀ`;
 /// backward `dZ₂ᵀ·A₁`, `dZ₂·W₂`, `dZ₁ᵀ·X` (the first layer's input gradient is skipped).
@@ -20,7 +22,7 @@ struct BenchCommand: ParsableCommand {
 struct CoreBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
-        abstract: "Forward+backward GFLOP/s of an MLP next to raw GEMM GFLOP/s of the same shapes.")
+        abstract: "Training-step GFLOP/s of an MLP next to raw GEMM GFLOP/s of the same shapes.")
 
     @Option(help: ArgumentHelp("Layer sizes, comma-separated.", valueName: "sizes"))
     var layers = LayerSizes([784, 256, 10])
@@ -102,13 +104,9 @@ struct CoreBenchCommand: ParsableCommand {
         for index in 0..<inputs.count { inputs.base[index] = Float(random.uniform()) }
         let classCount = sizes[sizes.count - 1]
         let targets = try Matrix<Float>.oneHot(labels: (0..<batchSize).map { _ in random.integer(below: classCount) }, classCount: classCount)
-        let loss = SoftmaxCrossEntropy<Float>()
-        let gradient = Matrix<Float>(rows: batchSize, columns: classCount)
-        let step = {
-            let logits = try network.forward(inputs, mode: .training)
-            _ = loss.cost(logits: logits, targets: targets, gradient: gradient)
-            network.backward(gradient)
-        }
+        let trainingStep = TrainingStep(network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: GradientDescent<Float>(),
+                                        penaltyExampleCount: batchSize, batchCapacity: batchSize)
+        let step = { _ = try trainingStep.run(features: inputs, targets: targets, learningRate: 1e-4) }
 
         let products = Self.products(sizes: sizes, batchSize: batchSize)
         let operands = products.map { product in
@@ -168,7 +166,7 @@ struct CoreBenchCommand: ParsableCommand {
         lines += [
             String(format: "FLOPs per step: %.1f M", result.flopsPerStep / 1e6),
             "Raw GEMM:          \(rate(result.gemmGflops))  (\(milliseconds(result.gemmSecondsPerStep)) per step)",
-            "Forward+backward:  \(rate(result.stepGflops))  (\(milliseconds(result.stepSecondsPerStep)) per step)",
+            "Training step:     \(rate(result.stepGflops))  (\(milliseconds(result.stepSecondsPerStep)) per step)",
             String(format: "Ratio: %.1f%% of raw GEMM throughput", result.ratio * 100),
         ]
         return lines.joined(separator: "\n")

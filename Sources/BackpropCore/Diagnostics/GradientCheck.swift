@@ -97,21 +97,14 @@ public enum GradientCheck {
             return Double(total)
         }
 
-        let logits = try network.forward(inputs, mode: .training)
-        try loss.validate(logits: logits, targets: targets)
-        let outputGradient = Matrix<Scalar>(rows: logits.rows, columns: logits.columns)
-        _ = loss.cost(logits: logits, targets: targets, gradient: outputGradient)
-        network.backward(outputGradient)
+        try loss.validate(logits: try network.forward(inputs, mode: .training), targets: targets)
+        // The analytic gradients come from the training step itself (its update never runs).
+        let step = TrainingStep(network: network, loss: loss, optimizer: GradientDescent<Scalar>(), regularizer: regularizer,
+                                penaltyExampleCount: n, batchCapacity: inputs.rows)
+        _ = try step.computeGradients(features: inputs, targets: targets)
         let named = network.namedParameters
-        var analytic: [[Double]] = named.map { entry in
+        let analytic: [[Double]] = named.map { entry in
             entry.parameter.gradient.elements.map(Double.init)
-        }
-        if let regularizer {
-            for (index, entry) in named.enumerated() where entry.parameter.isRegularized {
-                let extra = Matrix<Scalar>(rows: entry.parameter.value.rows, columns: entry.parameter.value.columns)
-                regularizer.addGradient(of: entry.parameter.value, to: extra, exampleCount: n)
-                for i in 0..<extra.count { analytic[index][i] += Double(extra.base[i]) }
-            }
         }
 
         var results: [TensorResult] = []

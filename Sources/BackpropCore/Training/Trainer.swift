@@ -1,15 +1,14 @@
-/// Mini-batch gradient descent with everything around it (SPEC §8): the fit loop.
+/// Mini-batch gradient descent with everything around it: the fit loop.
 ///
 /// Each epoch draws a new seeded permutation of the training set and walks it in
-/// ``BatchPlan`` batches. Each batch:
-/// 1. gathers its rows into reused buffers;
-/// 2. forward in training mode, batch-mean cost and `∂C/∂logits`, backward;
-/// 3. adds the regulariser's gradient (`n` = training-set size unless set) — the batch
-///    cost recorded includes the penalty;
-/// 4. checks the cost and every gradient for NaN/Inf **before** touching the weights and
-///    throws ``TrainingError/nonFinite(epoch:batch:place:hint:)`` if any;
-/// 5. updates through the optimiser with `α = schedule(epoch, step) · learningRateFactor`;
-/// 6. applies ``parameterConstraint`` (the max-norm hook).
+/// ``BatchPlan`` batches. Each batch is gathered into reused buffers, passed through
+/// ``batchTransform`` (augmentation) and handed to one ``TrainingStep`` — forward in
+/// training mode, batch-mean cost and `∂C/∂logits`, backward, the regulariser's penalty
+/// and gradient (`n` = training-set size unless set; the batch cost recorded includes the
+/// penalty), a NaN/Inf scan **before** the weights are touched (throwing
+/// ``TrainingError/nonFinite(epoch:batch:place:hint:)``), and the optimiser's update with
+/// `α = schedule(epoch, step) · learningRateFactor` — then ``parameterConstraint`` (the
+/// max-norm hook) runs.
 ///
 /// After each epoch it measures train (and dev) cost and accuracy, appends an
 /// ``EpochRecord`` and asks the callbacks whether to go on.
@@ -88,12 +87,11 @@ public final class Trainer<Scalar: NetworkScalar> {
                 "\(training.count) examples in batches of \(plan.batchSize) leave a batch of one example, which \(norm) refuses; choose another batch size")
         }
         let n = options.penaltyExampleCount ?? training.count
-        let parameters = network.parameters
-        let named = network.namedParameters
-        let regularized = parameters.filter(\.isRegularized)
+        let step = TrainingStep(network: network, loss: loss, optimizer: optimizer, regularizer: regularizer,
+                                penaltyExampleCount: n, batchCapacity: plan.batchSize)
+        step.checksFiniteValues = options.checksFiniteValues
         let gatherer = BatchGatherer<Scalar>(capacity: plan.batchSize, featureCount: training.featureCount, outputCount: training.outputCount)
         self.gatherer = gatherer
-        let outputGradient = Matrix<Scalar>(rows: plan.batchSize, columns: network.outputCount)
         let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
         let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: TrainingHistory(),
                                       shuffleGenerator: RandomGenerator(seed: options.seed))
@@ -116,22 +114,15 @@ public final class Trainer<Scalar: NetworkScalar> {
             for batch in 0..<plan.batchesPerEpoch {
                 gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
                 batchTransform?(gatherer.features)
-                // The set's features were checked for NaN/Inf once, in `check`.
-                let logits = try network.forward(gatherer.features, mode: .training, checksFiniteInput: false)
-                outputGradient.resize(rows: logits.rows)
-                var cost = Double(loss.cost(logits: logits, targets: gatherer.targets, gradient: outputGradient))
-                network.backward(outputGradient)
-                if let regularizer {
-                    for parameter in regularized {
-                        cost += Double(regularizer.penalty(parameter.value, exampleCount: n))
-                        regularizer.addGradient(of: parameter.value, to: parameter.gradient, exampleCount: n)
-                    }
-                }
-                if options.checksFiniteValues {
-                    try checkFinite(cost: cost, named: named, epoch: epoch + 1, batch: batch + 1, context: context)
-                }
                 learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
-                optimizer.update(parameters, learningRate: Scalar(learningRate))
+                let cost: Double
+                do {
+                    // The set's features were checked for NaN/Inf once, in `check`.
+                    cost = try step.run(features: gatherer.features, targets: gatherer.targets, learningRate: learningRate,
+                                        checksFiniteInput: false)
+                } catch let error as NonFiniteStepError {
+                    throw TrainingError.nonFinite(epoch: epoch + 1, batch: batch + 1, place: error.place, hint: hint(context: context))
+                }
                 parameterConstraint?(network)
                 context.step += 1
                 costSum += cost
@@ -177,21 +168,6 @@ public final class Trainer<Scalar: NetworkScalar> {
         if let (row, column) = data.features.firstNonFinite() {
             throw NetworkError.nonFinite(place: "The \(name)", row: row, column: column)
         }
-    }
-
-    private func checkFinite(cost: Double, named: [(name: String, parameter: Parameter<Scalar>)],
-                             epoch: Int, batch: Int, context: TrainingContext<Scalar>) throws {
-        var place: String?
-        if !cost.isFinite {
-            place = "the cost (\(cost))"
-        } else {
-            for entry in named where entry.parameter.gradient.firstNonFinite() != nil {
-                place = "the gradient of \(entry.name)"
-                break
-            }
-        }
-        guard let place else { return }
-        throw TrainingError.nonFinite(epoch: epoch, batch: batch, place: place, hint: hint(context: context))
     }
 
     /// The likely cause of a non-finite value, from the costs seen so far.

@@ -1,0 +1,133 @@
+/// One update of a network on one batch — the step every training path runs: the fit loop
+/// of ``Trainer``, `backprop bench core`, the benchmark runner and the gradient check.
+///
+/// ``run(features:targets:learningRate:)`` does, in order:
+/// 1. the forward pass in training mode (`m × inputCount` features → `m × outputCount` logits);
+/// 2. the batch-mean cost `C = (1/m) Σᵢ ℓ(zᵢ, yᵢ)` and `∂C/∂z` (``Loss``);
+/// 3. the backward pass, which overwrites every parameter gradient;
+/// 4. the weight penalty `R(W)` and its gradient on every regularised parameter, with `n` =
+///    ``penaltyExampleCount`` (L2: `λ/(2n)·‖W‖²`, gradient `(λ/n)·W`);
+/// 5. when ``checksFiniteValues``, a scan of the cost and every gradient for NaN/Inf — a
+///    non-finite value throws ``NonFiniteStepError`` **before** the weights are touched;
+/// 6. the optimiser's update with step size α = `learningRate`.
+///
+/// Buffers are sized once for ``batchCapacity`` rows and reused: a step allocates nothing.
+///
+/// ```swift
+/// let step = TrainingStep(network: network, loss: SoftmaxCrossEntropy<Float>(),
+///                         optimizer: Adam<Float>(), penaltyExampleCount: 60_000, batchCapacity: 128)
+/// let cost = try step.run(features: x, targets: y, learningRate: 0.001)
+/// ```
+public final class TrainingStep<Scalar: NetworkScalar> {
+    /// The network updated in place.
+    public let network: Sequential<Scalar>
+    /// The cost minimised.
+    public let loss: any Loss<Scalar>
+    /// The update rule.
+    public let optimizer: any Optimizer<Scalar>
+    /// The weight penalty, or `nil`.
+    public let regularizer: (any Regularizer<Scalar>)?
+    /// `n` in the penalty `λ/(2n)·‖W‖²`: usually the training-set size.
+    public let penaltyExampleCount: Int
+    /// The most rows a batch may have.
+    public let batchCapacity: Int
+    /// Whether the cost and gradients are scanned for NaN/Inf before each update (default `true`).
+    public var checksFiniteValues = true
+
+    private let parameters: [Parameter<Scalar>]
+    private let regularizedParameters: [Parameter<Scalar>]
+    private let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
+    private let outputGradient: Matrix<Scalar>
+
+    /// A step for `network`; nothing is computed until ``run(features:targets:learningRate:)``.
+    ///
+    /// - Parameters:
+    ///   - penaltyExampleCount: `n` of the weight penalty (ignored without a regulariser).
+    ///   - batchCapacity: the most rows a batch will have; the output-gradient buffer is
+    ///     sized for it once.
+    public init(network: Sequential<Scalar>, loss: any Loss<Scalar>, optimizer: any Optimizer<Scalar>,
+                regularizer: (any Regularizer<Scalar>)? = nil, penaltyExampleCount: Int, batchCapacity: Int) {
+        self.network = network
+        self.loss = loss
+        self.optimizer = optimizer
+        self.regularizer = regularizer
+        self.penaltyExampleCount = penaltyExampleCount
+        self.batchCapacity = batchCapacity
+        parameters = network.parameters
+        regularizedParameters = parameters.filter(\.isRegularized)
+        namedParameters = network.namedParameters
+        outputGradient = Matrix(rows: batchCapacity, columns: network.outputCount)
+    }
+
+    // MARK: - The step
+
+    /// Runs one full step on a batch (`features`: `m × inputCount`, `targets`: `m × outputCount`,
+    /// `m ≤ batchCapacity`) and returns its cost, penalty included.
+    ///
+    /// - Parameter checksFiniteInput: scan `features` for NaN/Inf (a loop that checked its
+    ///   whole data set once passes `false`).
+    /// - Throws: ``NetworkError`` for a batch of the wrong shape; ``NonFiniteStepError``
+    ///   when the cost or a gradient is NaN or infinite (the weights keep their values).
+    @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func run(features: Matrix<Scalar>, targets: Matrix<Scalar>, learningRate: Double,
+                    checksFiniteInput: Bool = true) throws -> Double {
+        let cost = try computeGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
+        if checksFiniteValues, let place = nonFinitePlace(cost: cost) {
+            throw NonFiniteStepError(place: place)
+        }
+        update(learningRate: learningRate)
+        return cost
+    }
+
+    // MARK: - Parts of the step
+
+    /// Steps 1–4: forward, cost, backward and penalty. Leaves `∂(C + R)/∂θ` in every
+    /// parameter's gradient and returns `C + R`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func computeGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool = true) throws -> Double {
+        let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
+        outputGradient.resize(rows: logits.rows)
+        var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
+        network.backward(outputGradient)
+        if let regularizer {
+            for parameter in regularizedParameters {
+                cost += Double(regularizer.penalty(parameter.value, exampleCount: penaltyExampleCount))
+                regularizer.addGradient(of: parameter.value, to: parameter.gradient, exampleCount: penaltyExampleCount)
+            }
+        }
+        return cost
+    }
+
+    /// Step 5: what is NaN or infinite — `"the cost (nan)"` or `"the gradient of
+    /// layers.0.weight"` — or `nil` when everything is finite.
+    public func nonFinitePlace(cost: Double) -> String? {
+        if !cost.isFinite { return "the cost (\(cost))" }
+        for entry in namedParameters where entry.parameter.gradient.firstNonFinite() != nil {
+            return "the gradient of \(entry.name)"
+        }
+        return nil
+    }
+
+    /// Step 6: the optimiser's update of every parameter with step size `learningRate`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func update(learningRate: Double) {
+        optimizer.update(parameters, learningRate: Scalar(learningRate))
+    }
+}
+
+/// A training step found a NaN or infinite cost or gradient and left the weights untouched.
+public struct NonFiniteStepError: Error, Equatable, CustomStringConvertible {
+    /// What was non-finite: `"the cost (nan)"`, `"the gradient of layers.0.weight"`.
+    public var place: String
+
+    /// The error for `place`.
+    public init(place: String) {
+        self.place = place
+    }
+
+    public var description: String { "\(place) is NaN or infinite; the weights were not updated" }
+}
