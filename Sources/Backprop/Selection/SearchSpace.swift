@@ -3,7 +3,7 @@ import Foundation
 // MARK: - Search space
 
 /// The hyper-parameters a search varies, read from the `search:` block of a configuration file
-/// (SPEC §13).
+/// (see the HyperparameterSearch article).
 ///
 /// ```yaml
 /// search:

@@ -1,4 +1,4 @@
-/// Mini-batch gradient descent with everything around it (SPEC §8): the fit loop.
+/// Mini-batch gradient descent with everything around it: the fit loop.
 ///
 /// Each epoch draws a new seeded permutation of the training set and walks it in
 /// ``BatchPlan`` batches. Each batch:
