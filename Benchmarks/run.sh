@@ -12,8 +12,9 @@
 # Benchmarks/.venv (made by Benchmarks/setup-python.sh, run automatically when missing);
 # an engine that cannot be imported is reported as unavailable and skipped.
 # --data: every engine trains on MNIST's 60000 training images (standardised) from the IDX
-# files in $BENCH_MNIST (default ../shared/data/mnist next to the checkout), or on the
-# synthetic MNIST-shaped set; auto (the default) takes MNIST when its training files are there.
+# files in the folder $BACKPROP_MNIST_DIR names, or on the synthetic MNIST-shaped set; auto
+# (the default) takes MNIST when that variable names a folder holding its training files, and
+# otherwise says why it skips MNIST and uses the synthetic set.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -30,19 +31,22 @@ while [ $# -gt 0 ]; do
         --cases) cases="$2"; shift ;;
         --engines) engines="$2"; shift ;;
         --data) data="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive whole number, got '$rounds'" >&2; exit 2; }
-mnist="${BENCH_MNIST:-$root/../shared/data/mnist}"
-mnist="$(cd "$mnist" 2>/dev/null && pwd || echo "$mnist")"
-has_mnist() { for name in train-images-idx3-ubyte train-labels-idx1-ubyte; do
+mnist="${BACKPROP_MNIST_DIR:-}"
+[ -n "$mnist" ] && mnist="$(cd "$mnist" 2>/dev/null && pwd || echo "$mnist")"
+has_mnist() { [ -n "$mnist" ] || return 1; for name in train-images-idx3-ubyte train-labels-idx1-ubyte; do
     [ -f "$mnist/$name" ] || [ -f "$mnist/$name.gz" ] || return 1; done; }
+why_no_mnist() { if [ -z "$mnist" ]; then echo "BACKPROP_MNIST_DIR is not set"
+    else echo "no MNIST training files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]) in $mnist"; fi; }
 case "$data" in
-    auto) if has_mnist; then export BENCH_MNIST="$mnist"; else unset BENCH_MNIST; fi ;;
-    mnist) has_mnist || { echo "run.sh: --data mnist: no MNIST training files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]) in $mnist; set BENCH_MNIST to their folder" >&2; exit 2; }
+    auto) if has_mnist; then export BENCH_MNIST="$mnist"
+          else echo "run.sh: skipping MNIST ($(why_no_mnist)); using the synthetic set" >&2; unset BENCH_MNIST; fi ;;
+    mnist) has_mnist || { echo "run.sh: --data mnist: $(why_no_mnist); set BACKPROP_MNIST_DIR to the folder of the MNIST files" >&2; exit 2; }
            export BENCH_MNIST="$mnist" ;;
     synthetic) unset BENCH_MNIST ;;
     *) echo "run.sh: --data takes auto, synthetic or mnist, got '$data'" >&2; exit 2 ;;

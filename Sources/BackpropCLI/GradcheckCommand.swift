@@ -2,7 +2,7 @@ import ArgumentParser
 import Backprop
 import Foundation
 
-/// `backprop gradcheck`: checks back-propagation against central differences (SPEC §11)
+/// `backprop gradcheck`: checks back-propagation against central differences
 /// on a randomly initialised `Double` network.
 struct GradcheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

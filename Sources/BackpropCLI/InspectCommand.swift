@@ -10,13 +10,13 @@ struct InspectCommand: ParsableCommand {
         subcommands: [InspectInitCommand.self])
 }
 
-/// `backprop inspect init`: the activation-statistics experiment of SPEC §4.
+/// `backprop inspect init`: the activation-statistics experiment (see the Initialization article).
 struct InspectInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Push unit-Gaussian inputs through a deep bias-free stack and show each layer's activation mean, std and histogram.",
         discussion: """
-            SPEC §4's experiment: 1000 × 500 unit-Gaussian inputs, 10 layers of 500 units, no biases.
+            The classic experiment: 1000 × 500 unit-Gaussian inputs, 10 layers of 500 units, no biases.
 
             Examples:
               backprop inspect init --activation tanh --init xavier --depth 10 --width 500

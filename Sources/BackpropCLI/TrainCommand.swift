@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             Examples:
               backprop train
               backprop train --layers 2,32,32,2 --activation tanh --optimizer sgd --lr 0.5 --epochs 300
-              backprop train --data mnist:../shared/data/mnist --scale mnist --layers 784,30,10 --optimizer adam --lr 0.001
+              backprop train --data mnist:DIR --scale mnist --layers 784,30,10 --optimizer adam --lr 0.001
               backprop train --dropout 0.2 --batch-norm before --early-stopping 10 --json
               backprop train --config run.yaml --epochs 50
             """)

@@ -17,7 +17,7 @@ public enum ComponentCount: Codable, Hashable, Sendable, CustomStringConvertible
     }
 }
 
-/// An input transformation, before fitting (SPEC §5). Fit it with
+/// An input transformation, before fitting. Fit it with
 /// ``FittedPreprocessor/fit(_:to:)`` on the **training** features only, then apply the
 /// fitted form unchanged to training, dev and test features.
 ///

@@ -1,6 +1,6 @@
 import BackpropCore
 
-/// The shares of a train / dev / test split (SPEC §12).
+/// The shares of a train / dev / test split (see the BiasAndVariance article).
 public struct SplitFractions: Codable, Equatable, Sendable, CustomStringConvertible {
     /// The training share.
     public var train: Double

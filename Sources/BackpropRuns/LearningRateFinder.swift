@@ -5,7 +5,7 @@ import BackpropRecipes
 
 // MARK: - Learning-rate finder
 
-/// Nielsen's learning-rate threshold (SPEC §13): train briefly at learning rates spaced on a
+/// Nielsen's learning-rate threshold (see the HyperparameterSearch article): train briefly at learning rates spaced on a
 /// log scale, each time from the same initial weights, and find the smallest rate at which
 /// the training cost no longer falls at once; use about half of it.
 ///

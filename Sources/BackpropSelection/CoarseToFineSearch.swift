@@ -2,7 +2,7 @@ import Foundation
 
 // MARK: - Coarse to fine
 
-/// Coarse-to-fine random search (SPEC §13): rounds of `roundSize` trials. Round 0 samples the whole
+/// Coarse-to-fine random search (see the HyperparameterSearch article): rounds of `roundSize` trials. Round 0 samples the whole
 /// unit cube; round `r ≥ 1` samples uniformly inside a box of side `shrink^r` (clipped to the cube)
 /// centred on one of the `topCount` best completed trials of earlier rounds, trial `k` of the round
 /// taking centre `k mod topCount` (best first).

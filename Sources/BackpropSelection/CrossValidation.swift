@@ -35,7 +35,7 @@ public struct MeanAndSpread: Sendable, Hashable, Codable, CustomStringConvertibl
 
 // MARK: - Cross-validation
 
-/// K-fold cross-validation of a ``TrainingRecipe`` (SPEC §12).
+/// K-fold cross-validation of a ``TrainingRecipe`` (see the HyperparameterSearch article).
 ///
 /// The examples are the recipe's development data — its training and dev parts together;
 /// a test part stays untouched — divided into `K` folds by ``DataSplitter/kFold(count:folds:stratifiedBy:seed:)``

@@ -5,7 +5,7 @@ import BackpropRecipes
 // MARK: - Search space
 
 /// The hyper-parameters a search varies, read from the `search:` block of a configuration file
-/// (SPEC §13).
+/// (see the HyperparameterSearch article).
 ///
 /// ```yaml
 /// search:

@@ -24,7 +24,7 @@ struct CrossValidateCommandTests {
         #expect(lines.filter { $0.range(of: #"^[123] "#, options: .regularExpression) != nil }.count == 3, "one line per fold")
     }
 
-    @Test("SPEC §12's four examples", arguments: [
+    @Test("The four textbook bias/variance examples", arguments: [
         (0.01, 0.11, "high variance"), (0.15, 0.16, "high bias"), (0.15, 0.30, "high bias and high variance"), (0.005, 0.01, "good"),
     ])
     func verdicts(train: Double, dev: Double, label: String) {

@@ -19,9 +19,9 @@ struct InspectCommandTests {
         }
     }
 
-    /// SPEC §4 uses 1000 input rows; 200 rows (10⁵ activations per layer) keep the test fast and
+    /// The experiment uses 1000 input rows; 200 rows (10⁵ activations per layer) keep the test fast and
     /// the estimates well inside the tolerance.
-    @Test("Reproduces SPEC §4's numbers within 15%", arguments: [
+    @Test("Reproduces the published activation statistics within 15%", arguments: [
         (["--activation", "tanh", "--init", "xavier"], [0.63, 0.49, 0.41, 0.36], 0.23),
         (["--activation", "tanh", "--init", "small:std=1"], [0.98, 0.98, 0.98, 0.98], 0.98),
         (["--activation", "relu", "--init", "lecun"], [0.58], 0.026),

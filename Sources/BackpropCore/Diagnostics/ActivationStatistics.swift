@@ -1,4 +1,4 @@
-/// The activation-statistics experiment of SPEC §4: push a unit-Gaussian batch through a deep
+/// The activation-statistics experiment (see the Initialization article): push a unit-Gaussian batch through a deep
 /// stack of bias-free dense layers and watch the mean and standard deviation of each layer's
 /// activations — how an initialiser keeps the signal alive, lets it vanish or saturates it.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The bias/variance diagnosis of SPEC §12: compare the training error with a baseline
+/// The bias/variance diagnosis (see the BiasAndVariance article): compare the training error with a baseline
 /// (human or Bayes) error and the dev error with the training error, and say what to try next.
 ///
 /// - avoidable bias = `train − baseline`
@@ -82,7 +82,7 @@ public struct BiasVarianceDiagnosis: Sendable, Hashable, Codable {
         }
     }
 
-    /// What to try next (SPEC §12's recipe), most promising first.
+    /// What to try next, most promising first.
     public var nextSteps: [String] {
         switch verdict {
         case .highBias: Self.biasSteps

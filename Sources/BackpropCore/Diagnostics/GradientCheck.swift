@@ -1,4 +1,4 @@
-/// Gradient checking by central differences (SPEC §11).
+/// Gradient checking by central differences (see the GradientChecking article).
 ///
 /// For every parameter element `θ_i`: `g̃_i = (J(θ + εe_i) − J(θ − εe_i)) / 2ε`, compared with
 /// the back-propagated `g` by `d = ‖g̃ − g‖₂ / (‖g̃‖₂ + ‖g‖₂)`, per parameter tensor and over
@@ -16,7 +16,7 @@ public enum GradientCheck {
     /// The default finite-difference step ε for `Double`: 1e-6.
     ///
     /// The central difference errs by about `ε²·|J'''|/6` (truncation) plus `u·|J|/ε`
-    /// (rounding, `u ≈ 1.1e-16`), smallest near ε ≈ 1e-5 for costs of order one. SPEC §11's
+    /// (rounding, `u ≈ 1.1e-16`), smallest near ε ≈ 1e-5 for costs of order one. The often-quoted
     /// ε ≈ 1e-7 sits deep in the rounding regime: on deep sigmoid or softmax networks, whose
     /// first-layer gradients are small, it alone pushes `d` to about 1e-6 although the
     /// gradients are right; with 1e-6 the same networks read below 1e-7. A step much above
@@ -33,7 +33,7 @@ public enum GradientCheck {
         public var elementCount: Int
     }
 
-    /// How a relative error reads, by the thresholds of SPEC §11.
+    /// How a relative error reads, by the usual thresholds (see the GradientChecking article).
     public enum Verdict: String, Codable, Sendable {
         /// d < 1e-7.
         case excellent

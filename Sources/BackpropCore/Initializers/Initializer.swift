@@ -1,6 +1,6 @@
 import RealModule
 
-/// A scheme for the starting values of a weight matrix (SPEC §4). Biases always start at 0.
+/// A scheme for the starting values of a weight matrix (see the Initialization article). Biases always start at 0.
 ///
 /// For a weight of shape `n_out × n_in` (one row per unit):
 ///

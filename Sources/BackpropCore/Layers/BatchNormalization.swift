@@ -1,4 +1,4 @@
-/// Batch normalisation for dense layers (Ioffe & Szegedy 2015, SPEC §7).
+/// Batch normalisation for dense layers (Ioffe & Szegedy 2015; see the BatchNormalization article).
 ///
 /// Training, per feature over the batch of `m` rows:
 /// `μ = (1/m)Σx`, `σ² = (1/m)Σ(x−μ)²`, `x̂ = (x−μ)/√(σ²+ε)`, `y = γ·x̂ + β`; the running
@@ -6,7 +6,7 @@
 /// `m/(m−1)`. Inference: `y = γ·(x − run_mean)/√(run_var + ε) + β`.
 ///
 /// Backward (training): `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx̂ = dy·γ`,
-/// `dx = (1/m)·(σ²+ε)^(−½)·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))`, algebraically the formula of SPEC §7.
+/// `dx = (1/m)·(σ²+ε)^(−½)·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))`, algebraically the step-by-step chain rule of the BatchNormalization article.
 ///
 /// Parameters: `weight` (γ, `1 × width`, starts at 1) and `bias` (β, starts at 0), never
 /// regularised. Buffers: `running_mean` (starts at 0) and `running_var` (starts at 1).

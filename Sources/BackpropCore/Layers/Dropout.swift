@@ -1,4 +1,4 @@
-/// Inverted dropout (Srivastava et al. 2014, SPEC §6): in training each feature is kept
+/// Inverted dropout (Srivastava et al. 2014; see the Regularization article): in training each feature is kept
 /// with probability `p = 1 − drop` and scaled by `1/p`, so the expected activation is
 /// unchanged and inference needs no rescaling.
 ///

@@ -1,4 +1,4 @@
-/// Additive Gaussian input noise (SPEC §6): in training every feature gets an independent
+/// Additive Gaussian input noise (see the Regularization article): in training every feature gets an independent
 /// draw from N(0, σ²), `A = X + N`; backward passes the gradient through unchanged
 /// (`∂A/∂X = I`). Inference (or ``isNoiseEnabled`` off): the identity. Shapes:
 /// `m × width` in and out.

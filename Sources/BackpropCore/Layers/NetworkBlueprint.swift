@@ -1,6 +1,6 @@
-/// Where batch normalisation sits in a hidden layer (SPEC §7).
+/// Where batch normalisation sits in a hidden layer (see the BatchNormalization article).
 public enum BatchNormPlacement: String, Sendable, Hashable, Codable, CaseIterable {
-    /// `Dense(no bias, identity) → BatchNorm → activation` (the default of SPEC §7).
+    /// `Dense(no bias, identity) → BatchNorm → activation` (the default).
     case beforeActivation = "before"
     /// `Dense(activation) → BatchNorm`.
     case afterActivation = "after"

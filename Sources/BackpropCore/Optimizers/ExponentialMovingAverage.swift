@@ -1,7 +1,7 @@
 import RealModule
 
 /// An exponentially weighted average `v_t = β·v_{t−1} + (1−β)·θ_t` from `v_0 = 0`, with the
-/// bias-corrected value `v_t/(1 − β^t)` (SPEC §9).
+/// bias-corrected value `v_t/(1 − β^t)` (see the Optimizers article).
 ///
 /// It averages roughly the last `1/(1−β)` values. Example: θ = 40, 49, 45 with β = 0.9 give
 /// v = 4, 8.5, 12.15, corrected 40, 44.74, 44.84.

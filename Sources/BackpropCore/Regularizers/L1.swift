@@ -1,4 +1,4 @@
-/// L1 penalty: `R = (λ/n)·Σ|w|`, `∂R/∂W = (λ/n)·sgn(W)` with `sgn(0) = 0` (SPEC §6).
+/// L1 penalty: `R = (λ/n)·Σ|w|`, `∂R/∂W = (λ/n)·sgn(W)` with `sgn(0) = 0` (see the Regularization article).
 ///
 /// With gradient descent this gives `W ← W − (αλ/n)·sgn(W) − α·dW₀`: a constant pull towards 0
 /// that drives many weights to exactly 0. `n` is the training-set size, as for ``L2``.

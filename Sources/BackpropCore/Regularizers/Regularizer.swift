@@ -1,6 +1,6 @@
 /// A weight penalty added to the cost, `J = C + R(W)`, and its gradient.
 ///
-/// `exampleCount` is the `n` of SPEC §6: the training-set size by default, so `λ` means the
+/// `exampleCount` is the `n` of the Regularization article: the training-set size by default, so `λ` means the
 /// same whatever the batch size. Penalties apply only to parameters whose
 /// ``Parameter/isRegularized`` is `true` (weights, never biases or batch-norm parameters).
 public protocol Regularizer<Scalar>: Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import RealModule
 
-/// Reduce-on-plateau (SPEC §10): hold α while a dev metric improves; after `patience` epochs
+/// Reduce-on-plateau (see the LearningRateSchedules article): hold α while a dev metric improves; after `patience` epochs
 /// without an improvement larger than `minDelta`, multiply α by `factor` (½ or ⅒); stop
 /// training once α has fallen by `stopAfterTotalFactor` (1024 = 2¹⁰, or 1000) in all.
 ///

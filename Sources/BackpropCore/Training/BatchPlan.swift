@@ -1,4 +1,4 @@
-/// How an epoch splits into batches (SPEC §8): `⌊m/b⌋` full batches of `b` examples plus
+/// How an epoch splits into batches: `⌊m/b⌋` full batches of `b` examples plus
 /// one smaller final batch of `m mod b` examples when that is not zero.
 ///
 /// `b = m` is batch gradient descent, `b = 1` stochastic gradient descent, anything in

@@ -1,4 +1,4 @@
-/// Early stopping (SPEC §6): watch a metric every epoch, stop after `patience` epochs
+/// Early stopping (see the Regularization article): watch a metric every epoch, stop after `patience` epochs
 /// without an improvement larger than `minDelta`, and optionally put back the weights of
 /// the best epoch.
 ///

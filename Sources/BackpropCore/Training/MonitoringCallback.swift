@@ -1,4 +1,4 @@
-/// Babysits a training run (SPEC §14): after every epoch it pushes a fixed probe batch
+/// Babysits a training run (see the Monitoring article): after every epoch it pushes a fixed probe batch
 /// through the network in inference mode and records, per activation layer, the mean,
 /// standard deviation and histogram of the activations and the dead-ReLU or saturated
 /// fraction; per weight tensor, `‖W‖`, the gradient norm of the last update and the

@@ -23,7 +23,7 @@ public struct ValueHistogram: Sendable, Hashable, Codable {
 }
 
 /// What the monitor measured for one activation layer at the end of an epoch, on the
-/// probe batch in inference mode (SPEC §14).
+/// probe batch in inference mode (see the Monitoring article).
 public struct LayerActivationRecord: Sendable, Hashable, Codable {
     /// The layer's network name, e.g. `layers.0`.
     public var name: String

@@ -1,4 +1,4 @@
-/// The per-layer measurements of the training monitor (SPEC §14), as pure functions of a
+/// The per-layer measurements of the training monitor (see the Monitoring article), as pure functions of a
 /// batch of activations or a pair of weight tensors.
 public enum MonitoringStatistics {
     /// What kind of nonlinearity produced a layer's output, which decides the extra measure.

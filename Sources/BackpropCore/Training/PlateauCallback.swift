@@ -1,4 +1,4 @@
-/// The plateau schedule as a callback (SPEC §10): hold α while the watched metric
+/// The plateau schedule as a callback (see the LearningRateSchedules article): hold α while the watched metric
 /// improves; after `patience` epochs without improvement divide α by `factor` (2 or 10);
 /// stop training once α has fallen by `maximumReduction` in total (1024 by default).
 ///

@@ -1,4 +1,4 @@
-/// What one epoch measured (SPEC §14).
+/// What one epoch measured (see the Monitoring article).
 public struct EpochRecord: Sendable, Hashable, Codable {
     /// The epoch, counting from 1.
     public var epoch: Int
@@ -32,7 +32,7 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// The record of a training run: the cost of every batch (noisy, SPEC §8) and one
+/// The record of a training run: the cost of every batch (noisy from batch to batch) and one
 /// ``EpochRecord`` per epoch.
 public struct TrainingHistory: Sendable, Hashable, Codable {
     /// The cost of each batch in update order, penalty included.

@@ -10,7 +10,7 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     public var batchSize: Int
     /// Seeds the generator of the per-epoch permutations.
     public var seed: UInt64
-    /// The `n` of the weight penalties (SPEC §6); `nil` means the training-set size.
+    /// The `n` of the weight penalties (see the Regularization article); `nil` means the training-set size.
     public var penaltyExampleCount: Int?
     /// Rows per chunk when evaluating a set.
     public var evaluationBatchSize: Int

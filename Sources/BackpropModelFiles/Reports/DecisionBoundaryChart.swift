@@ -1,5 +1,5 @@
 /// The decision regions of a classifier over a 2-D input plane, with the data points on
-/// top (SPEC §14). Rendered as SVG: one tinted cell per grid square, coloured by the
+/// top (see the Monitoring article). Rendered as SVG: one tinted cell per grid square, coloured by the
 /// predicted class, and one dot per example coloured by its true class.
 public struct DecisionBoundaryChart: Sendable {
     /// The heading.

@@ -2,7 +2,7 @@ import Foundation
 import BackpropCore
 
 /// The report of one training run: `history.csv` and a self-contained `report.html` with
-/// the charts of SPEC §14.
+/// the charts described in the Monitoring article.
 ///
 /// Sections of the page (each a `<section id="…">`):
 /// - `cost`: cost per iteration (log scale) and train/dev cost per epoch;

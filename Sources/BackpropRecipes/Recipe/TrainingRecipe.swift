@@ -22,11 +22,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var hasHeader = true
     /// CSV/NumPy: the targets are real values.
     public var regression = false
-    /// Train, dev and test shares; `nil` for the size-dependent defaults (SPEC §12).
+    /// Train, dev and test shares; `nil` for the size-dependent defaults (see the BiasAndVariance article).
     public var split: SplitFractions?
     /// Keep class shares in every split.
     public var stratify = false
-    /// Preprocessing fitted on the training part, in order (SPEC §5).
+    /// Preprocessing fitted on the training part, in order.
     public var preprocessing: [PreprocessingMethod] = []
     /// Image augmentation per batch, or `nil`.
     public var augmentation: AugmentationOptions?

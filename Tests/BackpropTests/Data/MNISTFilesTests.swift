@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import BackpropData
 
-/// Reads the real MNIST files from `../shared/data/mnist` (relative to the package root)
-/// when they are present.
+/// Reads the real MNIST files from `$BACKPROP_MNIST_DIR`, or else from the conventional
+/// folder beside the package (see ``directory``), when they are present.
 @Suite("MNIST files")
 struct MNISTFilesTests {
     /// The package root, found from this file's path.

@@ -4,7 +4,7 @@ import Backprop
 
 @Suite("ActivationStatistics")
 struct ActivationStatisticsTests {
-    /// The five settings of SPEC §4 (1000×500 unit-Gaussian input, 10 bias-free layers of 500).
+    /// The five settings of the activation-statistics experiment (1000×500 unit-Gaussian input, 10 bias-free layers of 500).
     enum Setting: String, CaseIterable, Sendable {
         case tanhSmall, tanhLarge, tanhLeCun, reluLeCun, reluHe
     }
@@ -17,7 +17,7 @@ struct ActivationStatisticsTests {
         isClose(measured, reference, absolute: 0, relative: 0.15)
     }
 
-    @Test("Each setting of SPEC §4 reproduces the listed per-layer std within 15%", arguments: Setting.allCases)
+    @Test("Each setting of the activation-statistics experiment reproduces the listed per-layer std within 15%", arguments: Setting.allCases)
     func setting(_ setting: Setting) throws {
         switch setting {
         case .tanhSmall:

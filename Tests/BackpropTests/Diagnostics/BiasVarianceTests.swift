@@ -4,7 +4,7 @@ import Backprop
 
 @Suite("Bias/variance diagnosis")
 struct BiasVarianceTests {
-    @Test("SPEC §12's four examples", arguments: [
+    @Test("The four textbook bias/variance examples", arguments: [
         (0.01, 0.11, BiasVarianceDiagnosis.Verdict.highVariance),
         (0.15, 0.16, .highBias),
         (0.15, 0.30, .highBiasAndVariance),

@@ -21,7 +21,7 @@ struct InitializerTests {
         (.heNormal, 2.0 / 200), (.heUniform, 2.0 / 200),
     ]
 
-    @Test("Drawn variances match the table of SPEC §4", arguments: table)
+    @Test("Drawn variances match the table of the Initialization article", arguments: table)
     func variances(scheme: Initializer, expected: Double) {
         let weights = Matrix<Double>(rows: 300, columns: 200)
         var random = RandomGenerator(seed: 11)

@@ -1,7 +1,7 @@
 import Backprop
 @testable import BackpropCore
 
-/// `‖a − b‖₂ / (‖a‖₂ + ‖b‖₂)`, the relative error of SPEC §11 (0 when both are zero).
+/// `‖a − b‖₂ / (‖a‖₂ + ‖b‖₂)`, the relative error of gradient checking (0 when both are zero).
 func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count)
     var difference = 0.0, normA = 0.0, normB = 0.0

@@ -3,7 +3,7 @@ import Testing
 import Backprop
 @testable import BackpropCore
 
-/// The toy problem of SPEC §9: J(w) = w² − 10w + 25, dJ/dw = 2w − 10, minimum at w = 5.
+/// The toy problem of the Optimizers article: J(w) = w² − 10w + 25, dJ/dw = 2w − 10, minimum at w = 5.
 private func toyRun(_ optimizer: any Optimizer<Double>, steps: Int, learningRate: Double, start: Double = 0) -> [Double] {
     let parameter = Parameter(name: "weight", value: Matrix<Double>(rows: 1, columns: 1, repeating: start), isRegularized: true)
     var trajectory: [Double] = []
@@ -17,7 +17,7 @@ private func toyRun(_ optimizer: any Optimizer<Double>, steps: Int, learningRate
 
 @Suite("Optimizer updates")
 struct OptimizerUpdateTests {
-    @Test("SPEC §9 toy: GD from 0 with α = 0.01 gives 0.1 after one step and 5(1 − 0.98^k) after k")
+    @Test("Toy quadratic: GD from 0 with α = 0.01 gives 0.1 after one step and 5(1 − 0.98^k) after k")
     func toyGradientDescent() {
         // w ← w − 0.01(2w − 10) = 0.98w + 0.1, so w_k = 5(1 − 0.98^k).
         let trajectory = toyRun(GradientDescent<Double>(), steps: 1000, learningRate: 0.01)
@@ -106,7 +106,7 @@ struct OptimizerUpdateTests {
         #expect(bias.value[0, 0] == plain.value[0, 0])
     }
 
-    @Test("SPEC §9 exponentially weighted average: 40, 49, 45 with β = 0.9 give 4, 8.5, 12.15")
+    @Test("Exponentially weighted average: 40, 49, 45 with β = 0.9 give 4, 8.5, 12.15")
     func exponentialMovingAverage() {
         var average = ExponentialMovingAverage(beta: 0.9)
         #expect(average.corrected == 0)

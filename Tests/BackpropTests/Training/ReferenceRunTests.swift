@@ -4,7 +4,7 @@ import Backprop
 
 @Suite("Reference runs")
 struct ReferenceRunTests {
-    /// One SPEC §15 two-moons run: 300 points (noise 0.2), [2, 5, 2, 2] ReLU with softmax
+    /// One reference two-moons run: 300 points (noise 0.2), [2, 5, 2, 2] ReLU with softmax
     /// cross-entropy, He initialisation, momentum α = 0.1 β = 0.9, batch 64, 1000 epochs.
     static func twoMoonsAccuracy(seed: UInt64) throws -> Double {
         let data: Dataset<Float> = try moons(300, noise: 0.2, seed: 0)
@@ -27,7 +27,7 @@ struct ReferenceRunTests {
         #expect(accuracies.filter { $0 >= 0.93 }.count >= 5)
     }
 
-    /// SPEC §7: batch normalisation lets a deep sigmoid network learn at a learning rate
+    /// Batch normalisation lets a deep sigmoid network learn at a learning rate
     /// where the same network without it stalls. Six sigmoid hidden layers of 16 units,
     /// LeCun initialisation N(0, 1/n_in), plain gradient descent α = 0.5, batch 32, 60 epochs
     /// on two moons; everything else identical.
