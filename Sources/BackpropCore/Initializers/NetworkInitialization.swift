@@ -97,13 +97,15 @@ extension Sequential {
 
     /// The activation family applied to the output of weight-bearing layer `index`.
     func activationFollowing(_ index: Int) -> HiddenActivation {
-        let layer = layers[index]
-        if layer is Maxout<Scalar> { return .maxout() }
-        if let dense = layer as? Dense<Scalar>, dense.activation != .identity { return .function(dense.activation) }
+        let description = layers[index].layerDescription
+        if case .maxout = description.kind { return .maxout() }
+        if case .dense = description.kind, let activation = description.activation { return .function(activation) }
         for next in layers[(index + 1)...] {
-            if next is PReLU<Scalar> { return .prelu() }
-            if let activation = next as? ActivationLayer<Scalar> { return .function(activation.activation) }
-            if weightParameter(of: next) != nil { break }  // the next linear map: no activation in between
+            switch next.layerDescription.kind {
+            case .prelu: return .prelu()
+            case let .activation(activation): return .function(activation)
+            default: if weightParameter(of: next) != nil { return .function(.identity) }  // the next linear map: no activation in between
+            }
         }
         return .function(.identity)
     }

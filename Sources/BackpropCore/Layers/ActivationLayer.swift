@@ -24,6 +24,7 @@ public final class ActivationLayer<Scalar: NetworkScalar>: Layer {
     }
 
     public var description: String { "\(activation.displayName)(\(inputCount))" }
+    public var layerDescription: LayerDescription { describe(as: .activation(activation)) }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -67,6 +67,10 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
         "BatchNorm(\(inputCount)" + (momentum != 0.9 ? ", momentum \(momentum)" : "") + (epsilon != 1e-5 ? ", ε \(epsilon)" : "") + ")"
     }
 
+    public var layerDescription: LayerDescription {
+        describe(as: .batchNormalization(epsilon: epsilon, momentum: momentum))
+    }
+
     // MARK: - Forward
 
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {

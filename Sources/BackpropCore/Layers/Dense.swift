@@ -46,6 +46,15 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         "Dense(\(inputCount) → \(outputCount), \(activation.displayName)\(bias == nil ? ", no bias" : ""))"
     }
 
+    public var layerDescription: LayerDescription {
+        describe(as: .dense(activation: activation, hasBias: bias != nil))
+    }
+
+    public var keepsFiniteInputWitness: Bool { true }
+
+    /// The pre-activation `Z = X·Wᵀ + b` of the latest forward pass.
+    public var finiteInputWitness: Matrix<Scalar>? { preActivation }
+
     // MARK: - Forward
 
     @_specialize(where Scalar == Float)

@@ -59,6 +59,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     public var latestMask: Matrix<Scalar>? { maskWasApplied ? mask : nil }
 
     public var description: String { "Dropout(\(inputCount), drop \(dropProbability))" }
+    public var layerDescription: LayerDescription { describe(as: .dropout(probability: dropProbability)) }
 
     // MARK: - Passes
 

@@ -43,6 +43,7 @@ public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer 
     }
 
     public var description: String { "GaussianNoise(\(inputCount), σ \(standardDeviation))" }
+    public var layerDescription: LayerDescription { describe(as: .gaussianNoise(standardDeviation: standardDeviation)) }
 
     // MARK: - Passes
 

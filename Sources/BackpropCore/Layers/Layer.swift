@@ -60,6 +60,19 @@ public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
     /// `running_mean` and `running_var`. Empty for most layers.
     var buffers: [(name: String, value: Matrix<Scalar>)] { get }
 
+    /// What the layer is — kind, settings, sizes, parameter and buffer shapes — as a value
+    /// that model files, summaries and exporters read.
+    var layerDescription: LayerDescription { get }
+
+    /// Whether ``finiteInputWitness`` is kept (`false` by default).
+    var keepsFiniteInputWitness: Bool { get }
+
+    /// After a forward pass, a matrix whose row `i` holds a NaN or infinity whenever row `i`
+    /// of the input does — a dense layer's pre-activation `Z = X·Wᵀ + b` with finite weights
+    /// (`∞·0` and `∞ − ∞` are NaN) — so that a network can scan it instead of a wider
+    /// input; `nil` for layers that keep none.
+    var finiteInputWitness: Matrix<Scalar>? { get }
+
     /// Computes the layer's output for `input` (`m × inputCount`).
     func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar>
 
@@ -69,6 +82,10 @@ public protocol Layer<Scalar>: AnyObject, CustomStringConvertible {
 
 extension Layer {
     public var buffers: [(name: String, value: Matrix<Scalar>)] { [] }
+
+    public var keepsFiniteInputWitness: Bool { false }
+
+    public var finiteInputWitness: Matrix<Scalar>? { nil }
 
     /// The number of trainable scalars.
     public var parameterCount: Int {

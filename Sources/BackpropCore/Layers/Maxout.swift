@@ -31,6 +31,7 @@ public final class Maxout<Scalar: NetworkScalar>: Layer {
     public var bias: Parameter<Scalar> { linear.bias! }
     public var parameters: [Parameter<Scalar>] { linear.parameters }
     public var description: String { "Maxout(\(inputCount) → \(outputCount), \(pieces) pieces)" }
+    public var layerDescription: LayerDescription { describe(as: .maxout(pieces: pieces)) }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -22,6 +22,7 @@ public final class PReLU<Scalar: NetworkScalar>: Layer {
 
     public var parameters: [Parameter<Scalar>] { [alpha] }
     public var description: String { "PReLU(\(inputCount))" }
+    public var layerDescription: LayerDescription { describe(as: .prelu) }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -74,13 +74,14 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode, checksFiniteInput: Bool) throws -> Matrix<Scalar> {
-        try layers[0].validate(input)
-        let firstDense = checksFiniteInput ? layers[0] as? Dense<Scalar> : nil
-        if checksFiniteInput && firstDense == nil {
+        let first = layers[0]
+        try first.validate(input)
+        let scansWitness = checksFiniteInput && first.keepsFiniteInputWitness
+        if checksFiniteInput && !scansWitness {
             try checkFinite(input)
         }
-        var activation = try layers[0].forward(input, mode: mode)
-        if let firstDense, firstDense.preActivation?.firstNonFinite() != nil {
+        var activation = try first.forward(input, mode: mode)
+        if scansWitness, first.finiteInputWitness?.firstNonFinite() != nil {
             try checkFinite(input)
         }
         for layer in layers.dropFirst() {
@@ -92,11 +93,11 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// Throws ``NetworkError/nonFinite(place:row:column:)`` at the first NaN or infinity of
     /// `input`.
     ///
-    /// Behind a dense first layer the scan runs on its pre-activation `Z = X·Wᵀ + b` first
-    /// (fewer columns, still in cache, while `X` may have to come from memory): with finite
-    /// weights a NaN or infinity in a row of `X` makes every entry of that row of `Z`
-    /// non-finite (`∞·0` and `∞ − ∞` are NaN), so a finite `Z` proves a finite `X`; `X`
-    /// itself is scanned only when `Z` is not finite, to name the place or clear it.
+    /// Behind a first layer that keeps a ``Layer/finiteInputWitness`` (a dense layer's
+    /// pre-activation `Z = X·Wᵀ + b`: fewer columns, still in cache, while `X` may have to
+    /// come from memory) the scan runs on the witness first: a finite witness proves a
+    /// finite `X`; `X` itself is scanned only when the witness is not finite, to name the
+    /// place or clear it.
     private func checkFinite(_ input: Matrix<Scalar>) throws {
         if let (row, column) = input.firstNonFinite() {
             throw NetworkError.nonFinite(place: "The input batch", row: row, column: column)

@@ -98,14 +98,14 @@ public final class TrainingMonitor<Scalar: NetworkScalar>: TrainingCallback {
     /// The activation a layer applies, or `nil` for layers without one (the linear output
     /// layer, dropout, noise, batch normalisation).
     static func nonlinearity(of layer: any Layer<Scalar>) -> (String, MonitoringStatistics.Kind)? {
-        switch layer {
-        case let dense as Dense<Scalar> where dense.activation != .identity:
-            return (dense.activation.displayName, MonitoringStatistics.Kind(dense.activation))
-        case let function as ActivationLayer<Scalar> where function.activation != .identity:
-            return (function.activation.displayName, MonitoringStatistics.Kind(function.activation))
-        case is PReLU<Scalar>:
+        let description = layer.layerDescription
+        if let activation = description.activation {
+            return (activation.displayName, MonitoringStatistics.Kind(activation))
+        }
+        switch description.kind {
+        case .prelu:
             return ("prelu", .other)
-        case is Maxout<Scalar>:
+        case .maxout:
             return ("maxout", .other)
         default:
             return nil

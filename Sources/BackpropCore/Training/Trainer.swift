@@ -82,9 +82,10 @@ public final class Trainer<Scalar: NetworkScalar> {
         try check(training, named: "training set")
         if let validation { try check(validation, named: "dev set") }
         let plan = try BatchPlan(exampleCount: training.count, batchSize: options.batchSize)
-        if plan.batchSize == 1 || plan.remainder == 1, let norm = network.layers.first(where: { $0 is BatchNormalization<Scalar> }) {
+        let smallestBatch = plan.remainder == 0 ? plan.batchSize : min(plan.batchSize, plan.remainder)
+        if let layer = network.layers.first(where: { $0.layerDescription.minimumTrainingBatchSize > smallestBatch }) {
             throw TrainingError.invalidOptions(
-                "\(training.count) examples in batches of \(plan.batchSize) leave a batch of one example, which \(norm) refuses; choose another batch size")
+                "\(training.count) examples in batches of \(plan.batchSize) leave a batch of \(smallestBatch == 1 ? "one example" : "\(smallestBatch) examples"), which \(layer) refuses; choose another batch size")
         }
         let n = options.penaltyExampleCount ?? training.count
         let step = TrainingStep(network: network, loss: loss, optimizer: optimizer, regularizer: regularizer,

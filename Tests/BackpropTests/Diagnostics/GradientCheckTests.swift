@@ -41,6 +41,7 @@ struct GradientCheckTests {
         }
         var parameters: [Parameter<Double>] { [weight] }
         var description: String { "BrokenDouble(\(inputCount))" }
+        var layerDescription: LayerDescription { describe(as: .custom("broken-double")) }
         func forward(_ input: Matrix<Double>, mode: Mode) throws -> Matrix<Double> {
             self.input = input
             let result = Matrix<Double>(rows: input.rows, columns: inputCount)

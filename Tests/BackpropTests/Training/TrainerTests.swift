@@ -10,6 +10,7 @@ final class RecordingLayer: Layer {
     var outputCount: Int { inputCount }
     var parameters: [Parameter<Double>] { [] }
     var description: String { "Recording(\(inputCount))" }
+    var layerDescription: LayerDescription { describe(as: .custom("recording")) }
     var trainingBatches: [(identity: ObjectIdentifier, firstColumn: [Double])] = []
 
     init(width: Int) { inputCount = width }
@@ -251,6 +252,7 @@ final class PoisonedGradientLayer: Layer {
     private var calls = 0
     var parameters: [Parameter<Double>] { [weight] }
     var description: String { "Poisoned(\(inputCount))" }
+    var layerDescription: LayerDescription { describe(as: .custom("poisoned")) }
 
     init(width: Int, poisonedCall: Int) {
         inputCount = width
