@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Model files and checkpoints") var runOutput: RunOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
-    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
+    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
     @Option(name: .customLong("print-every"), help: "Print a progress line every k epochs (0: about 20 lines per run).")
