@@ -101,7 +101,7 @@ public final class TrainingRun {
             let cost: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
             let accuracy: MonitoredMetric = splits.dev == nil ? .trainAccuracy : .devAccuracy
             callbacks.append(PlateauCallback<Float>(
-                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: 1 / plateau.factor,
+                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: plateau.factor,
                 maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(

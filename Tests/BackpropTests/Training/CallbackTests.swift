@@ -78,7 +78,7 @@ struct CallbackTests {
 
     @Test func plateauHalvesTheRateAndStopsAfterAFactorOf1024() throws {
         let context = try Self.context()
-        let plateau = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 2)
+        let plateau = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 0.5)
         try plateau.trainingWillBegin(context)
         var decisions: [CallbackDecision] = []
         var factors: [Double] = []
@@ -94,6 +94,29 @@ struct CallbackTests {
         #expect(stopIndex + 1 == 23)
         #expect(factors[stopIndex] == 1.0 / 1024)
         #expect(plateau.reduction == 1024)
+    }
+
+    @Test func plateauFactorMultipliesLikeTheScheduleAndItsSavedStateStillLoads() throws {
+        // `--schedule plateau:factor=0.25` runs as a callback with the same factor.
+        var recipe = TrainingRecipe()
+        recipe.schedule = "plateau:factor=0.25,patience=3"
+        recipe.epochs = 1
+        let run = try TrainingRun(recipe: recipe)
+        let plateau = try #require(run.recipeCallbacks.compactMap { $0 as? PlateauCallback<Float> }.first)
+        #expect(plateau.factor == 0.25 && plateau.patience == 3)
+        let rule = try #require(try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: 1, epochs: 1) as? ReduceOnPlateau)
+        #expect(rule.factor == plateau.factor)
+
+        // A state written under the keys checkpoints have always used restores the rule.
+        let context = try Self.context()
+        let restored = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 0.5)
+        try restored.trainingWillBegin(context)
+        let saved = CallbackState(numbers: ["reductions": 2, "wait": 1, "records": 6, "best": 7])
+        try restored.restore(saved, in: context)
+        #expect(restored.checkpointState() == saved)
+        #expect(restored.reduction == 4)
+        _ = try restored.epochDidEnd(context, record: Self.record(7, devCost: 7))
+        #expect(context.learningRateFactor == 0.125)  // the wait reached 2: one more halving
     }
 
     @Test func checkpointsEveryNEpochsAndAtTheEnd() throws {
@@ -125,7 +148,7 @@ struct CallbackTests {
         let network = try Sequential<Float>.mlp([2, 4, 2])
         initializeForTests(network, seed: 1)
         // min-delta 10 means nothing ever counts as an improvement after the first epoch.
-        let plateau = PlateauCallback<Float>(monitor: .trainCost, patience: 1, factor: 10, maximumReduction: 1000, minDelta: 10)
+        let plateau = PlateauCallback<Float>(monitor: .trainCost, patience: 1, factor: 0.1, maximumReduction: 1000, minDelta: 10)
         let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.5),
                               options: TrainingOptions(epochs: 10, batchSize: 100, seed: 1))
         let history = try trainer.fit(try moons(100), callbacks: [plateau])
