@@ -97,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         var callbacks: [any TrainingCallback<Float>] = progress.callbacks
         if !json {
             output("\(network)")
-            output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(run.recipe.batchSize)")
+            output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.updateDescription), batch \(run.recipe.batchSize)")
             callbacks.append(ClosureCallback<Float>(onEpochEnd: { _, record in
                 if record.epoch == 1 || record.epoch % interval == 0 || record.epoch == epochs { output(Self.progressLine(record, of: epochs)) }
                 return .proceed

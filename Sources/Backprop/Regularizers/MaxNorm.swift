@@ -1,3 +1,10 @@
+/// A rule that projects the parameters back onto an allowed set: the ``Trainer`` applies
+/// each of its ``Trainer/constraints``, in order, right after every optimiser update.
+public protocol ParameterConstraint: Sendable, CustomStringConvertible {
+    /// Projects `parameters` (all of the network's, in ``Sequential/parameters`` order) in place.
+    func apply<Scalar: NetworkScalar>(to parameters: [Parameter<Scalar>])
+}
+
 /// The max-norm constraint (Srebro & Shraibman 2005; used with dropout by Srivastava et al.
 /// 2014): after every update, each unit's incoming weight vector — a row of `W`
 /// (`n_out × n_in`) — is scaled back onto the ball `‖w‖₂ ≤ c` when it left it:
@@ -6,11 +13,9 @@
 /// Applies to regularised parameters only (weights, never biases or batch-norm parameters).
 ///
 /// ```swift
-/// let constraint = MaxNormConstraint(maxNorm: 3)
-/// optimizer.update(parameters, learningRate: α)
-/// constraint.apply(to: parameters)
+/// trainer.constraints = [MaxNormConstraint(maxNorm: 3)]  // applied after every update
 /// ```
-public struct MaxNormConstraint: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MaxNormConstraint: ParameterConstraint, Hashable, Codable {
     /// c.
     public let maxNorm: Double
 
@@ -39,36 +44,4 @@ public struct MaxNormConstraint: Sendable, Hashable, Codable, CustomStringConver
     }
 
     public var description: String { "max-norm(\(maxNorm))" }
-}
-
-/// An optimiser part that applies a ``MaxNormConstraint`` after every update of another
-/// optimiser. The state is the wrapped optimiser's.
-///
-/// ```swift
-/// let optimizer = MaxNormConstrained(Momentum<Float>(), constraint: MaxNormConstraint(maxNorm: 3))
-/// ```
-public final class MaxNormConstrained<Scalar: NetworkScalar>: Optimizer {
-    /// The optimiser that makes the update.
-    public let base: any Optimizer<Scalar>
-    /// The constraint applied afterwards.
-    public let constraint: MaxNormConstraint
-
-    /// Updates with `base`, then clamps rows with `constraint`.
-    public init(_ base: any Optimizer<Scalar>, constraint: MaxNormConstraint) {
-        self.base = base
-        self.constraint = constraint
-    }
-
-    public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
-        base.update(parameters, learningRate: learningRate)
-        constraint.apply(to: parameters)
-    }
-
-    public var state: OptimizerState { base.state }
-
-    public func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>]) throws {
-        try base.restore(state, for: parameters)
-    }
-
-    public var description: String { "\(base) + \(constraint)" }
 }

@@ -9,7 +9,7 @@
 /// 4. checks the cost and every gradient for NaN/Inf **before** touching the weights and
 ///    throws ``TrainingError/nonFinite(epoch:batch:place:hint:)`` if any;
 /// 5. updates through the optimiser with `α = schedule(epoch, step) · learningRateFactor`;
-/// 6. applies ``parameterConstraint`` (the max-norm hook).
+/// 6. applies the ``constraints`` (max-norm) to the updated parameters.
 ///
 /// After each epoch it measures train (and dev) cost and accuracy, appends an
 /// ``EpochRecord`` and asks the callbacks whether to go on.
@@ -31,14 +31,21 @@ public final class Trainer<Scalar: NetworkScalar> {
     public var schedule: any LearningRateSchedule
     /// The weight penalty, or `nil`.
     public var regularizer: (any Regularizer<Scalar>)?
-    /// Called after every update, e.g. to clamp each unit's weight vector (max-norm).
-    public var parameterConstraint: ((Sequential<Scalar>) -> Void)?
+    /// Applied in order after every update, e.g. to clamp each unit's weight vector
+    /// (``MaxNormConstraint``).
+    public var constraints: [any ParameterConstraint] = []
     /// Called on the features of every gathered training batch before the forward pass,
     /// e.g. to distort images on the fly (``Augmenter/augment(_:)``). Its own random state
     /// is not part of a checkpoint.
     public var batchTransform: ((Matrix<Scalar>) -> Void)?
     /// Epochs, batch size, seed and the rest.
     public var options: TrainingOptions
+
+    /// The update rule as reports name it: the optimiser, then each constraint
+    /// (`momentum(…) + max-norm(3.0)`).
+    public var updateDescription: String {
+        ([optimizer.description] + constraints.map(\.description)).joined(separator: " + ")
+    }
 
     /// The gatherer of the latest run (its ``BatchGatherer/allocationCount`` shows reuse).
     public private(set) var gatherer: BatchGatherer<Scalar>?
@@ -132,7 +139,7 @@ public final class Trainer<Scalar: NetworkScalar> {
                 }
                 learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
                 optimizer.update(parameters, learningRate: Scalar(learningRate))
-                parameterConstraint?(network)
+                for constraint in constraints { constraint.apply(to: parameters) }
                 context.step += 1
                 costSum += cost
                 context.history.batchCosts.append(cost)

@@ -89,8 +89,7 @@ public final class TrainingRun {
         let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
         try network.initializeParameters(scheme, random: &random, data: lsuvBatch)
 
-        var optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
-        if let maxNorm = recipe.maxNorm { optimizer = MaxNormConstrained(optimizer, constraint: MaxNormConstraint(maxNorm: maxNorm)) }
+        let optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
         var callbacks: [any TrainingCallback<Float>] = []
         var schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
@@ -108,6 +107,7 @@ public final class TrainingRun {
             network: network, loss: try Self.loss(named: recipe.lossName, regression: !train.isClassification),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
+        if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }
         if let augmentation = recipe.augmentation {
             let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
             trainer.batchTransform = { augmenter.augment($0) }
