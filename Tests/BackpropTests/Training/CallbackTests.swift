@@ -128,10 +128,10 @@ struct CallbackTests {
             liveWeights[record.epoch] = context.network.parameters[0].value.elements.map(Double.init)
             return .proceed
         })
-        let checkpoint = CheckpointCallback<Float>(every: 2) { snapshots.append($0) }
+        let checkpoint: (TrainingContext<Float>) throws -> Void = CheckpointSchedule(every: 2).handler(epochs: 5) { snapshots.append($0) }
         let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestMomentum(), schedule: ConstantSchedule(0.1),
                               options: TrainingOptions(epochs: 5, batchSize: 30, seed: 1))
-        try trainer.fit(try moons(100), callbacks: [recorder, checkpoint])
+        try trainer.fit(try moons(100), callbacks: [recorder], epochCompleted: checkpoint)
         #expect(snapshots.map(\.epoch) == [2, 4, 5])
         #expect(snapshots.map(\.step) == [8, 16, 20])
         for snapshot in snapshots {
@@ -142,6 +142,25 @@ struct CallbackTests {
         }
         let decoded = try JSONDecoder().decode(TrainingSnapshot.self, from: JSONEncoder().encode(snapshots[0]))
         #expect(decoded == snapshots[0])
+    }
+
+    @Test func checkpointScheduleSavesWhenDueAndAStoppedRunWithItsStopReason() throws {
+        let every3 = CheckpointSchedule(every: 3, alsoAfter: 4)
+        #expect((1...7).filter { every3.isDue(epoch: $0, finished: $0 == 7) } == [3, 4, 6, 7])
+        let none = CheckpointSchedule(every: 0, alsoAfter: 2)
+        #expect((1...3).filter { none.isDue(epoch: $0, finished: $0 == 3) } == [2])
+        #expect(!none.isDue(epoch: 2, finished: true))
+
+        // A run stopped by a callback saves after its last epoch, with the reason recorded.
+        let network = try Sequential<Float>.mlp([2, 4, 2])
+        initializeForTests(network, seed: 1)
+        var snapshots: [TrainingSnapshot] = []
+        let stopper = ClosureCallback<Float>(onEpochEnd: { _, record in record.epoch == 3 ? .stop(reason: "enough") : .proceed })
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
+                              options: TrainingOptions(epochs: 10, batchSize: 50, seed: 1))
+        try trainer.fit(try moons(100), callbacks: [stopper], epochCompleted: CheckpointSchedule(every: 2).handler(epochs: 10) { snapshots.append($0) })
+        #expect(snapshots.map(\.epoch) == [2, 3])
+        #expect(snapshots.last?.history.stopReason == "enough")
     }
 
     @Test func plateauCallbackLowersTheRateUsedByTheLoop() throws {
