@@ -24,7 +24,7 @@ struct CrossValidateCommand: ParsableCommand {
 
     @OptionGroup var recipeOptions: RecipeOptions
 
-    @Option(help: "Seed of every random choice (data, folds, initialisation, shuffles; default: 1).")
+    @Option(help: "Seed of every random choice (data, folds, initialisation, shuffles; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
     @OptionGroup(title: "Verdict") var baseline: BaselineOptions

@@ -19,7 +19,7 @@ struct DataDescribeCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "The seed of synthetic sets and of the split.")
-    var seed: UInt64 = 0
+    var seed: UInt64 = TrainingRecipe.defaultSeed
 
     @Option(name: .customLong("feature-lines"), help: "List features one per line up to this many; above it, print a summary.")
     var featureLines: Int = 20

@@ -35,7 +35,7 @@ struct EnsembleCommand: ParsableCommand {
 
     @OptionGroup var recipeOptions: RecipeOptions
 
-    @Option(help: "Seed of the data split and of member 1 (member k uses seed + k − 1; default: 1).")
+    @Option(help: "Seed of the data split and of member 1 (member k uses seed + k − 1; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("A folder to save the ensemble in: ensemble.json and one model folder member-k per member.", valueName: "dir"))

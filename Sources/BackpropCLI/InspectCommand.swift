@@ -48,7 +48,7 @@ struct InspectInitCommand: ParsableCommand {
     var bins: Int = 20
 
     @Option(help: "Seed of the inputs and weights.")
-    var seed: UInt64 = 0
+    var seed: UInt64 = TrainingRecipe.defaultSeed
 
     @Option(help: ArgumentHelp("Write an HTML page with one histogram per layer.", valueName: "file"))
     var html: String?

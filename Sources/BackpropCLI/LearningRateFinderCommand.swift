@@ -31,7 +31,7 @@ struct LearningRateFinderCommand: ParsableCommand {
 
     @OptionGroup var recipeOptions: RecipeOptions
 
-    @Option(help: "Seed of every random choice (the same initial weights for every rate; default: 1).")
+    @Option(help: "Seed of every random choice (the same initial weights for every rate; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Write an HTML page plotting the cost against the learning rate.", valueName: "file"))

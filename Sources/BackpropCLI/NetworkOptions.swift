@@ -83,7 +83,7 @@ struct LossOptions: ParsableArguments {
 /// `--seed`: the seed of every random draw.
 struct SeedOptions: ParsableArguments {
     @Option(help: "Seed of the random generator; the same seed gives the same results.")
-    var seed: UInt64 = 42
+    var seed: UInt64 = TrainingRecipe.defaultSeed
 }
 
 /// `--json`: machine-readable output.

@@ -100,7 +100,7 @@ final class ProgressSession {
             ("network", summary.network),
             ("parameters", "\(run.network.parameterCount)"),
             ("loss", recipe.lossName),
-            ("optimiser", "\(run.trainer.optimizer)"),
+            ("optimiser", run.trainer.updateDescription),
             ("learning rate α", "\(recipe.learningRate) (\(recipe.schedule))"),
             ("batch size", "\(recipe.batchSize)"),
             ("epochs", "\(summary.epochs) of \(recipe.epochs), \(summary.updates) updates"),

@@ -108,16 +108,13 @@ final class RunSession {
     ///
     /// - Throws: `CleanExit` after the checkpoint of `--stop-after K`.
     func fit(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>]) throws -> TrainingHistory {
-        let interval = options.checkpointEvery, stopAfter = options.stopAfter
-        let epochs = run.recipe.epochs, recipe = run.recipe, folder = folder
+        let stopAfter = options.stopAfter, epochs = run.recipe.epochs, folder = folder
+        let write: (TrainingContext<Float>) throws -> Void = Checkpoint.writer(
+            recipe: run.recipe, into: folder, schedule: CheckpointSchedule(every: options.checkpointEvery, alsoAfter: stopAfter))
         return try run.fit(callbacks: callbacks, resumingFrom: snapshot) { context in
+            try write(context)
             let epoch = context.epoch
-            let finished = context.history.stopReason != nil || epoch >= epochs
-            let stopsHere = stopAfter == epoch && !finished
-            if (interval > 0 && (epoch % interval == 0 || finished)) || stopsHere {
-                try Checkpoint(recipe: recipe, snapshot: context.snapshot()).write(into: folder)
-            }
-            if stopsHere {
+            if stopAfter == epoch && context.history.stopReason == nil && epoch < epochs {
                 throw CleanExit.message("Stopped after epoch \(epoch) of \(epochs) as asked; continue with: backprop train --resume \(folder.relativePath)")
             }
         }

@@ -68,7 +68,7 @@ struct SearchOptions: ParsableArguments {
     var study: String?
 
     @Option(help: "The study seed: proposals and each trial's weight seed derive from it.")
-    var seed: UInt64 = 0
+    var seed: UInt64 = TrainingRecipe.defaultSeed
 
     @Option(help: "Worker processes evaluating trials at once.")
     var jobs: Int = 1

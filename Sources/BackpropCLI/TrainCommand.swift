@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Model files and checkpoints") var runOutput: RunOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
 
-    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: 1).")
+    @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
     @Option(name: .customLong("print-every"), help: "Print a progress line every k epochs (0: about 20 lines per run).")
@@ -97,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         var callbacks: [any TrainingCallback<Float>] = progress.callbacks
         if !json {
             output("\(network)")
-            output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.optimizer), batch \(run.recipe.batchSize)")
+            output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.updateDescription), batch \(run.recipe.batchSize)")
             callbacks.append(ClosureCallback<Float>(onEpochEnd: { _, record in
                 if record.epoch == 1 || record.epoch % interval == 0 || record.epoch == epochs { output(Self.progressLine(record, of: epochs)) }
                 return .proceed

@@ -93,8 +93,7 @@ public final class TrainingRun {
         let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
         try network.initializeParameters(scheme, random: &random, data: lsuvBatch)
 
-        var optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
-        if let maxNorm = recipe.maxNorm { optimizer = MaxNormConstrained(optimizer, constraint: MaxNormConstraint(maxNorm: maxNorm)) }
+        let optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
         var callbacks: [any TrainingCallback<Float>] = []
         var schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
@@ -105,13 +104,14 @@ public final class TrainingRun {
             let cost: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
             let accuracy: MonitoredMetric = splits.dev == nil ? .trainAccuracy : .devAccuracy
             callbacks.append(PlateauCallback<Float>(
-                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: 1 / plateau.factor,
+                monitor: plateau.goal == .maximize ? accuracy : cost, patience: plateau.patience, factor: plateau.factor,
                 maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(
             network: network, loss: try LossKind(parsing: recipe.lossName).makeLoss(regression: !train.isClassification),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
+        if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }
         if let augmentation = recipe.augmentation {
             let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
             trainer.batchTransform = { augmenter.augment($0) }

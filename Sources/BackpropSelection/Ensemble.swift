@@ -93,12 +93,6 @@ public final class Ensemble {
         return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
     }
 
-    /// Each member's accuracy on a preprocessed labelled set, in member order.
-    public func memberAccuracies(on data: Dataset<Float>) throws -> [Double] {
-        guard let labels = data.labels else { throw NetworkError.invalidConfiguration("accuracy needs class labels") }
-        return try members.map { try $0.network.accuracy(data.features, labels: labels, loss: $0.trainer.loss) }
-    }
-
     // MARK: - Saving
 
     /// The members as saved-model values: member `k` becomes a ``Model`` whose metrics are

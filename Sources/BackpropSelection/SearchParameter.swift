@@ -63,14 +63,6 @@ public enum ParameterDomain: Sendable, Hashable, Codable {
             try container.encode(log, forKey: .log)
         }
     }
-
-    /// True for domains with finitely many values (choices, integers), which a grid can enumerate.
-    public var isDiscrete: Bool {
-        switch self {
-        case .choices, .integer: true
-        default: false
-        }
-    }
 }
 
 // MARK: - Search parameter

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backprop
 import Foundation
 import Testing
 @testable import BackpropCLI
@@ -20,7 +21,7 @@ struct CoreCommandTests {
         #expect(command.network.layers.sizes == [4, 5, 3])
         #expect(command.network.activation == .relu)
         #expect(command.lossOptions.loss == .softmaxCrossEntropy)
-        #expect(command.seedOptions.seed == 42)
+        #expect(command.seedOptions.seed == TrainingRecipe.defaultSeed)
         #expect(command.batchSize == 8)
         let custom = try #require(try BackpropCommand.parseAsRoot([
             "gradcheck", "--layers", "2,3", "--activation", "leaky-relu", "--loss", "binary-ce",
@@ -50,6 +51,19 @@ struct CoreCommandTests {
         #expect(help.contains("--seed"))
         let root = BackpropCommand.helpMessage()
         #expect(root.contains("summary") && root.contains("gradcheck") && root.contains("bench"))
+    }
+
+    @Test func everySeedOptionDefaultsToTheRecipeSeed() {
+        let commands: [any ParsableCommand.Type] = [
+            GradcheckCommand.self, TrainCommand.self, DataDescribeCommand.self, CrossValidateCommand.self, SearchCommand.self,
+            EnsembleCommand.self, InspectInitCommand.self, LearningRateFinderCommand.self,
+        ]
+        for command in commands {
+            let help = BackpropCommand.helpMessage(for: command).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let seedHelp = help.components(separatedBy: "--seed <seed> ").dropFirst().first?.components(separatedBy: " --").first ?? ""
+            #expect(seedHelp.contains("default: \(TrainingRecipe.defaultSeed))"), "\(command): \(seedHelp)")
+        }
+        #expect(TrainingRecipe().seed == TrainingRecipe.defaultSeed)
     }
 
     // MARK: - Invalid values name the flag

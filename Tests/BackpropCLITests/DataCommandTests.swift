@@ -41,7 +41,7 @@ struct DataCommandTests {
     }
 
     @Test func jsonReportDecodes() throws {
-        let command = try #require(try BackpropCommand.parseAsRoot(["data", "describe", "--data", "moons:n=100", "--minmax", "--split", "0.5,0.5", "--json"]) as? DataDescribeCommand)
+        let command = try #require(try BackpropCommand.parseAsRoot(["data", "describe", "--data", "moons:n=100", "--minmax", "--split", "0.5,0.5", "--seed", "0", "--json"]) as? DataDescribeCommand)
         let decoded = try JSONDecoder().decode(DataDescribeCommand.Description.self, from: Data(try command.report().utf8))
         #expect(decoded.train.count == 50 && decoded.dev?.count == 50 && decoded.test == nil)
         #expect(decoded.train.features.allSatisfy { $0.minimum == 0 && $0.maximum == 1 })

@@ -40,39 +40,12 @@ extension Sequential {
     /// A multi-layer perceptron from a size list such as `[784, 30, 20, 10]`: hidden layers
     /// use `hiddenActivation`, the last layer is linear (it produces logits for the loss).
     ///
-    /// Weights are zero until an initialiser fills them.
+    /// Weights are zero until an initialiser fills them. The same as building
+    /// `NetworkBlueprint(sizes: sizes, hiddenActivation: hiddenActivation)`.
     ///
     /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for fewer than two sizes or a
     ///   size below 1.
     public static func mlp(_ sizes: [Int], hiddenActivation: HiddenActivation = .function(.relu)) throws -> Sequential {
-        guard sizes.count >= 2 else {
-            throw NetworkError.invalidConfiguration("A network needs at least an input and an output size, got \(sizes)")
-        }
-        if let bad = sizes.firstIndex(where: { $0 < 1 }) {
-            throw NetworkError.invalidConfiguration("Layer size \(sizes[bad]) at position \(bad) of \(sizes) must be at least 1")
-        }
-        return try Sequential(buildLayers(sizes, hiddenActivation))
-    }
-
-    private static func buildLayers(_ sizes: [Int], _ hidden: HiddenActivation) -> [any Layer<Scalar>] {
-        var layers: [any Layer<Scalar>] = []
-        for index in 0..<(sizes.count - 1) {
-            let (inputs, outputs) = (sizes[index], sizes[index + 1])
-            let isOutput = index == sizes.count - 2
-            if isOutput {
-                layers.append(Dense(inputCount: inputs, outputCount: outputs))
-                continue
-            }
-            switch hidden {
-            case let .function(activation):
-                layers.append(Dense(inputCount: inputs, outputCount: outputs, activation: activation))
-            case let .prelu(alpha):
-                layers.append(Dense(inputCount: inputs, outputCount: outputs))
-                layers.append(PReLU(unitCount: outputs, initialAlpha: Scalar(alpha)))
-            case let .maxout(pieces):
-                layers.append(Maxout(inputCount: inputs, outputCount: outputs, pieces: pieces))
-            }
-        }
-        return layers
+        try NetworkBlueprint(sizes: sizes, hiddenActivation: hiddenActivation).build()
     }
 }

@@ -6,11 +6,9 @@
 /// Applies to regularised parameters only (weights, never biases or batch-norm parameters).
 ///
 /// ```swift
-/// let constraint = MaxNormConstraint(maxNorm: 3)
-/// optimizer.update(parameters, learningRate: α)
-/// constraint.apply(to: parameters)
+/// trainer.constraints = [MaxNormConstraint(maxNorm: 3)]  // applied after every update
 /// ```
-public struct MaxNormConstraint: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MaxNormConstraint: ParameterConstraint, Hashable, Codable {
     /// c.
     public let maxNorm: Double
 
@@ -39,36 +37,4 @@ public struct MaxNormConstraint: Sendable, Hashable, Codable, CustomStringConver
     }
 
     public var description: String { "max-norm(\(maxNorm))" }
-}
-
-/// An optimiser part that applies a ``MaxNormConstraint`` after every update of another
-/// optimiser. The state is the wrapped optimiser's.
-///
-/// ```swift
-/// let optimizer = MaxNormConstrained(Momentum<Float>(), constraint: MaxNormConstraint(maxNorm: 3))
-/// ```
-public final class MaxNormConstrained<Scalar: NetworkScalar>: Optimizer {
-    /// The optimiser that makes the update.
-    public let base: any Optimizer<Scalar>
-    /// The constraint applied afterwards.
-    public let constraint: MaxNormConstraint
-
-    /// Updates with `base`, then clamps rows with `constraint`.
-    public init(_ base: any Optimizer<Scalar>, constraint: MaxNormConstraint) {
-        self.base = base
-        self.constraint = constraint
-    }
-
-    public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
-        base.update(parameters, learningRate: learningRate)
-        constraint.apply(to: parameters)
-    }
-
-    public var state: OptimizerState { base.state }
-
-    public func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>]) throws {
-        try base.restore(state, for: parameters)
-    }
-
-    public var description: String { "\(base) + \(constraint)" }
 }

@@ -1,19 +1,21 @@
-/// The plateau schedule as a callback (see the LearningRateSchedules article): hold α while the watched metric
-/// improves; after `patience` epochs without improvement divide α by `factor` (2 or 10);
-/// stop training once α has fallen by `maximumReduction` in total (1024 by default).
+/// The plateau schedule as a callback (see the LearningRateSchedules article): it feeds the watched metric to a
+/// ``ReduceOnPlateau`` rule once per epoch, so it holds α while the metric improves, after
+/// `patience` epochs without improvement multiplies α by `factor` (½ or ⅒, as
+/// `--schedule plateau:factor=…` means), and stops training once α has fallen by
+/// `maximumReduction` in total (1024 by default).
 ///
 /// It acts through ``TrainingContext/learningRateFactor``, so it composes with any
 /// schedule. The metric falls back from dev to train values when there is no dev set.
 ///
 /// ```swift
-/// let plateau = PlateauCallback<Float>(monitor: .devAccuracy, patience: 5, factor: 2)
+/// let plateau = PlateauCallback<Float>(monitor: .devAccuracy, patience: 5, factor: 0.5)
 /// ```
 public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     /// The watched metric.
     public let monitor: MonitoredMetric
-    /// Epochs without improvement before α is divided.
+    /// Epochs without improvement before α is reduced.
     public let patience: Int
-    /// The divisor applied to α at each plateau (> 1).
+    /// The multiplier applied to α at each plateau, in `(0, 1)` (``ReduceOnPlateau/factor``).
     public let factor: Double
     /// The total reduction at which training stops.
     public let maximumReduction: Double
@@ -27,10 +29,10 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     /// α's total reduction so far (1 = none).
     public var reduction: Double { 1 / plateau.currentLearningRate }
 
-    /// Divides α by `factor` after `patience` epochs without improvement; stops at
+    /// Multiplies α by `factor` after `patience` epochs without improvement; stops at
     /// `maximumReduction`.
-    public init(monitor: MonitoredMetric = .devCost, patience: Int = 5, factor: Double = 2, maximumReduction: Double = 1024, minDelta: Double = 0) {
-        precondition(factor > 1, "The plateau factor must exceed 1, got \(factor)")
+    public init(monitor: MonitoredMetric = .devCost, patience: Int = 5, factor: Double = 0.5, maximumReduction: Double = 1024, minDelta: Double = 0) {
+        precondition(factor > 0 && factor < 1, "A plateau factor must lie in (0, 1), got \(factor)")
         self.monitor = monitor
         self.patience = patience
         self.factor = factor
@@ -40,7 +42,7 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     }
 
     private static func freshRule(monitor: MonitoredMetric, patience: Int, factor: Double, maximumReduction: Double, minDelta: Double) -> ReduceOnPlateau {
-        ReduceOnPlateau(initialLearningRate: 1, factor: 1 / factor, patience: patience, minDelta: minDelta,
+        ReduceOnPlateau(initialLearningRate: 1, factor: factor, patience: patience, minDelta: minDelta,
                         stopAfterTotalFactor: maximumReduction, goal: monitor.isHigherBetter ? .maximize : .minimize)
     }
 

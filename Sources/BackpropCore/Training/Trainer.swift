@@ -7,8 +7,7 @@
 /// and gradient (`n` = training-set size unless set; the batch cost recorded includes the
 /// penalty), a NaN/Inf scan **before** the weights are touched (throwing
 /// ``TrainingError/nonFinite(epoch:batch:place:hint:)``), and the optimiser's update with
-/// `α = schedule(epoch, step) · learningRateFactor` — then ``parameterConstraint`` (the
-/// max-norm hook) runs.
+/// `α = schedule(epoch, step) · learningRateFactor`, then the ``constraints`` (max-norm).
 ///
 /// After each epoch it measures train (and dev) cost and accuracy, appends an
 /// ``EpochRecord`` and asks the callbacks whether to go on.
@@ -30,14 +29,21 @@ public final class Trainer<Scalar: NetworkScalar> {
     public var schedule: any LearningRateSchedule
     /// The weight penalty, or `nil`.
     public var regularizer: (any Regularizer<Scalar>)?
-    /// Called after every update, e.g. to clamp each unit's weight vector (max-norm).
-    public var parameterConstraint: ((Sequential<Scalar>) -> Void)?
+    /// Applied in order after every update, e.g. to clamp each unit's weight vector
+    /// (``MaxNormConstraint``).
+    public var constraints: [any ParameterConstraint] = []
     /// Called on the features of every gathered training batch before the forward pass,
     /// e.g. to distort images on the fly (``Augmenter/augment(_:)``). Its own random state
     /// is not part of a checkpoint.
     public var batchTransform: ((Matrix<Scalar>) -> Void)?
     /// Epochs, batch size, seed and the rest.
     public var options: TrainingOptions
+
+    /// The update rule as reports name it: the optimiser, then each constraint
+    /// (`momentum(…) + max-norm(3.0)`).
+    public var updateDescription: String {
+        ([optimizer.description] + constraints.map(\.description)).joined(separator: " + ")
+    }
 
     /// The gatherer of the latest run (its ``BatchGatherer/allocationCount`` shows reuse).
     public private(set) var gatherer: BatchGatherer<Scalar>?
@@ -89,7 +95,7 @@ public final class Trainer<Scalar: NetworkScalar> {
         }
         let n = options.penaltyExampleCount ?? training.count
         let step = TrainingStep(network: network, loss: loss, optimizer: optimizer, regularizer: regularizer,
-                                penaltyExampleCount: n, batchCapacity: plan.batchSize)
+                                constraints: constraints, penaltyExampleCount: n, batchCapacity: plan.batchSize)
         step.checksFiniteValues = options.checksFiniteValues
         let gatherer = BatchGatherer<Scalar>(capacity: plan.batchSize, featureCount: training.featureCount, outputCount: training.outputCount)
         self.gatherer = gatherer
@@ -124,7 +130,6 @@ public final class Trainer<Scalar: NetworkScalar> {
                 } catch let error as NonFiniteStepError {
                     throw TrainingError.nonFinite(epoch: epoch + 1, batch: batch + 1, place: error.place, hint: hint(context: context))
                 }
-                parameterConstraint?(network)
                 context.step += 1
                 costSum += cost
                 context.history.batchCosts.append(cost)

@@ -181,33 +181,43 @@ public final class ClosureCallback<Scalar: NetworkScalar>: TrainingCallback {
     }
 }
 
-/// Calls `save` with a ``TrainingSnapshot`` every `interval` epochs and after the last one.
+/// When a run saves a ``TrainingSnapshot``: every `interval` epochs and after the last epoch
+/// (all epochs done or a callback stopped the run), and after epoch `alsoAfter` when the
+/// run goes on past it. An interval of 0 saves only after `alsoAfter`.
+///
+/// Its ``handler(epochs:save:)`` is the `epochCompleted` argument of
+/// ``Trainer/fit(_:validation:callbacks:resumingFrom:epochCompleted:)``: snapshots taken
+/// there resume exactly (``Checkpoint/writer(recipe:into:schedule:)`` writes them to disk).
 ///
 /// ```swift
-/// let checkpoints = CheckpointCallback<Float>(every: 5) { snapshot in try store(snapshot) }
+/// try trainer.fit(training, epochCompleted: CheckpointSchedule(every: 5).handler(epochs: 100) { snapshot in try store(snapshot) })
 /// ```
-public final class CheckpointCallback<Scalar: NetworkScalar>: TrainingCallback {
-    /// Epochs between snapshots.
+public struct CheckpointSchedule: Sendable, Hashable {
+    /// Epochs between snapshots (0: none but `alsoAfter`).
     public let interval: Int
-    private let save: (TrainingSnapshot) throws -> Void
-    private var lastSavedEpoch = 0
+    /// One more epoch to save after, when the run is not finished by then.
+    public let alsoAfter: Int?
 
-    /// Snapshots every `interval` epochs (≥ 1).
-    public init(every interval: Int, save: @escaping (TrainingSnapshot) throws -> Void) {
-        precondition(interval >= 1, "A checkpoint interval must be at least 1 epoch, got \(interval)")
+    /// Snapshots every `interval` epochs (≥ 0) and after `alsoAfter`.
+    public init(every interval: Int, alsoAfter: Int? = nil) {
+        precondition(interval >= 0, "A checkpoint interval must be 0 or more epochs, got \(interval)")
         self.interval = interval
-        self.save = save
+        self.alsoAfter = alsoAfter
     }
 
-    public func epochDidEnd(_ context: TrainingContext<Scalar>, record: EpochRecord) throws -> CallbackDecision {
-        if record.epoch % interval == 0 {
-            try save(context.snapshot())
-            lastSavedEpoch = record.epoch
+    /// `true` when a snapshot is due after `epoch`; `finished` says the run ends there.
+    public func isDue(epoch: Int, finished: Bool) -> Bool {
+        (interval > 0 && (epoch % interval == 0 || finished)) || (epoch == alsoAfter && !finished)
+    }
+
+    /// An `epochCompleted` handler for a run of `epochs` epochs calling `save` whenever a
+    /// snapshot is due.
+    public func handler<Scalar: NetworkScalar>(
+        epochs: Int, save: @escaping (TrainingSnapshot) throws -> Void
+    ) -> (TrainingContext<Scalar>) throws -> Void {
+        { context in
+            let finished = context.history.stopReason != nil || context.epoch >= epochs
+            if isDue(epoch: context.epoch, finished: finished) { try save(context.snapshot()) }
         }
-        return .proceed
-    }
-
-    public func trainingDidEnd(_ context: TrainingContext<Scalar>) throws {
-        if context.epoch > lastSavedEpoch { try save(context.snapshot()) }
     }
 }

@@ -9,7 +9,8 @@
 ///    ``penaltyExampleCount`` (L2: `λ/(2n)·‖W‖²`, gradient `(λ/n)·W`);
 /// 5. when ``checksFiniteValues``, a scan of the cost and every gradient for NaN/Inf — a
 ///    non-finite value throws ``NonFiniteStepError`` **before** the weights are touched;
-/// 6. the optimiser's update with step size α = `learningRate`.
+/// 6. the optimiser's update with step size α = `learningRate`, then the ``constraints``
+///    (max-norm) on the updated parameters.
 ///
 /// Buffers are sized once for ``batchCapacity`` rows and reused: a step allocates nothing.
 ///
@@ -27,6 +28,8 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     public let optimizer: any Optimizer<Scalar>
     /// The weight penalty, or `nil`.
     public let regularizer: (any Regularizer<Scalar>)?
+    /// Projections applied after every update, in order (max-norm).
+    public let constraints: [any ParameterConstraint]
     /// `n` in the penalty `λ/(2n)·‖W‖²`: usually the training-set size.
     public let penaltyExampleCount: Int
     /// The most rows a batch may have.
@@ -46,11 +49,13 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     ///   - batchCapacity: the most rows a batch will have; the output-gradient buffer is
     ///     sized for it once.
     public init(network: Sequential<Scalar>, loss: any Loss<Scalar>, optimizer: any Optimizer<Scalar>,
-                regularizer: (any Regularizer<Scalar>)? = nil, penaltyExampleCount: Int, batchCapacity: Int) {
+                regularizer: (any Regularizer<Scalar>)? = nil, constraints: [any ParameterConstraint] = [],
+                penaltyExampleCount: Int, batchCapacity: Int) {
         self.network = network
         self.loss = loss
         self.optimizer = optimizer
         self.regularizer = regularizer
+        self.constraints = constraints
         self.penaltyExampleCount = penaltyExampleCount
         self.batchCapacity = batchCapacity
         parameters = network.parameters
@@ -111,11 +116,13 @@ public final class TrainingStep<Scalar: NetworkScalar> {
         return nil
     }
 
-    /// Step 6: the optimiser's update of every parameter with step size `learningRate`.
+    /// Step 6: the optimiser's update of every parameter with step size `learningRate`,
+    /// then each constraint.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func update(learningRate: Double) {
         optimizer.update(parameters, learningRate: Scalar(learningRate))
+        for constraint in constraints { constraint.apply(to: parameters) }
     }
 }
 

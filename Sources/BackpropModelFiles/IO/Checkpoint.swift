@@ -14,7 +14,7 @@ import BackpropRecipes
 /// `checkpoint.previous/` when a crash happened between the renames.
 ///
 /// ```swift
-/// try Checkpoint(recipe: recipe, snapshot: context.snapshot()).write(into: runFolder)
+/// try run.fit(epochCompleted: Checkpoint.writer(recipe: recipe, into: runFolder, schedule: CheckpointSchedule(every: 1)))
 /// let saved = try Checkpoint.read(from: runFolder)
 /// try run.fit(resumingFrom: saved.snapshot)
 /// ```
@@ -78,6 +78,14 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     // MARK: - Writing
+
+    /// The `epochCompleted` handler of a run of `recipe` that writes its checkpoint into
+    /// `runFolder` (``write(into:)``) whenever `schedule` says.
+    public static func writer<Scalar: NetworkScalar>(
+        recipe: TrainingRecipe, into runFolder: URL, schedule: CheckpointSchedule
+    ) -> (TrainingContext<Scalar>) throws -> Void {
+        schedule.handler(epochs: recipe.epochs) { try Checkpoint(recipe: recipe, snapshot: $0).write(into: runFolder) }
+    }
 
     /// Writes `checkpoint/` inside `runFolder` as described above.
     ///

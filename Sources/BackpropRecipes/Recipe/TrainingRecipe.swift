@@ -71,7 +71,10 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var earlyStopping: [Int]?
 
     /// Seeds data generation, splits, initialisation, dropout and shuffles.
-    public var seed: UInt64 = 1
+    public var seed: UInt64 = TrainingRecipe.defaultSeed
+
+    /// The seed every command uses when none is given (`--seed`).
+    public static let defaultSeed: UInt64 = 1
 
     /// A recipe with every default.
     public init() {}

@@ -57,9 +57,9 @@ struct AugmenterTests {
         let set = try Dataset(features: features, labels: [0, 1, 2, 0, 1, 2], classCount: 3)
         let options = AugmentationOptions(kinds: [.shift, .rotate, .shear, .elastic])
         func run(seed: UInt64) throws -> (Matrix<Float>, Matrix<Float>) {
-            let batches = BatchIterator(dataset: set, batchSize: 6, shuffles: false, random: RandomGenerator(seed: 0))
-            batches.beginEpoch()
-            let batch = batches.next()!
+            let plan = try BatchPlan(exampleCount: set.count, batchSize: 6)
+            let batch = BatchGatherer<Float>(capacity: plan.batchSize, featureCount: 64, outputCount: 3)
+            batch.gather(Array(0..<set.count)[plan.range(ofBatch: 0)], from: set)
             let augmenter = try Augmenter<Float>(featureCount: 64, options: options, random: RandomGenerator(seed: seed))
             augmenter.augment(batch.features)
             return (batch.features.copy(), batch.targets.copy())

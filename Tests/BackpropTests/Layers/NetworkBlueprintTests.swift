@@ -4,6 +4,21 @@ import Backprop
 
 @Suite("Network blueprint")
 struct NetworkBlueprintTests {
+    @Test func mlpIsThePlainBlueprint() throws {
+        for activation in HiddenActivation.names.compactMap(HiddenActivation.init(name:)) {
+            let mlp = try Sequential<Float>.mlp([3, 5, 4, 2], hiddenActivation: activation)
+            #expect(mlp.layers.map(\.description) == ["Dense(3 → 5, \(activation))", "Dense(5 → 4, \(activation))", "Dense(4 → 2, identity)"]
+                    || activation == .prelu() || activation == .maxout())
+            let built: Sequential<Float> = try NetworkBlueprint(sizes: [3, 5, 4, 2], hiddenActivation: activation).build()
+            #expect(mlp.layers.map(\.description) == built.layers.map(\.description))
+            #expect(mlp.namedParameters.map(\.name) == built.namedParameters.map(\.name))
+        }
+        #expect(try Sequential<Float>.mlp([3, 5, 2], hiddenActivation: .prelu()).layers.map(\.description)
+                == ["Dense(3 → 5, identity)", "PReLU(5)", "Dense(5 → 2, identity)"])
+        #expect(throws: NetworkError.self) { try Sequential<Float>.mlp([3]) }
+        #expect(throws: NetworkError.self) { try Sequential<Float>.mlp([3, 0, 2]) }
+    }
+
     @Test func placesBatchNormBeforeOrAfterTheActivationAndDropoutAfter() throws {
         var blueprint = NetworkBlueprint(sizes: [2, 8, 4, 3], hiddenActivation: .function(.relu), dropProbabilities: [0.2, 0.1])
         blueprint.batchNormalization = .beforeActivation

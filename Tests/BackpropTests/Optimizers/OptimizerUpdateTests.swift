@@ -105,17 +105,4 @@ struct OptimizerUpdateTests {
         }
         #expect(bias.value[0, 0] == plain.value[0, 0])
     }
-
-    @Test("Exponentially weighted average: 40, 49, 45 with β = 0.9 give 4, 8.5, 12.15")
-    func exponentialMovingAverage() {
-        var average = ExponentialMovingAverage(beta: 0.9)
-        #expect(average.corrected == 0)
-        #expect(isClose(average.add(40), 4))
-        #expect(isClose(average.corrected, 40))  // 4/(1 − 0.9)
-        #expect(isClose(average.add(49), 8.5))
-        #expect(isClose(average.corrected, 8.5 / 0.19))
-        #expect(isClose(average.add(45), 12.15))
-        #expect(isClose(average.corrected, 12.15 / 0.271))
-        #expect(average.count == 3)
-    }
 }

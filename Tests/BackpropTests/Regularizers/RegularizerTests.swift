@@ -96,13 +96,14 @@ struct RegularizerTests {
         #expect(allClose(weight.value.elements, [1.2, 1.6, 0.6, 0.8]))
         #expect(bias.value.elements == [30, 40])
 
-        // As an optimiser part: after every update each row stays within the ball.
+        // After an update and the constraint, each row stays within the ball.
         let parameter = Parameter(name: "weight", value: Matrix<Double>(rows: 3, columns: 4), isRegularized: true)
-        let optimizer = MaxNormConstrained(GradientDescent<Double>(), constraint: MaxNormConstraint(maxNorm: 1.5))
+        let optimizer = GradientDescent<Double>(), constraint: any ParameterConstraint = MaxNormConstraint(maxNorm: 1.5)
         var random = RandomGenerator(seed: 9)
         for _ in 0..<5 {
             for i in 0..<parameter.gradient.count { parameter.gradient.base[i] = random.normal(standardDeviation: 3) }
             optimizer.update([parameter], learningRate: 1)
+            constraint.apply(to: [parameter])
             for row in 0..<3 {
                 #expect(parameter.value.row(row).reduce(0) { $0 + $1 * $1 }.squareRoot() <= 1.5 * (1 + 1e-12))
             }

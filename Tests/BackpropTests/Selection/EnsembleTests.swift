@@ -22,7 +22,8 @@ struct EnsembleTests {
         let ensemble = try Ensemble.train(recipe: recipe(), members: 5)
         #expect(ensemble.members.map(\.recipe.seed) == [3, 4, 5, 6, 7])
         for part in [ensemble.splits.dev!, ensemble.splits.test!] {
-            let members = try ensemble.memberAccuracies(on: part)
+            let labels = try #require(part.labels)
+            let members = try ensemble.members.map { try $0.network.accuracy(part.features, labels: labels, loss: $0.trainer.loss) }
             let mean = members.reduce(0, +) / Double(members.count)
             let combined = try ensemble.accuracy(on: part)
             #expect(combined >= mean, "ensemble \(combined) vs members \(members)")

@@ -79,7 +79,7 @@ struct CallbackTests {
 
     @Test func plateauHalvesTheRateAndStopsAfterAFactorOf1024() throws {
         let context = try Self.context()
-        let plateau = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 2)
+        let plateau = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 0.5)
         try plateau.trainingWillBegin(context)
         var decisions: [CallbackDecision] = []
         var factors: [Double] = []
@@ -97,6 +97,29 @@ struct CallbackTests {
         #expect(plateau.reduction == 1024)
     }
 
+    @Test func plateauFactorMultipliesLikeTheScheduleAndItsSavedStateStillLoads() throws {
+        // `--schedule plateau:factor=0.25` runs as a callback with the same factor.
+        var recipe = TrainingRecipe()
+        recipe.schedule = "plateau:factor=0.25,patience=3"
+        recipe.epochs = 1
+        let run = try TrainingRun(recipe: recipe)
+        let plateau = try #require(run.recipeCallbacks.compactMap { $0 as? PlateauCallback<Float> }.first)
+        #expect(plateau.factor == 0.25 && plateau.patience == 3)
+        let rule = try #require(try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: 1, epochs: 1) as? ReduceOnPlateau)
+        #expect(rule.factor == plateau.factor)
+
+        // A state written under the keys checkpoints have always used restores the rule.
+        let context = try Self.context()
+        let restored = PlateauCallback<Double>(monitor: .devCost, patience: 2, factor: 0.5)
+        try restored.trainingWillBegin(context)
+        let saved = CallbackState(numbers: ["reductions": 2, "wait": 1, "records": 6, "best": 7])
+        try restored.restore(saved, in: context)
+        #expect(restored.checkpointState() == saved)
+        #expect(restored.reduction == 4)
+        _ = try restored.epochDidEnd(context, record: Self.record(7, devCost: 7))
+        #expect(context.learningRateFactor == 0.125)  // the wait reached 2: one more halving
+    }
+
     @Test func checkpointsEveryNEpochsAndAtTheEnd() throws {
         let network = try Sequential<Float>.mlp([2, 4, 2])
         initializeForTests(network, seed: 1)
@@ -106,10 +129,10 @@ struct CallbackTests {
             liveWeights[record.epoch] = context.network.parameters[0].value.elements.map(Double.init)
             return .proceed
         })
-        let checkpoint = CheckpointCallback<Float>(every: 2) { snapshots.append($0) }
+        let checkpoint: (TrainingContext<Float>) throws -> Void = CheckpointSchedule(every: 2).handler(epochs: 5) { snapshots.append($0) }
         let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestMomentum(), schedule: ConstantSchedule(0.1),
                               options: TrainingOptions(epochs: 5, batchSize: 30, seed: 1))
-        try trainer.fit(try moons(100), callbacks: [recorder, checkpoint])
+        try trainer.fit(try moons(100), callbacks: [recorder], epochCompleted: checkpoint)
         #expect(snapshots.map(\.epoch) == [2, 4, 5])
         #expect(snapshots.map(\.step) == [8, 16, 20])
         for snapshot in snapshots {
@@ -122,11 +145,30 @@ struct CallbackTests {
         #expect(decoded == snapshots[0])
     }
 
+    @Test func checkpointScheduleSavesWhenDueAndAStoppedRunWithItsStopReason() throws {
+        let every3 = CheckpointSchedule(every: 3, alsoAfter: 4)
+        #expect((1...7).filter { every3.isDue(epoch: $0, finished: $0 == 7) } == [3, 4, 6, 7])
+        let none = CheckpointSchedule(every: 0, alsoAfter: 2)
+        #expect((1...3).filter { none.isDue(epoch: $0, finished: $0 == 3) } == [2])
+        #expect(!none.isDue(epoch: 2, finished: true))
+
+        // A run stopped by a callback saves after its last epoch, with the reason recorded.
+        let network = try Sequential<Float>.mlp([2, 4, 2])
+        initializeForTests(network, seed: 1)
+        var snapshots: [TrainingSnapshot] = []
+        let stopper = ClosureCallback<Float>(onEpochEnd: { _, record in record.epoch == 3 ? .stop(reason: "enough") : .proceed })
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
+                              options: TrainingOptions(epochs: 10, batchSize: 50, seed: 1))
+        try trainer.fit(try moons(100), callbacks: [stopper], epochCompleted: CheckpointSchedule(every: 2).handler(epochs: 10) { snapshots.append($0) })
+        #expect(snapshots.map(\.epoch) == [2, 3])
+        #expect(snapshots.last?.history.stopReason == "enough")
+    }
+
     @Test func plateauCallbackLowersTheRateUsedByTheLoop() throws {
         let network = try Sequential<Float>.mlp([2, 4, 2])
         initializeForTests(network, seed: 1)
         // min-delta 10 means nothing ever counts as an improvement after the first epoch.
-        let plateau = PlateauCallback<Float>(monitor: .trainCost, patience: 1, factor: 10, maximumReduction: 1000, minDelta: 10)
+        let plateau = PlateauCallback<Float>(monitor: .trainCost, patience: 1, factor: 0.1, maximumReduction: 1000, minDelta: 10)
         let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.5),
                               options: TrainingOptions(epochs: 10, batchSize: 100, seed: 1))
         let history = try trainer.fit(try moons(100), callbacks: [plateau])

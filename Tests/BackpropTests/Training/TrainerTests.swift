@@ -212,22 +212,53 @@ func roundTrip<T: Codable>(_ value: T) throws -> T {
 
 @Suite("Fit loop hooks")
 struct TrainerHookTests {
-    @Test func parameterConstraintRunsAfterEveryUpdate() throws {
-        let network = try Sequential<Float>.mlp([2, 8, 2])
-        initializeForTests(network, seed: 1)
+    /// Counts its calls and clamps every element to [−0.05, 0.05].
+    final class ClampConstraint: ParameterConstraint, @unchecked Sendable {
         var calls = 0
-        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(1),
-                              options: TrainingOptions(epochs: 3, batchSize: 10, seed: 1))
-        // A crude max-norm: clamp every element to [−0.05, 0.05].
-        trainer.parameterConstraint = { network in
+        func apply<Scalar: NetworkScalar>(to parameters: [Parameter<Scalar>]) {
             calls += 1
-            for parameter in network.parameters {
+            for parameter in parameters {
                 for i in 0..<parameter.value.count { parameter.value.base[i] = min(max(parameter.value.base[i], -0.05), 0.05) }
             }
         }
+        var description: String { "clamp" }
+    }
+
+    @Test func constraintsRunAfterEveryUpdate() throws {
+        let network = try Sequential<Float>.mlp([2, 8, 2])
+        initializeForTests(network, seed: 1)
+        let clamp = ClampConstraint()
+        let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(1),
+                              options: TrainingOptions(epochs: 3, batchSize: 10, seed: 1))
+        trainer.constraints = [clamp]
         let history = try trainer.fit(try moons(50))
-        #expect(calls == 15 && history.batchCosts.count == 15)
+        #expect(clamp.calls == 15 && history.batchCosts.count == 15)
         #expect(network.parameters.allSatisfy { $0.value.elements.allSatisfy { abs($0) <= 0.05 } })
+        #expect(trainer.updateDescription == "\(trainer.optimizer) + clamp")
+    }
+
+    @Test func maxNormThroughTheTrainerClampsRowNormsToC() throws {
+        // One full-batch update: every row of the hidden weight is longer than c = 0.01
+        // without the constraint and ends at norm c with it.
+        func train(constraints: [any ParameterConstraint]) throws -> Sequential<Double> {
+            let network = try Sequential<Double>.mlp([2, 8, 2])
+            initializeForTests(network, seed: 1)
+            let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: GradientDescent(), schedule: ConstantSchedule(10),
+                                  options: TrainingOptions(epochs: 1, batchSize: 50, seed: 1))
+            trainer.constraints = constraints
+            try trainer.fit(try moons(50))
+            return network
+        }
+        let free = try train(constraints: [])
+        let constrained = try train(constraints: [MaxNormConstraint(maxNorm: 0.01)])
+        func rowNorms(_ network: Sequential<Double>) -> [Double] {
+            let weight = network.parameters[0].value
+            return (0..<weight.rows).map { weight.row($0).reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        }
+        #expect(rowNorms(free).allSatisfy { $0 > 0.01 })
+        for norm in rowNorms(constrained) { #expect(isClose(norm, 0.01, relative: 1e-12)) }
+        // Biases are not constrained.
+        #expect(constrained.parameters[1].value.elements == free.parameters[1].value.elements)
     }
 
     @Test func batchMeanCostsWhenTheTrainingSetIsNotEvaluated() throws {
