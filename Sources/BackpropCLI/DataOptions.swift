@@ -4,20 +4,10 @@ import Backprop
 /// The options that choose, split and preprocess the data: shared by `data describe` and
 /// the commands that train.
 struct DataOptions: ParsableArguments {
-    /// A fixed pixel scaling.
-    enum PixelScale: String, ExpressibleByArgument, CaseIterable {
-        /// `x·0.99/255 + 0.01`.
-        case mnist
-        /// `x/255`.
-        case unit
-
-        var method: PreprocessingMethod { self == .mnist ? .mnistPixels : .unitPixels }
-    }
-
     @Option(help: ArgumentHelp(
-        "The examples: moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR, csv:FILE or npy:FEATURES.npy,TARGETS.npy.",
-        valueName: "spec"))
-    var data: String?
+        "The examples (\(DataSource.choiceList)): moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR (a bare mnist reads the folder from $\(DataSource.mnistDirectoryVariable)), csv:FILE or npy:FEATURES.npy,TARGETS.npy.",
+        valueName: "spec"), transform: DataSource.textArgument)
+    var data: SettingText<DataSource>?
 
     @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end, written --target-column=-1; default: the last).", valueName: "name|index"))
     var targetColumn: String?
@@ -37,7 +27,8 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Keep each class's share in every split.")
     var stratify = false
 
-    @Option(help: ArgumentHelp("Fixed pixel scaling: mnist (x·0.99/255 + 0.01) or unit (x/255).", valueName: "preset"))
+    @Option(help: ArgumentHelp("Fixed pixel scaling (\(PixelScale.choiceList)): mnist is x·0.99/255 + 0.01, unit is x/255.", valueName: "preset"),
+            transform: PixelScale.argument)
     var scale: PixelScale?
 
     @Flag(help: "Standardise every feature with the training mean and standard deviation.")
@@ -67,7 +58,6 @@ struct DataOptions: ParsableArguments {
     // MARK: - Validation
 
     func validate() throws {
-        do { _ = try source() } catch let error as DataError { throw ValidationError(error.reason.description) }
         _ = try csvOptions()
         _ = try fractions()
         _ = try preprocessingMethods()
@@ -76,7 +66,7 @@ struct DataOptions: ParsableArguments {
 
     /// The parsed `--data`.
     func source() throws -> DataSource {
-        try DataSource(parsing: data ?? TrainingRecipe().data)
+        (data ?? TrainingRecipe().data).value
     }
 
     /// The CSV options from `--target-column`, `--delimiter`, `--no-header`, `--regression`.
@@ -117,7 +107,7 @@ struct DataOptions: ParsableArguments {
     /// The preprocessing switches as given.
     var preprocessingChoices: PreprocessingChoices {
         var choices = PreprocessingChoices()
-        choices.scale = scale?.rawValue
+        choices.scale = scale
         choices.standardize = standardize
         choices.minMax = minmax
         choices.subtractMean = subtractMean
@@ -132,7 +122,7 @@ struct DataOptions: ParsableArguments {
     /// ``TrainingRecipe/keys``), to override a config file.
     var configurationValues: [String: ConfigValue] {
         var values: [String: ConfigValue] = [:]
-        if let data { values["data"] = .string(data) }
+        if let data { values["data"] = .string(data.text) }
         if let targetColumn { values["target-column"] = .string(targetColumn) }
         if delimiter != "," { values["delimiter"] = .string(delimiter == "tab" || delimiter == "\\t" ? "\t" : delimiter) }
         if noHeader { values["header"] = .bool(false) }

@@ -70,7 +70,7 @@ struct EvaluateCommand: ParsableCommand {
         let source: String
         if dataOptions.data == nil {
             splits = try TrainingRun.loadData(for: recipe)
-            source = recipe.data
+            source = recipe.data.text
         } else {
             var random = RandomGenerator(seed: recipe.seed)
             splits = try dataOptions.source().load(options: dataOptions.loadingOptions(seed: random.next()))

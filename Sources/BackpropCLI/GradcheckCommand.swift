@@ -47,7 +47,7 @@ struct GradcheckCommand: ParsableCommand {
         for index in 0..<inputs.count { inputs.base[index] = random.normal() }
         let targets = try makeTargets(rows: batchSize, columns: model.outputCount, using: &random)
         return try GradientCheck.run(
-            network: model, loss: lossOptions.loss.loss(Double.self), inputs: inputs, targets: targets,
+            network: model, loss: lossOptions.loss.makeLoss(regression: true, scalar: Double.self), inputs: inputs, targets: targets,
             epsilon: epsilon, tolerance: tolerance)
     }
 
@@ -70,7 +70,7 @@ struct GradcheckCommand: ParsableCommand {
             return try Matrix<Double>.oneHot(labels: (0..<rows).map { _ in random.integer(below: columns) }, classCount: columns)
         case .binaryCrossEntropy:
             return Matrix(rows: rows, columns: columns, elements: (0..<(rows * columns)).map { _ in random.bernoulli(0.5) ? 1 : 0 })
-        case .mse:
+        case .quadratic:
             return Matrix(rows: rows, columns: columns, elements: (0..<(rows * columns)).map { _ in random.normal() })
         }
     }
@@ -106,7 +106,7 @@ struct GradcheckCommand: ParsableCommand {
         func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - text.count, 0)) }
         func number(_ value: Double) -> String { String(format: "%.3e", value) }
         var lines = [
-            "Gradient check of \(network.layers) \(network.activation.rawValue), loss \(lossOptions.loss.rawValue), "
+            "Gradient check of \(network.layers) \(network.activation), loss \(lossOptions.loss.rawValue), "
                 + "batch \(batchSize), seed \(seedOptions.seed), ε = \(epsilon)",
             padded("Tensor", nameWidth) + "  Elements  Relative error",
         ]

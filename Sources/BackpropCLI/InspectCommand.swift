@@ -24,13 +24,18 @@ struct InspectInitCommand: ParsableCommand {
               backprop inspect init --activation relu --init he --html init.html
             """)
 
-    @Option(help: "The activation of every layer: identity, sigmoid, tanh, relu, leaky-relu, elu.")
-    var activation: ActivationName = .tanh
+    @Option(help: ArgumentHelp(
+        "The activation of every layer: one of \(Self.functionNames.joined(separator: ", ")); options as name:key=value.",
+        valueName: "activation"), transform: HiddenActivation.argument)
+    var activation: HiddenActivation = .function(.tanh)
 
     @Option(name: .customLong("init"), help: ArgumentHelp(
-        "The weight initialisation: auto (the activation's default) or one of \(Initializer.names.filter { $0 != "lsuv" }.joined(separator: ", ")); options as name:key=value.",
-        valueName: "scheme"))
-    var initializer: String = "auto"
+        "The weight initialisation: one of \(InitializerChoice.names.filter { $0 != "lsuv" }.joined(separator: ", ")) (auto: the activation's default); options as name:key=value.",
+        valueName: "scheme"), transform: InitializerChoice.argument)
+    var initializer: InitializerChoice = .auto
+
+    /// The activations the experiment can use: the element-wise functions.
+    static var functionNames: [String] { Activation.registry.filter { $0 != .softmax }.map(\.name) }
 
     @Option(help: "The number of layers.")
     var depth: Int = 10
@@ -66,17 +71,15 @@ struct InspectInitCommand: ParsableCommand {
 
     /// The activation as a parameter-free function.
     func function() throws -> Activation {
-        guard case .function(let function) = activation.hiddenActivation, function != .softmax else {
-            throw ValidationError("--activation \(activation.rawValue) has parameters or mixes units; choose identity, sigmoid, tanh, relu, leaky-relu or elu")
+        guard case .function(let function) = activation, function != .softmax else {
+            throw ValidationError("--activation \(activation.name) has parameters or mixes units; choose \(Self.functionNames.joined(separator: ", "))")
         }
         return function
     }
 
     /// The initialiser in force.
     func scheme() throws -> Initializer {
-        if initializer == "auto" { return Initializer.default(for: try function()) }
-        let scheme: Initializer
-        do { scheme = try Initializer(parsing: initializer) } catch { throw ValidationError("--init: \(error)") }
+        guard let scheme = initializer.scheme else { return Initializer.default(for: try function()) }
         if case .lsuv = scheme { throw ValidationError("--init lsuv needs data; the experiment draws weights without data") }
         return scheme
     }
@@ -96,7 +99,7 @@ struct InspectInitCommand: ParsableCommand {
             if json {
                 lines.append(try jsonText(layers.map(\.statistics)))
             } else {
-                lines.append("\(function.name) layers of \(width) units, \(scheme) weights, \(samples) × \(inputWidth ?? width) unit-Gaussian inputs, no biases")
+                lines.append("\(function.name) layers of \(width) units, \(scheme.displayName) weights, \(samples) × \(inputWidth ?? width) unit-Gaussian inputs, no biases")
                 let range = layers.first.map { "[\(AxisLabel.short($0.edges.first!)), \(AxisLabel.short($0.edges.last!))]" } ?? ""
                 var rows = [["layer", "mean", "std", "zero", "|a|>0.99", "histogram \(range)"]]
                 for layer in layers {
@@ -108,8 +111,8 @@ struct InspectInitCommand: ParsableCommand {
                 lines += tableLines(rows)
             }
             if let html {
-                var page = HTMLReport(title: "Activations: \(function.name), \(scheme)")
-                page.summary = [("activation", function.name), ("initialisation", "\(scheme)"), ("depth", "\(depth)"), ("width", "\(width)"),
+                var page = HTMLReport(title: "Activations: \(function.name), \(scheme.displayName)")
+                page.summary = [("activation", function.name), ("initialisation", scheme.displayName), ("depth", "\(depth)"), ("width", "\(width)"),
                                 ("inputs", "\(samples) × \(inputWidth ?? width) unit Gaussian"), ("seed", "\(seed)")]
                 page.addTable("Per-layer statistics", header: ["layer", "mean", "std", "zero fraction", "saturated fraction"], rows: layers.map {
                     let s = $0.statistics

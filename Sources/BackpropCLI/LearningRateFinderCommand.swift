@@ -89,7 +89,7 @@ struct LearningRateFinderCommand: ParsableCommand {
 
     static func page(_ result: LearningRateFinder.Result, recipe: TrainingRecipe, epochs: Int) -> String {
         var page = HTMLReport(title: "Learning-rate threshold")
-        page.summary = [("data", recipe.data), ("optimiser", recipe.optimizer), ("batch size", "\(recipe.batchSize)"),
+        page.summary = [("data", recipe.data.text), ("optimiser", recipe.optimizer.text), ("batch size", "\(recipe.batchSize)"),
                         ("epochs per rate", "\(epochs)"), ("threshold", result.threshold.map { String(format: "%.3g", $0) } ?? "above the range"),
                         ("recommended", String(format: "%.3g", result.recommended))]
         var chart = ScatterChart(title: "Training cost after \(epochs) epoch\(epochs == 1 ? "" : "s") against the learning rate",

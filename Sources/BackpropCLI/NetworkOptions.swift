@@ -3,37 +3,6 @@ import Backprop
 
 // MARK: - Names
 
-/// The activation names accepted by `--activation`.
-enum ActivationName: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case identity, sigmoid, tanh, relu
-    case leakyReLU = "leaky-relu"
-    case prelu, elu, maxout, softmax
-
-    /// The hidden activation this name builds, with default parameters.
-    var hiddenActivation: HiddenActivation {
-        guard let activation = HiddenActivation(name: rawValue) else {
-            preconditionFailure("HiddenActivation does not know the name \(rawValue)")
-        }
-        return activation
-    }
-}
-
-/// The loss names accepted by `--loss`.
-enum LossName: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case mse
-    case binaryCrossEntropy = "binary-ce"
-    case softmaxCrossEntropy = "softmax-ce"
-
-    /// The loss this name stands for: the quadratic cost with an identity output for `mse`.
-    func loss<Scalar: NetworkScalar>(_: Scalar.Type = Scalar.self) -> any Loss<Scalar> {
-        switch self {
-        case .mse: QuadraticCost<Scalar>()
-        case .binaryCrossEntropy: BinaryCrossEntropy<Scalar>()
-        case .softmaxCrossEntropy: SoftmaxCrossEntropy<Scalar>()
-        }
-    }
-}
-
 /// Layer sizes written as a comma-separated list, such as `784,30,10`.
 struct LayerSizes: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertible {
     /// Input features, then the width of every layer; at least two sizes, each at least 1.
@@ -65,19 +34,21 @@ struct NetworkOptions: ParsableArguments {
         valueName: "sizes"))
     var layers: LayerSizes
 
-    @Option(help: "Hidden-layer activation.")
-    var activation: ActivationName = .relu
+    @Option(help: ArgumentHelp("Hidden-layer activation (\(HiddenActivation.choiceList)); options as name:key=value, e.g. leaky-relu:alpha=0.1.", valueName: "activation"),
+            transform: HiddenActivation.argument)
+    var activation: HiddenActivation = .function(.relu)
 
     /// A network of the requested shape with zero weights (the output layer is linear).
     func makeNetwork<Scalar: NetworkScalar>(_: Scalar.Type = Scalar.self) throws -> Sequential<Scalar> {
-        try Sequential<Scalar>.mlp(layers.sizes, hiddenActivation: activation.hiddenActivation)
+        try Sequential<Scalar>.mlp(layers.sizes, hiddenActivation: activation)
     }
 }
 
 /// `--loss`: the cost the network is trained or checked with.
 struct LossOptions: ParsableArguments {
-    @Option(help: "Loss computed from the network's output.")
-    var loss: LossName = .softmaxCrossEntropy
+    @Option(help: ArgumentHelp("Loss computed from the network's output (\(LossKind.choiceList)); mse with identity outputs.", valueName: "loss"),
+            transform: LossKind.argument)
+    var loss: LossKind = .softmaxCrossEntropy
 }
 
 /// `--seed`: the seed of every random draw.

@@ -94,7 +94,7 @@ final class ProgressSession {
         let recipe = run.recipe
         func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
         var rows: [(label: String, value: String)] = [
-            ("data", recipe.data),
+            ("data", recipe.data.text),
             ("examples (train / dev / test)", "\(run.splits.train.count) / \(run.splits.dev?.count ?? 0) / \(run.splits.test?.count ?? 0)"),
             ("preprocessing", run.pipeline.isEmpty ? "none" : run.pipeline.description),
             ("network", summary.network),

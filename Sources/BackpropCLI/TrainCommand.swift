@@ -58,17 +58,17 @@ struct TrainCommand: ParsableCommand {
         var values = dataOptions.configurationValues
         let network = networkOptions, optimization = optimizationOptions, regularization = regularizationOptions
         if let layers = network.layers { values["layers"] = .list(layers.sizes.map(ConfigValue.int)) }
-        if let activation = network.activation { values["activation"] = .string(activation.rawValue) }
+        if let activation = network.activation { values["activation"] = .string(activation.text) }
         if let dropout = network.dropout { values["dropout"] = .list(dropout.values.map(ConfigValue.double)) }
         if let noise = network.inputNoise { values["input-noise"] = .double(noise) }
         if let placement = network.batchNorm { values["batch-norm"] = .string(placement.rawValue) }
-        if let initializer = network.initializer { values["init"] = .string(initializer) }
+        if let initializer = network.initializer { values["init"] = .string(initializer.text) }
         if let loss = network.loss { values["loss"] = .string(loss.rawValue) }
-        if let optimizer = optimization.optimizer { values["optimizer"] = .string(optimizer) }
+        if let optimizer = optimization.optimizer { values["optimizer"] = .string(optimizer.text) }
         if let rate = optimization.learningRate { values["lr"] = .double(rate) }
         if let size = optimization.batchSize { values["batch-size"] = .int(size) }
         if let epochs = optimization.epochs { values["epochs"] = .int(epochs) }
-        if let schedule = optimization.schedule { values["schedule"] = .string(schedule) }
+        if let schedule = optimization.schedule { values["schedule"] = .string(schedule.text) }
         if let l1 = regularization.l1 { values["l1"] = .double(l1) }
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }

@@ -42,8 +42,9 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Layer sizes from input to output, comma-separated (default: features,16,16,classes).", valueName: "sizes"))
     var layers: LayerSizes?
 
-    @Option(help: "Hidden-layer activation (default: relu).")
-    var activation: ActivationName?
+    @Option(help: ArgumentHelp("Hidden-layer activation (\(HiddenActivation.choiceList); default: relu); options as name:key=value, e.g. leaky-relu:alpha=0.1.", valueName: "activation"),
+            transform: HiddenActivation.textArgument)
+    var activation: SettingText<HiddenActivation>?
 
     @Option(help: ArgumentHelp("Drop probability per hidden layer, comma-separated, or one for all (0 ≤ p < 1).", valueName: "p"))
     var dropout: ProbabilityList?
@@ -55,18 +56,16 @@ struct ArchitectureOptions: ParsableArguments {
     var batchNorm: BatchNormPlacement?
 
     @Option(name: .customLong("init"), help: ArgumentHelp(
-        "Weight initialisation: auto (He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid) or one of \(Initializer.names.joined(separator: ", ")); options as name:key=value.",
-        valueName: "scheme"))
-    var initializer: String?
+        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid); options as name:key=value.",
+        valueName: "scheme"), transform: InitializerChoice.textArgument)
+    var initializer: SettingText<InitializerChoice>?
 
-    @Option(help: "Loss computed from the logits (default: softmax-ce; mse for regression).")
-    var loss: LossName?
+    @Option(help: ArgumentHelp("Loss computed from the logits (\(LossKind.choiceList); default: softmax-ce, mse for regression).", valueName: "loss"),
+            transform: LossKind.argument)
+    var loss: LossKind?
 
     func validate() throws {
         if let inputNoise, !(inputNoise >= 0 && inputNoise.isFinite) { throw ValidationError("--input-noise must be non-negative, got \(inputNoise)") }
-        if let initializer, initializer != "auto" {
-            do { _ = try Initializer(parsing: initializer) } catch { throw ValidationError("--init: \(error)") }
-        }
     }
 }
 
@@ -75,9 +74,9 @@ extension BatchNormPlacement: ExpressibleByArgument {}
 /// Optimisation options of `backprop train`.
 struct OptimizationOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The update rule: \(OptimizerName.allCases.map(\.rawValue).joined(separator: ", ")) (default: momentum); settings as name:key=value, e.g. adam:beta2=0.99,clip-norm=5.",
-        valueName: "rule"))
-    var optimizer: String?
+        "The update rule (\(OptimizerConfiguration.choiceList); default: momentum); settings as name:key=value, e.g. adam:beta2=0.99,clip-norm=5.",
+        valueName: "rule"), transform: OptimizerConfiguration.textArgument)
+    var optimizer: SettingText<OptimizerConfiguration>?
 
     @Option(name: .customLong("lr"), help: "The learning rate α (default: 0.1).")
     var learningRate: Double?
@@ -89,19 +88,16 @@ struct OptimizationOptions: ParsableArguments {
     var epochs: Int?
 
     @Option(help: ArgumentHelp(
-        "The learning-rate schedule: \(ScheduleName.allCases.map(\.rawValue).joined(separator: ", ")) (default: constant); settings as name:key=value, e.g. step:every=10,factor=0.5.",
-        valueName: "schedule"))
-    var schedule: String?
+        "The learning-rate schedule (\(ScheduleConfiguration.choiceList); default: constant); settings as name:key=value, e.g. step:every=10,factor=0.5.",
+        valueName: "schedule"), transform: ScheduleConfiguration.textArgument)
+    var schedule: SettingText<ScheduleConfiguration>?
 
     func validate() throws {
-        if let optimizer {
-            do { _ = try OptimizerConfiguration(parsing: optimizer) } catch { throw ValidationError("--optimizer: \(error)") }
-        }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be a positive number, got \(learningRate)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let schedule {
-            do { _ = try LearningRateSchedules.make(parsing: schedule, initialLearningRate: learningRate ?? 0.1, epochs: epochs ?? 100) } catch {
+            do { _ = try schedule.value.makeSchedule(initialLearningRate: learningRate ?? 0.1, epochs: epochs ?? 100) } catch {
                 throw ValidationError("--schedule: \(error)")
             }
         }

@@ -1,4 +1,5 @@
 import BackpropCore
+import Foundation
 
 /// Where examples come from, as written after `--data`:
 ///
@@ -10,16 +11,19 @@ import BackpropCore
 /// | `blobs[:n=300,noise=1,classes=3,dimensions=2,seed=S]` | ``Dataset/blobs(count:classes:dimensions:noise:seed:)`` |
 /// | `xor[:n=300,noise=0.1,seed=S]` | ``Dataset/xor(count:noise:seed:)`` |
 /// | `mnist:DIR` | the four MNIST IDX files in `DIR` (gzip or raw) |
+/// | `mnist` | the same, in the folder named by the environment variable `BACKPROP_MNIST_DIR` |
 /// | `csv:FILE` | a delimited text file (``CSVLoader``) |
 /// | `npy:FEATURES.npy,TARGETS.npy` | two NumPy arrays (``NumPyLoader``) |
 ///
-/// Synthetic sets without `seed=` use the seed given to ``load(options:as:)``.
+/// Synthetic sets without `seed=` use the seed given to ``load(options:as:)``. A bare `mnist`
+/// takes its folder from `BACKPROP_MNIST_DIR` when the source is parsed; without it parsing
+/// fails with a message naming both `--data mnist:DIR` and `BACKPROP_MNIST_DIR`.
 ///
 /// ```swift
 /// let source = try DataSource(parsing: "spiral:n=600,classes=4")
 /// let splits: DatasetSplits<Float> = try source.load(options: DataLoadingOptions(seed: 1))
 /// ```
-public enum DataSource: Equatable, Sendable, CustomStringConvertible {
+public enum DataSource: Equatable, Sendable, Setting {
     /// A generated set.
     case synthetic(SyntheticKind, SyntheticParameters)
     /// MNIST (or Fashion-MNIST) IDX files in a folder.
@@ -41,6 +45,18 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
         case blobs
         /// ``Dataset/xor(count:noise:seed:)``.
         case xor
+
+        /// The one-line help of this kind.
+        public var help: String {
+            let shape = switch self {
+            case .moons: "two interleaved half-moons"
+            case .circles: "two concentric circles"
+            case .spiral: "interleaved spiral arms"
+            case .blobs: "Gaussian blobs"
+            case .xor: "the four XOR quadrants"
+            }
+            return "\(shape); options \(keys.joined(separator: ", "))"
+        }
 
         /// The `key=value` keys this kind accepts.
         public var keys: [String] {
@@ -79,14 +95,40 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    // MARK: - Registry
+
+    public static let family = "data source"
+
+    /// The environment variable naming the MNIST folder of a bare `mnist`.
+    public static let mnistDirectoryVariable = "BACKPROP_MNIST_DIR"
+
+    /// The kinds in the order help texts list them, with their help.
+    public static var registry: [SettingName] {
+        SyntheticKind.allCases.map { SettingName($0.rawValue, $0.help) } + [
+            SettingName("mnist", "mnist:DIR, the MNIST IDX files in DIR (default: $\(mnistDirectoryVariable))"),
+            SettingName("csv", "csv:FILE, a delimited text file"),
+            SettingName("npy", "npy:FEATURES.npy,TARGETS.npy, two NumPy arrays"),
+        ]
+    }
+
     // MARK: - Parsing
 
-    /// Parses a `--data` specification.
+    /// Parses a `--data` specification, reading `BACKPROP_MNIST_DIR` from the process
+    /// environment for a bare `mnist`.
     ///
     /// - Throws: ``DataError`` with ``DataError/Reason/invalidSpecification(_:)`` for an
-    ///   unknown kind, an unknown or repeated key, a value that is not a number, or a
-    ///   missing path.
+    ///   unknown kind (with the closest one), an unknown or repeated key, a value that is not
+    ///   a number, or a missing path.
     public init(parsing text: String) throws {
+        try self.init(parsing: text, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Parses a `--data` specification; a bare `mnist` takes its folder from
+    /// `environment["BACKPROP_MNIST_DIR"]`.
+    ///
+    /// - Throws: as ``init(parsing:)``; a bare `mnist` without the variable names both
+    ///   `--data mnist:DIR` and `BACKPROP_MNIST_DIR`.
+    public init(parsing text: String, environment: [String: String]) throws {
         let trimmed = text.trimmingSpaces
         let kindText: Substring, argument: Substring?
         if let colon = trimmed.firstIndex(of: ":") {
@@ -106,7 +148,15 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
         }
         switch kind {
         case "mnist":
-            self = .mnist(directory: try path("mnist:DIR"))
+            if argument == nil || argument!.trimmingSpaces.isEmpty {
+                let variable = Self.mnistDirectoryVariable
+                guard let directory = environment[variable]?.trimmingSpaces, !directory.isEmpty else {
+                    throw invalid("mnist needs a folder: give --data mnist:DIR or set \(variable) to the folder of the MNIST files")
+                }
+                self = .mnist(directory: directory)
+            } else {
+                self = .mnist(directory: try path("mnist:DIR"))
+            }
         case "csv":
             self = .csv(path: try path("csv:FILE"))
         case "npy":
@@ -118,7 +168,9 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
         default:
             guard let synthetic = SyntheticKind(rawValue: kind) else {
                 let kinds = SyntheticKind.allCases.map(\.rawValue) + ["mnist:DIR", "csv:FILE", "npy:FEATURES.npy,TARGETS.npy"]
-                throw invalid("unknown data kind \"\(kindText)\"; choose from \(kinds.joined(separator: ", "))")
+                var message = "unknown data kind \"\(kindText)\"; choose from \(kinds.joined(separator: ", "))"
+                if let suggestion = KeySuggestion.closest(to: kind, in: Self.names) { message += " (did you mean '\(suggestion)'?)" }
+                throw invalid(message)
             }
             var parameters = SyntheticParameters()
             var seen: Set<String> = []
@@ -127,7 +179,9 @@ public enum DataSource: Equatable, Sendable, CustomStringConvertible {
                 guard parts.count == 2, !parts[1].isEmpty else { throw invalid("expected key=value, got \"\(pair)\"") }
                 let (key, value) = (parts[0].lowercased(), parts[1])
                 guard synthetic.keys.contains(key) else {
-                    throw invalid("unknown key \"\(key)\" for \(kind); accepted: \(synthetic.keys.joined(separator: ", "))")
+                    var message = "unknown key \"\(key)\" for \(kind); accepted: \(synthetic.keys.joined(separator: ", "))"
+                    if let suggestion = KeySuggestion.closest(to: key, in: synthetic.keys) { message += " (did you mean '\(suggestion)'?)" }
+                    throw invalid(message)
                 }
                 guard seen.insert(key).inserted else { throw invalid("key \"\(key)\" given twice") }
                 func integer() throws -> Int {

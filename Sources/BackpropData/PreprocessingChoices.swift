@@ -1,11 +1,52 @@
 import BackpropCore
 
+/// A fixed pixel scaling, the `scale` setting (`--scale`).
+public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
+    /// `x·0.99/255 + 0.01` (values in `[0.01, 1]`).
+    case mnist
+    /// `x/255` (values in `[0, 1]`).
+    case unit
+
+    public static let family = "pixel scale"
+
+    /// The scalings with their help.
+    public static var registry: [SettingName] { allCases.map { SettingName($0.rawValue, $0.help) } }
+
+    /// The one-line help of this scaling.
+    public var help: String {
+        switch self {
+        case .mnist: "x·0.99/255 + 0.01"
+        case .unit: "x/255"
+        }
+    }
+
+    /// The scaling called `text`.
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the choices and the closest one.
+    public init(parsing text: String) throws {
+        let setting = try NamedSetting(parsing: text)
+        guard let scale = PixelScale(rawValue: setting.name) else { throw Self.unknownName(setting.name, in: text) }
+        try setting.validateKeys([])
+        self = scale
+    }
+
+    /// The name, which ``init(parsing:)`` reads back.
+    public var description: String { rawValue }
+
+    /// The preprocessing step.
+    public var method: PreprocessingMethod {
+        switch self {
+        case .mnist: .mnistPixels
+        case .unit: .unitPixels
+        }
+    }
+}
+
 /// The preprocessing switches of the command line and config files (`scale`,
 /// `standardize`, `minmax`, `subtract-mean`, `pca`, `whiten`, `zca`, `whiten-epsilon`),
 /// turned into the ordered list of ``PreprocessingMethod``s they stand for.
 public struct PreprocessingChoices: Sendable, Equatable {
     /// A fixed pixel scaling: `mnist` (`x·0.99/255 + 0.01`) or `unit` (`x/255`).
-    public var scale: String?
+    public var scale: PixelScale?
     /// Standardise every feature.
     public var standardize = false
     /// Scale every feature to [0, 1].
@@ -34,12 +75,7 @@ public struct PreprocessingChoices: Sendable, Equatable {
             throw NetworkError.invalidConfiguration("whiten-epsilon must be non-negative, got \(whitenEpsilon)")
         }
         var methods: [PreprocessingMethod] = []
-        switch scale {
-        case nil: break
-        case "mnist": methods.append(.mnistPixels)
-        case "unit": methods.append(.unitPixels)
-        case let other?: throw NetworkError.invalidConfiguration("scale must be mnist or unit, got \"\(other)\"")
-        }
+        if let scale { methods.append(scale.method) }
         if minMax { methods.append(.minMax(lower: 0, upper: 1)) }
         if subtractMean { methods.append(.subtractMean) }
         if standardize { methods.append(.standardize) }

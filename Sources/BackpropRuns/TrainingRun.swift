@@ -64,7 +64,7 @@ public final class TrainingRun {
     }
 
     private static func loadData(for recipe: TrainingRecipe, seed: UInt64) throws -> DatasetSplits<Float> {
-        let source = try DataSource(parsing: recipe.data)
+        let source = recipe.data.value
         let csv = CSVOptions(
             delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
             targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
@@ -82,21 +82,18 @@ public final class TrainingRun {
             throw NetworkError.invalidConfiguration(
                 "layers \(sizes) must start with \(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))")
         }
-        guard let activation = HiddenActivation(name: recipe.activation) else {
-            throw NetworkError.invalidConfiguration("activation '\(recipe.activation)' is not one of \(HiddenActivation.names.joined(separator: ", "))")
-        }
         blueprint = NetworkBlueprint(
-            sizes: sizes, hiddenActivation: activation, dropProbabilities: recipe.dropout,
+            sizes: sizes, hiddenActivation: recipe.activation.value, dropProbabilities: recipe.dropout,
             inputNoise: recipe.inputNoise, batchNormalization: recipe.batchNorm)
         network = try blueprint.build(seed: random.next())
-        let scheme = recipe.initializer == "auto" ? nil : try Initializer(parsing: recipe.initializer)
+        let scheme = recipe.initializer.value.scheme
         let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
         try network.initializeParameters(scheme, random: &random, data: lsuvBatch)
 
-        let optimizer = try OptimizerConfiguration(parsing: recipe.optimizer).makeOptimizer(scalar: Float.self)
+        let optimizer = try recipe.optimizer.value.makeOptimizer(scalar: Float.self)
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
         var callbacks: [any TrainingCallback<Float>] = []
-        var schedule = try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
+        var schedule = try recipe.schedule.value.makeSchedule(initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
         if let plateau = schedule as? ReduceOnPlateau {
             // The plateau rule watches the dev cost (or accuracy) epoch by epoch: it runs as a
             // callback on top of the constant α.
@@ -108,7 +105,7 @@ public final class TrainingRun {
                 maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(
-            network: network, loss: try LossKind(parsing: recipe.lossName).makeLoss(regression: !train.isClassification),
+            network: network, loss: recipe.lossKind.makeLoss(regression: !train.isClassification),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
         if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }

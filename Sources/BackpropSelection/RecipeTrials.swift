@@ -109,7 +109,7 @@ public final class RecipeTrials: @unchecked Sendable {
     }
 
     private func data(for recipe: TrainingRecipe) throws -> DatasetSplits<Float> {
-        let key = [recipe.data, recipe.targetColumn ?? "", recipe.delimiter, "\(recipe.hasHeader)", "\(recipe.regression)",
+        let key = [recipe.data.text, recipe.targetColumn ?? "", recipe.delimiter, "\(recipe.hasHeader)", "\(recipe.regression)",
                    recipe.split?.description ?? "", "\(recipe.stratify)", "\(recipe.seed)"].joined(separator: "\u{1F}")
         if let cached = lock.withLock({ cache[key] }) { return cached }
         let loaded = try TrainingRun.loadData(for: recipe)

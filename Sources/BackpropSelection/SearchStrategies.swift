@@ -1,4 +1,5 @@
 import Foundation
+import BackpropCore
 import BackpropRecipes
 
 // MARK: - Strategy by name

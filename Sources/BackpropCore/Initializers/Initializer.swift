@@ -24,7 +24,7 @@ import RealModule
 /// try network.initializeParameters(.heNormal, random: &random)
 /// let scheme = try Initializer(parsing: "orthogonal:gain=1.41")
 /// ```
-public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum Initializer: Sendable, Hashable, Codable, Setting {
     /// Every weight 0.
     case zeros
     /// Every weight the given value.
@@ -56,10 +56,23 @@ public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
 
     // MARK: - Names
 
-    /// The flag names, in the order of the table above.
-    public static let names = [
-        "zeros", "constant", "small", "lecun", "lecun-uniform", "xavier", "xavier-uniform",
-        "xavier-sigmoid", "xavier-sigmoid-uniform", "he", "he-uniform", "orthogonal", "lsuv",
+    public static let family = "initialiser"
+
+    /// The flag names in the order of the table above, each with its help.
+    public static let registry = [
+        SettingName("zeros", "every weight 0 (output layer only)"),
+        SettingName("constant", "every weight the same value; option value (0) (output layer only)"),
+        SettingName("small", "N(0, σ²); option std (0.01)"),
+        SettingName("lecun", "N(0, 1/n_in)"),
+        SettingName("lecun-uniform", "U[−√(3/n_in), √(3/n_in))"),
+        SettingName("xavier", "N(0, 2/(n_in+n_out)), the default for tanh"),
+        SettingName("xavier-uniform", "U[−√(6/(n_in+n_out)), √(6/(n_in+n_out)))"),
+        SettingName("xavier-sigmoid", "4 × the Xavier σ, the default for sigmoid"),
+        SettingName("xavier-sigmoid-uniform", "4 × the Xavier bound"),
+        SettingName("he", "N(0, 2/n_in), the default for the ReLU family"),
+        SettingName("he-uniform", "U[−√(6/n_in), √(6/n_in))"),
+        SettingName("orthogonal", "a random orthonormal matrix; option gain (1)"),
+        SettingName("lsuv", "orthogonal, rescaled on data to unit variance; options tolerance (0.1), iterations (10)"),
     ]
 
     /// The flag name of this scheme.
@@ -84,7 +97,8 @@ public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Parses a flag value `name[:key=value,...]`: `constant:value=0.5`, `small:std=0.01`,
     /// `orthogonal:gain=1.41`, `lsuv:tolerance=0.1,iterations=10`; other names take no options.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the unknown name or option.
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the unknown name (with the
+    ///   closest known one) or option.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
         switch setting.name {
@@ -116,15 +130,30 @@ public enum Initializer: Sendable, Hashable, Codable, CustomStringConvertible {
                 .xavierSigmoidUniform, .heNormal, .heUniform,
             ]
             guard let match = plain.first(where: { $0.name == setting.name }) else {
-                throw NetworkError.invalidConfiguration(
-                    "Unknown initialiser '\(setting.name)'; choose one of \(Initializer.names.joined(separator: ", "))")
+                throw Self.unknownName(setting.name, in: text)
             }
             try setting.validateKeys([])
             self = match
         }
     }
 
+    /// The flag text, which ``init(parsing:)`` reads back: the name, with the options that
+    /// differ from their defaults (`constant:value=0.5`, `orthogonal:gain=1.41`).
     public var description: String {
+        switch self {
+        case let .constant(value): NamedSetting(name: name, options: value == 0 ? [:] : ["value": value]).description
+        case let .smallRandom(deviation): NamedSetting(name: name, options: deviation == 0.01 ? [:] : ["std": deviation]).description
+        case let .orthogonal(gain): NamedSetting(name: name, options: gain == 1 ? [:] : ["gain": gain]).description
+        case let .lsuv(tolerance, iterations):
+            NamedSetting(name: name, options: (tolerance == 0.1 ? [:] : ["tolerance": tolerance])
+                .merging(iterations == 10 ? [:] : ["iterations": Double(iterations)]) { $1 }).description
+        default: name
+        }
+    }
+
+    /// A label for reports: `constant(0.5)`, `small(σ=0.01)`, `orthogonal(gain=1.41)`,
+    /// `lsuv(tolerance=0.1, iterations=10)`, otherwise the name.
+    public var displayName: String {
         switch self {
         case let .constant(value): "constant(\(value))"
         case let .smallRandom(deviation): "small(σ=\(deviation))"

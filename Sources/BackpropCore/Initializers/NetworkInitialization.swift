@@ -58,7 +58,7 @@ extension Sequential {
             let isHidden = index != weighted.last
             if chosen.isSymmetric && isHidden && !force {
                 throw NetworkError.invalidConfiguration(
-                    "layers.\(index) \(layers[index]): the \(chosen) initialiser gives every unit of a hidden layer the same "
+                    "layers.\(index) \(layers[index]): the \(chosen.displayName) initialiser gives every unit of a hidden layer the same "
                         + "weights, so all units compute the same output, receive the same gradient and stay identical "
                         + "(symmetry is never broken). Use a random scheme such as he or xavier, or force it.")
             }

@@ -45,6 +45,50 @@ public enum Activation: Sendable, Hashable, Codable {
         }
     }
 
+    // MARK: - Registry
+
+    /// Every function with its default parameter, in the order help texts list them. A new
+    /// function needs its case, its kernels and an entry here (with ``help``).
+    public static let registry: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyReLU(), .elu(), .softmax]
+
+    /// The one-line help of this function.
+    public var help: String {
+        switch self {
+        case .identity: "g(z) = z (a linear network)"
+        case .sigmoid: "logistic 1/(1+e^−z)"
+        case .tanh: "hyperbolic tangent"
+        case .relu: "max(0, z)"
+        case .leakyReLU: "z, or αz below 0; option alpha (0.01)"
+        case .elu: "z, or α(eᶻ − 1) below 0; option alpha (1)"
+        case .softmax: "e^{z_j} / Σ_k e^{z_k} over each layer"
+        }
+    }
+
+    /// The option key of the parameter (`alpha`), or `nil` for a function without one.
+    public var parameterKey: String? {
+        switch self {
+        case .leakyReLU, .elu: "alpha"
+        default: nil
+        }
+    }
+
+    /// The parameter, or `nil` for a function without one.
+    public var parameter: Double? {
+        switch self {
+        case let .leakyReLU(alpha), let .elu(alpha): alpha
+        default: nil
+        }
+    }
+
+    /// The same function with its parameter set to `value` (unchanged without a parameter).
+    public func with(parameter value: Double) -> Activation {
+        switch self {
+        case .leakyReLU: .leakyReLU(alpha: value)
+        case .elu: .elu(alpha: value)
+        default: self
+        }
+    }
+
     // MARK: - Kernels
 
     /// Writes `g(z)` into `output` (same shape as `z`; may be the same matrix).

@@ -10,27 +10,42 @@
 /// ```swift
 /// let loss: any Loss<Float> = try LossKind(parsing: "softmax-ce").makeLoss(regression: false)
 /// ```
-public enum LossKind: String, CaseIterable, Sendable, Codable {
+public enum LossKind: String, CaseIterable, Sendable, Codable, Setting {
     case quadratic = "mse"
     case binaryCrossEntropy = "binary-ce"
     case softmaxCrossEntropy = "softmax-ce"
 
-    /// The names in the order help texts list them.
-    public static var names: [String] { allCases.map(\.rawValue) }
+    public static let family = "loss"
+
+    /// Every kind in the order help texts list them, with its help.
+    public static var registry: [SettingName] { allCases.map { SettingName($0.rawValue, $0.help) } }
+
+    /// The one-line help of this kind.
+    public var help: String {
+        switch self {
+        case .quadratic: "quadratic cost ½‖a − y‖²: sigmoid outputs for class labels, identity for regression"
+        case .binaryCrossEntropy: "binary cross-entropy: one sigmoid per output (multi-label)"
+        case .softmaxCrossEntropy: "cross-entropy of a softmax over the classes"
+        }
+    }
 
     /// The default for a task: `mse` for regression, `softmax-ce` for classification.
     public static func defaultKind(regression: Bool) -> LossKind {
         regression ? .quadratic : .softmaxCrossEntropy
     }
 
-    /// The kind called `name`.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the known kinds.
+    /// The kind called `name` (a loss takes no options).
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the known kinds and the
+    ///   closest one.
     public init(parsing name: String) throws {
-        guard let kind = LossKind(rawValue: name) else {
-            throw NetworkError.invalidConfiguration("loss '\(name)' is not one of \(Self.names.joined(separator: ", "))")
-        }
+        let setting = try NamedSetting(parsing: name)
+        guard let kind = LossKind(rawValue: setting.name) else { throw Self.unknownName(setting.name, in: name) }
+        try setting.validateKeys([])
         self = kind
     }
+
+    /// The name, which ``init(parsing:)`` reads back.
+    public var description: String { rawValue }
 
     /// A fresh loss of this kind; the quadratic cost uses sigmoid outputs for class labels
     /// (the textbook setting) and identity outputs for regression.

@@ -14,6 +14,30 @@ public enum OptimizerName: String, CaseIterable, Sendable, Hashable, Codable {
     case adam
     /// ``Adam`` with ``DecoupledWeightDecay``.
     case adamw
+
+    /// The one-line help of this rule.
+    public var help: String {
+        switch self {
+        case .sgd: "plain gradient descent w −= αg"
+        case .momentum: "momentum, average form v = βv + (1−β)g; option beta (0.9)"
+        case .classicalMomentum: "classical momentum v = μv − αg; option beta (μ, 0.9)"
+        case .nesterov: "Nesterov accelerated gradient; option beta (μ, 0.9)"
+        case .rmsprop: "RMSprop; options beta (0.9), epsilon (1e-8)"
+        case .adam: "Adam; options beta1 (0.9), beta2 (0.999), epsilon (1e-8)"
+        case .adamw: "Adam with decoupled weight decay; options beta1, beta2, epsilon, decay (0.01)"
+        }
+    }
+
+    /// The option keys this rule takes (besides `clip-value` and `clip-norm`).
+    public var keys: [String] {
+        switch self {
+        case .sgd: []
+        case .momentum, .classicalMomentum, .nesterov: ["beta"]
+        case .rmsprop: ["beta", "epsilon"]
+        case .adam: ["beta1", "beta2", "epsilon"]
+        case .adamw: ["beta1", "beta2", "epsilon", "decay"]
+        }
+    }
 }
 
 /// A named optimiser with its hyper-parameters, as a value that can be parsed from a flag,
@@ -28,7 +52,7 @@ public enum OptimizerName: String, CaseIterable, Sendable, Hashable, Codable {
 /// let configuration = try OptimizerConfiguration(parsing: "adam:beta2=0.99,clip-norm=5")
 /// let optimizer: any Optimizer<Float> = try configuration.makeOptimizer()
 /// ```
-public struct OptimizerConfiguration: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct OptimizerConfiguration: Sendable, Hashable, Codable, Setting {
     /// Which rule.
     public var name: OptimizerName
     /// β for momentum and RMSprop, μ for classical momentum and Nesterov.
@@ -46,6 +70,11 @@ public struct OptimizerConfiguration: Sendable, Hashable, Codable, CustomStringC
     /// Clip the global gradient norm to `c`, if set.
     public var clipNorm: Double?
 
+    public static let family = "optimiser"
+
+    /// The rules of ``OptimizerName`` with their help.
+    public static var registry: [SettingName] { OptimizerName.allCases.map { SettingName($0.rawValue, $0.help) } }
+
     /// A configuration with default hyper-parameters for `name`.
     public init(name: OptimizerName) {
         self.name = name
@@ -57,19 +86,8 @@ public struct OptimizerConfiguration: Sendable, Hashable, Codable, CustomStringC
     ///   option, or a value out of range.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
-        guard let name = OptimizerName(rawValue: setting.name) else {
-            throw NetworkError.invalidConfiguration(
-                "Unknown optimiser '\(setting.name)'; choose one of \(OptimizerName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var allowed = ["clip-value", "clip-norm"]
-        switch name {
-        case .sgd: break
-        case .momentum, .classicalMomentum, .nesterov: allowed += ["beta"]
-        case .rmsprop: allowed += ["beta", "epsilon"]
-        case .adam: allowed += ["beta1", "beta2", "epsilon"]
-        case .adamw: allowed += ["beta1", "beta2", "epsilon", "decay"]
-        }
-        try setting.validateKeys(allowed)
+        guard let name = OptimizerName(rawValue: setting.name) else { throw Self.unknownName(setting.name, in: text) }
+        try setting.validateKeys(name.keys + ["clip-value", "clip-norm"])
         self.init(name: name)
         beta = setting.value("beta", default: beta)
         beta1 = setting.value("beta1", default: beta1)

@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 // MARK: - Run configuration
@@ -17,13 +18,14 @@ import Foundation
 /// through ``overriding(with:)``. Accessors return `nil` for an absent key and throw a
 /// ``ConfigError`` naming the file, key and line on a wrong type or an invalid value.
 public struct RunConfiguration: Sendable, Equatable {
-    /// The keys of the `train` command that a configuration file may set (flag names without `--`).
+    /// The keys of the `train` command that a configuration file may set: the recipe's flags
+    /// without `--` (`header` stands for `--no-header`). A test checks them against the flags.
     public static let trainKeys: [String] = [
-        "data", "layers", "activation", "output-activation", "loss", "optimizer", "lr", "momentum",
-        "beta1", "beta2", "epsilon", "batch-size", "epochs", "seed", "l2", "l1", "dropout",
-        "input-dropout", "batch-norm", "init", "schedule", "decay", "step-size", "gamma",
-        "early-stopping", "patience", "max-norm", "clip-norm", "dev-fraction", "test-fraction",
-        "standardize", "baseline-error", "checkpoint-every", "out", "maxout-pieces",
+        "data", "target-column", "delimiter", "header", "regression", "split", "stratify",
+        "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
+        "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
+        "optimizer", "lr", "batch-size", "epochs", "schedule",
+        "l1", "l2", "max-norm", "early-stopping", "seed",
     ]
 
     /// The name used for the source of values given on the command line in error messages.

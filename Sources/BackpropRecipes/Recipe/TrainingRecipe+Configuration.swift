@@ -2,14 +2,9 @@ import BackpropCore
 import BackpropData
 
 extension TrainingRecipe {
-    /// The keys a config file (or a search space) may set, named like the `train` flags.
-    public static let keys: [String] = [
-        "data", "target-column", "delimiter", "header", "regression", "split", "stratify",
-        "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
-        "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
-        "optimizer", "lr", "batch-size", "epochs", "schedule",
-        "l1", "l2", "max-norm", "early-stopping", "seed",
-    ]
+    /// The keys a config file (or a search space) may set, named like the `train` flags
+    /// (``RunConfiguration/trainKeys``).
+    public static var keys: [String] { RunConfiguration.trainKeys }
 
     /// The recipe a configuration describes: every key of ``keys`` that is present replaces
     /// the default.
@@ -27,11 +22,14 @@ extension TrainingRecipe {
             guard let text = try config.string(key) else { return nil }
             do { return try parse(text) } catch { throw invalid(key, error) }
         }
+        func setting<Value: Setting>(_ key: String, as _: Value.Type = Value.self) throws -> SettingText<Value>? {
+            try parsed(key) { try SettingText<Value>(parsing: $0) }
+        }
 
         // Data
-        if let value = try config.string("data") {
-            do { _ = try DataSource(parsing: value) } catch { throw invalid("data", error) }
-            data = value
+        if let value: SettingText<DataSource> = try setting("data") {
+            // A bare `mnist` found its folder in the environment: record the folder.
+            if case .mnist = value.value, !value.text.contains(":") { data = SettingText(value.value) } else { data = value }
         }
         if let value = config["target-column"] { targetColumn = value.description }
         if let value = try config.string("delimiter") { delimiter = value }
@@ -44,7 +42,7 @@ extension TrainingRecipe {
         }
         if let value = try config.bool("stratify") { stratify = value }
         var choices = PreprocessingChoices()
-        choices.scale = try config.choice("scale", in: ["mnist", "unit"])
+        choices.scale = try setting("scale", as: PixelScale.self)?.value
         choices.standardize = try config.bool("standardize") ?? false
         choices.minMax = try config.bool("minmax") ?? false
         choices.subtractMean = try config.bool("subtract-mean") ?? false
@@ -62,7 +60,7 @@ extension TrainingRecipe {
             }
             layers = value
         }
-        if let value = try config.choice("activation", in: HiddenActivation.names) { activation = value }
+        activation = try setting("activation") ?? activation
         if let value = config["dropout"] {
             let values: [Double]
             if case .list = value { values = try config.doubleList("dropout") ?? [] } else { values = [try config.double("dropout") ?? 0] }
@@ -81,22 +79,16 @@ extension TrainingRecipe {
                 batchNorm = BatchNormPlacement(rawValue: name)
             }
         }
-        if let value = try config.string("init") {
-            if value != "auto" { do { _ = try Initializer(parsing: value) } catch { throw invalid("init", error) } }
-            initializer = value
-        }
-        loss = try config.choice("loss", in: ["mse", "binary-ce", "softmax-ce"]) ?? loss
+        initializer = try setting("init") ?? initializer
+        loss = try setting("loss", as: LossKind.self)?.value ?? loss
 
         // Optimisation
-        if let value = try config.string("optimizer") {
-            do { _ = try OptimizerConfiguration(parsing: value) } catch { throw invalid("optimizer", error) }
-            optimizer = value
-        }
+        optimizer = try setting("optimizer") ?? optimizer
         learningRate = try config.double("lr", in: Double.leastNonzeroMagnitude...1e6) ?? learningRate
         batchSize = try config.int("batch-size", in: 1...Int.max) ?? batchSize
         epochs = try config.int("epochs", in: 0...10_000_000) ?? epochs
-        if let value = try config.string("schedule") {
-            do { _ = try LearningRateSchedules.make(parsing: value, initialLearningRate: learningRate, epochs: epochs) } catch {
+        if let value: SettingText<ScheduleConfiguration> = try setting("schedule") {
+            do { _ = try value.value.makeSchedule(initialLearningRate: learningRate, epochs: epochs) } catch {
                 throw invalid("schedule", error)
             }
             schedule = value

@@ -12,8 +12,8 @@ import BackpropData
 /// Defaults train a small ReLU network on 1000 two-moons points in about a second.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     // MARK: Data
-    /// The `--data` specification (``DataSource``).
-    public var data = "moons:n=1000"
+    /// The `--data` specification (``DataSource``), as written.
+    public var data: SettingText<DataSource> = "moons:n=1000"
     /// CSV: the target column by name or 0-based index; `nil` for the last column.
     public var targetColumn: String?
     /// CSV: the field separator.
@@ -34,31 +34,31 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     // MARK: Network
     /// Layer sizes from input to output; `nil` for `[features, 16, 16, outputs]`.
     public var layers: [Int]?
-    /// The hidden activation's name (``HiddenActivation/names``).
-    public var activation = "relu"
+    /// The hidden activation (``HiddenActivation/names``), as written.
+    public var activation: SettingText<HiddenActivation> = "relu"
     /// Drop probability per hidden layer (one value for all; empty for none).
     public var dropout: [Double] = []
     /// σ of Gaussian noise added to the inputs in training.
     public var inputNoise = 0.0
     /// Batch normalisation in every hidden layer, and where.
     public var batchNorm: BatchNormPlacement?
-    /// The initialiser (``Initializer`` names, or `auto` for the activation's default).
-    public var initializer = "auto"
+    /// The initialiser (``Initializer`` names, or `auto` for the activation's default), as written.
+    public var initializer: SettingText<InitializerChoice> = "auto"
     /// The loss: `softmax-ce`, `binary-ce` or `mse` (with sigmoid outputs for class labels,
-    /// identity outputs for regression).
-    public var loss: String?
+    /// identity outputs for regression); `nil` for the default of the task.
+    public var loss: LossKind?
 
     // MARK: Optimisation
-    /// The optimiser with optional settings, e.g. `adam:beta2=0.99`.
-    public var optimizer = "momentum"
+    /// The optimiser with optional settings, e.g. `adam:beta2=0.99`, as written.
+    public var optimizer: SettingText<OptimizerConfiguration> = "momentum"
     /// α.
     public var learningRate = 0.1
     /// Examples per batch.
     public var batchSize = 32
     /// Passes over the training set.
     public var epochs = 100
-    /// The schedule with optional settings, e.g. `step:every=10,factor=0.5`.
-    public var schedule = "constant"
+    /// The schedule with optional settings, e.g. `step:every=10,factor=0.5`, as written.
+    public var schedule: SettingText<ScheduleConfiguration> = "constant"
 
     // MARK: Regularisation
     /// L1 strength λ₁ (n = training-set size).
@@ -79,8 +79,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// A recipe with every default.
     public init() {}
 
-    /// The loss name in force: ``loss`` or the default for the task.
-    public var lossName: String {
-        loss ?? (regression ? "mse" : "softmax-ce")
+    /// The loss in force: ``loss`` or the default for the task.
+    public var lossKind: LossKind {
+        loss ?? LossKind.defaultKind(regression: regression)
     }
+
+    /// The name of the loss in force.
+    public var lossName: String { lossKind.rawValue }
 }

@@ -11,7 +11,7 @@ struct EnsembleModelTests {
     /// A trained model of `data` (raw features standardised or not).
     private func model(data: String = "moons:n=200,noise=0.3", layers: [Int] = [2, 6, 2], standardize: Bool, seed: UInt64) throws -> Model {
         var recipe = TrainingRecipe()
-        recipe.data = data
+        recipe.data = try SettingText(parsing: data)
         recipe.layers = layers
         recipe.epochs = 3
         recipe.seed = seed

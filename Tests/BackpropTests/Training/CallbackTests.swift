@@ -105,7 +105,7 @@ struct CallbackTests {
         let run = try TrainingRun(recipe: recipe)
         let plateau = try #require(run.recipeCallbacks.compactMap { $0 as? PlateauCallback<Float> }.first)
         #expect(plateau.factor == 0.25 && plateau.patience == 3)
-        let rule = try #require(try LearningRateSchedules.make(parsing: recipe.schedule, initialLearningRate: 1, epochs: 1) as? ReduceOnPlateau)
+        let rule = try #require(try recipe.schedule.value.makeSchedule(initialLearningRate: 1, epochs: 1) as? ReduceOnPlateau)
         #expect(rule.factor == plateau.factor)
 
         // A state written under the keys checkpoints have always used restores the rule.

@@ -1,5 +1,5 @@
-/// A choice written as `name[:key=value,...]`, the syntax of the `--init`, `--optimizer` and
-/// `--schedule` flags, e.g. `step:every=10,factor=0.5` or `orthogonal:gain=1.41`.
+/// A choice written as `name[:key=value,...]`, the syntax shared by the ``Setting`` families
+/// (the `--activation`, `--init`, `--optimizer` and `--schedule` flags), e.g. `step:every=10,factor=0.5` or `orthogonal:gain=1.41`.
 ///
 /// Names and keys are case-insensitive (stored lower-cased); values are numbers.
 ///
@@ -59,7 +59,9 @@ public struct NamedSetting: Sendable, Hashable, Codable, CustomStringConvertible
     public func validateKeys(_ allowed: [String]) throws {
         for key in options.keys.sorted() where !allowed.contains(key) {
             let list = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
-            throw NetworkError.invalidConfiguration("'\(description)': unknown option '\(key)' for \(name) (allowed: \(list))")
+            var message = "'\(description)': unknown option '\(key)' for \(name) (allowed: \(list))"
+            if let suggestion = KeySuggestion.closest(to: key, in: allowed) { message += " (did you mean '\(suggestion)'?)" }
+            throw NetworkError.invalidConfiguration(message)
         }
     }
 
