@@ -32,7 +32,7 @@ struct BenchmarkData {
         let teacher = Matrix<Float>(rows: featureCount, columns: classCount)
         for index in 0..<teacher.count { teacher.base[index] = Float(generator.normal()) }
         let scores = Matrix<Float>(rows: sampleCount, columns: classCount)
-        GEMM.multiply(features, teacher, into: scores)
+        GEMM.multiply(features, teacher, into: scores, engine: .default)
         let targets = Matrix<Float>(rows: sampleCount, columns: classCount)
         for row in 0..<sampleCount {
             var best = 0, bestScore = -Float.infinity

@@ -34,7 +34,7 @@ struct ProductShape: CustomStringConvertible {
 /// this process, the ceiling for a step made of them.
 enum GEMMProbe {
     /// Seconds per call of `shape`: the best of 3 runs of at least `budget` seconds each.
-    static func secondsPerCall(_ shape: ProductShape, budget: Double) -> Double {
+    static func secondsPerCall(_ shape: ProductShape, budget: Double, engine: ComputeEngine) -> Double {
         var generator = RandomGenerator(seed: 7)
         func random(_ rows: Int, _ columns: Int) -> Matrix<Float> {
             let matrix = Matrix<Float>(rows: rows, columns: columns)
@@ -44,7 +44,7 @@ enum GEMMProbe {
         let a = shape.transposeA ? random(shape.k, shape.m) : random(shape.m, shape.k)
         let b = shape.transposeB ? random(shape.n, shape.k) : random(shape.k, shape.n)
         let c = Matrix<Float>(rows: shape.m, columns: shape.n)
-        func call() { GEMM.multiply(a, b, into: c, transposeA: shape.transposeA, transposeB: shape.transposeB) }
+        func call() { GEMM.multiply(a, b, into: c, transposeA: shape.transposeA, transposeB: shape.transposeB, engine: engine) }
         for _ in 0..<5 { call() }
         var best = Double.infinity
         for _ in 0..<3 {
@@ -62,7 +62,7 @@ enum GEMMProbe {
     }
 
     /// Per-shape seconds per call, in the order given.
-    static func measure(_ shapes: [ProductShape], budget: Double) -> [(shape: ProductShape, seconds: Double)] {
-        shapes.map { ($0, secondsPerCall($0, budget: budget)) }
+    static func measure(_ shapes: [ProductShape], budget: Double, engine: ComputeEngine) -> [(shape: ProductShape, seconds: Double)] {
+        shapes.map { ($0, secondsPerCall($0, budget: budget, engine: engine)) }
     }
 }

@@ -4,6 +4,8 @@ import Backprop
 struct Runner {
     let data: BenchmarkData
     let budget: Budget
+    /// The kernel and threads every network, optimiser and product probe uses.
+    let engine: ComputeEngine
     /// When set, each training case only runs this many steps and reports nothing (profiling).
     var profileSteps: Int?
 
@@ -12,9 +14,11 @@ struct Runner {
     func run(_ trainingCase: TrainingCase) throws {
         let batch = trainingCase.batch
         let network = try Sequential<Float>.mlp(trainingCase.sizes, hiddenActivation: .function(trainingCase.activation))
+        network.engine = engine
         initializeUniformly(network)
         let parameters = network.parameters
         let optimizer = makeOptimizer(trainingCase.optimizer, for: parameters)
+        (optimizer as? any EngineConfigurable)?.engine = engine
         let learningRate = trainingCase.optimizer.learningRate
         let loss = SoftmaxCrossEntropy<Float>()
         let batches = makeBatches(data, batch: batch)
@@ -61,7 +65,7 @@ struct Runner {
         }
 
         let shapes = ProductShape.step(sizes: trainingCase.sizes, batch: batch)
-        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds)
+        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds, engine: engine)
         let flops = shapes.reduce(0) { $0 + $1.flops }
         let gemmSeconds = products.reduce(0) { $0 + $1.seconds }
 
@@ -87,6 +91,7 @@ struct Runner {
     func run(_ inferenceCase: InferenceCase) throws {
         let batch = inferenceCase.batch
         let network = try Sequential<Float>.mlp(inferenceCase.sizes, hiddenActivation: .function(.relu))
+        network.engine = engine
         initializeUniformly(network)
         let batches = makeBatches(data, batch: batch)
         var sink: Float = 0
@@ -117,7 +122,7 @@ struct Runner {
             }
         }
         let shapes = ProductShape.step(sizes: inferenceCase.sizes, batch: batch, trainingStep: false)
-        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds)
+        let products = GEMMProbe.measure(shapes, budget: budget.productSeconds, engine: engine)
         let flops = shapes.reduce(0) { $0 + $1.flops }
         let gemmSeconds = products.reduce(0) { $0 + $1.seconds }
 

@@ -7,7 +7,8 @@ import Foundation
 
 var quick = false
 var filters: [String] = []
-var threads = 2
+var engine = ComputeEngine.default
+engine.threadCount = 2
 var profileSteps: Int?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -18,7 +19,7 @@ while let argument = arguments.next() {
         guard let value = arguments.next().flatMap(Int.init), value > 0 else {
             log("--threads needs a positive integer"); exit(2)
         }
-        threads = value
+        engine.threadCount = value
     case "--profile-steps":
         guard let value = arguments.next().flatMap(Int.init), value > 0 else {
             log("--profile-steps needs a positive integer"); exit(2)
@@ -28,12 +29,12 @@ while let argument = arguments.next() {
         guard let value = arguments.next().flatMap(Double.init), value >= 0 else {
             log("--single-thread-flops needs a non-negative number"); exit(2)
         }
-        BLASThreading.singleThreadFLOPLimit = value
+        engine.blasParallelFLOPLimit = value
     case "--parallel-flops":
         guard let value = arguments.next().flatMap(Double.init), value >= 0 else {
             log("--parallel-flops needs a non-negative number"); exit(2)
         }
-        FloatGEMMKernel.parallelFLOPLimit = value
+        engine.nativeParallelFLOPLimit = value
     case "--help", "-h":
         print("""
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
@@ -53,15 +54,14 @@ let selectedFilters = filters
     selectedFilters.isEmpty || selectedFilters.contains { identifier.contains($0) }
 }
 
-BLASInfo.setThreadCount(threads)
-log("backprop \(BLASInfo.configuration), threads \(BLASInfo.threadCount) (one below \(BLASThreading.singleThreadFLOPLimit) FLOP), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
+log("backprop \(BLASInfo.configuration), threads \(engine.threadCount) (one below \(engine.blasParallelFLOPLimit) FLOP), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
 var info = ResultLine(case: "*", metric: "environment", value: nil, unit: "")
 info.add("blas", BLASInfo.backendName)
 info.add("blas_configuration", BLASInfo.configuration)
 info.add("blas_kernel", BLASInfo.kernelName)
-info.add("float_gemm_kernel", FloatGEMMKernel.current.description)
-info.add("threads", BLASInfo.threadCount)
-info.add("single_thread_flop_limit", BLASThreading.singleThreadFLOPLimit)
+info.add("float_gemm_kernel", engine.floatGEMMKernel.description)
+info.add("threads", engine.threadCount)
+info.add("single_thread_flop_limit", engine.blasParallelFLOPLimit)
 info.add("elementwise_kernel", BLASInfo.elementwiseKernel)
 info.add("allocation_counter", AllocationCounter.isAvailable)
 let data: BenchmarkData
@@ -73,7 +73,7 @@ do {
 info.add("data", data.name)
 info.emit()
 
-let runner = Runner(data: data, budget: Budget(quick: quick), profileSteps: profileSteps)
+let runner = Runner(data: data, budget: Budget(quick: quick), engine: engine, profileSteps: profileSteps)
 do {
     for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
         log("training \(trainingCase.identifier)")

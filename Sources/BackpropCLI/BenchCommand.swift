@@ -36,7 +36,7 @@ struct CoreBenchCommand: ParsableCommand {
     @Option(help: "Minimum seconds per round.")
     var roundSeconds = 0.05
 
-    @Option(help: "BLAS threads (default: the library's setting).")
+    @Option(help: "Threads for products and element-wise kernels (default: the library's setting).")
     var threads: Int?
 
     @OptionGroup var output: OutputOptions
@@ -92,9 +92,11 @@ struct CoreBenchCommand: ParsableCommand {
     // MARK: - Measuring
 
     func measure() throws -> Result {
-        if let threads { BLASInfo.setThreadCount(threads) }
+        var engine = ComputeEngine.default
+        if let threads { engine.threadCount = threads }
         let sizes = layers.sizes
         let network = try Sequential<Float>.mlp(sizes, hiddenActivation: .function(.relu))
+        network.engine = engine
         var random = RandomGenerator(seed: 1)
         for parameter in network.parameters {
             let deviation = parameter.isRegularized ? (2 / Double(parameter.value.columns)).squareRoot() : 0.01
@@ -116,7 +118,8 @@ struct CoreBenchCommand: ParsableCommand {
         }
         let gemms = {
             for (product, operand) in zip(products, operands) {
-                GEMM.multiply(operand.a, operand.b, into: operand.c, transposeA: product.transposeA, transposeB: product.transposeB)
+                GEMM.multiply(operand.a, operand.b, into: operand.c, transposeA: product.transposeA, transposeB: product.transposeB,
+                              engine: engine)
             }
         }
 
@@ -130,8 +133,8 @@ struct CoreBenchCommand: ParsableCommand {
         let flops = products.reduce(0) { $0 + $1.flops }
         return Result(
             layers: sizes.map(String.init).joined(separator: "-"), batchSize: batchSize, precision: Float.precisionName,
-            blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: BLASInfo.threadCount,
-            floatGEMMKernel: FloatGEMMKernel.current.description, products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
+            blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: engine.threadCount,
+            floatGEMMKernel: engine.floatGEMMKernel.description, products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
             gemmGflops: flops / bestGEMM / 1e9, stepGflops: flops / bestStep / 1e9, ratio: bestGEMM / bestStep)
     }
 

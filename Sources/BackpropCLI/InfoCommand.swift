@@ -13,10 +13,12 @@ struct InfoCommand: ParsableCommand {
         print("BLAS backend: \(BLASInfo.backendName)")
         print("BLAS kernel: \(BLASInfo.kernelName)")
         print("BLAS configuration: \(BLASInfo.configuration)")
-        print("BLAS threads: \(BLASInfo.threadCount) for products above \(String(format: "%.0e", BLASThreading.singleThreadFLOPLimit)) FLOP, 1 below")
+        let engine = ComputeEngine.default
+        print("BLAS threads: \(engine.threadCount) for products above \(String(format: "%.0e", engine.blasParallelFLOPLimit)) FLOP, 1 below")
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
-        print("Float matrix products: \(FloatGEMMKernel.current)"
+        print("Float matrix products: \(engine.floatGEMMKernel)"
               + (FloatGEMMKernel.isNativeAvailable ? "" : " (no AVX-512 on this CPU)"))
+        print("Default engine (\(ComputeEngine.kernelEnvironmentVariable), OpenBLAS/BLIS thread variables): \(engine)")
         print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
         if let problem = BLASLibrary.selectionProblem {
             print("BLAS selection problem: \(problem)")

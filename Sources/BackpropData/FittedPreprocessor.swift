@@ -142,7 +142,8 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
                 let source = features.rowPointer(start + row), target = block.rowPointer(row)
                 for j in 0..<n { target[j] = Scalar(Double(source[j]) - mean[j]) }
             }
-            GEMM.multiply(block, block, into: partial, transposeA: true)
+            // Fitting belongs to no network: the process's default engine multiplies.
+            GEMM.multiply(block, block, into: partial, transposeA: true, engine: .default)
             for index in 0..<(n * n) { sum[index] += Double(partial.base[index]) }
             start += rows
         }
@@ -154,12 +155,17 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
     /// Writes the transformed `features` into `result` (reused when it has the right
     /// shape and capacity) and returns it.
     ///
+    /// `engine` multiplies by the projection (PCA, whitening); preprocessing belongs to no
+    /// network, so it defaults to the process's ``ComputeEngine/default``.
+    ///
     /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when `features`
     ///   does not have ``inputCount`` columns.
     @discardableResult
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
-    public func transform<Scalar: NetworkScalar>(_ features: Matrix<Scalar>, into result: Matrix<Scalar>? = nil) throws -> Matrix<Scalar> {
+    public func transform<Scalar: NetworkScalar>(
+        _ features: Matrix<Scalar>, into result: Matrix<Scalar>? = nil, engine: ComputeEngine = .default
+    ) throws -> Matrix<Scalar> {
         guard features.columns == inputCount else {
             throw NetworkError.shapeMismatch(layer: "preprocessing \(method)", expected: "m × \(inputCount)", actual: "\(features.rows) × \(features.columns)")
         }
@@ -179,7 +185,7 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
             for j in 0..<n { target[j] = Scalar(Double(source[j]) - shift[j]) }
         }
         let matrix = Matrix<Scalar>(rows: n, columns: outputCount, elements: projection.map { Scalar($0) })
-        GEMM.multiply(centered, matrix, into: output)
+        GEMM.multiply(centered, matrix, into: output, engine: engine)
         return output
     }
 }

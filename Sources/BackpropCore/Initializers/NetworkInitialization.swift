@@ -125,7 +125,7 @@ extension Sequential {
             if let bias {
                 for row in 0..<z.rows { z.rowPointer(row).update(from: bias.base, count: z.columns) }
             }
-            GEMM.multiply(input, weight, into: z, transposeB: true, beta: bias == nil ? 0 : 1)
+            GEMM.multiply(input, weight, into: z, transposeB: true, beta: bias == nil ? 0 : 1, engine: engine)
             let variance = Self.variance(of: z)
             if abs(variance - 1) < tolerance || iterations >= maxIterations || variance <= 0 || !variance.isFinite {
                 return (iterations, variance)

@@ -11,7 +11,7 @@
 /// let layer = Dense<Float>(inputCount: 784, outputCount: 30, activation: .relu)
 /// print(layer)  // Dense(784 → 30, relu)
 /// ```
-public final class Dense<Scalar: NetworkScalar>: Layer {
+public final class Dense<Scalar: NetworkScalar>: Layer, EngineConfigurable {
     public let inputCount: Int
     public let outputCount: Int
     /// The activation applied after the affine map.
@@ -20,6 +20,9 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
     public let weight: Parameter<Scalar>
     /// `1 × outputCount`, or `nil` when the layer has no bias.
     public let bias: Parameter<Scalar>?
+    /// The kernel and threads of the layer's products and ReLU pass: ``ComputeEngine/default``
+    /// until a ``Sequential`` holding the layer sets its own.
+    public var engine = ComputeEngine.default
 
     private var input: Matrix<Scalar>?
     /// `Z = X·Wᵀ + b` of the latest forward pass.
@@ -65,6 +68,7 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         let z = Matrix.reuse(preActivation, rows: rows, columns: outputCount)
         preActivation = z
         self.input = input
+        let engine = self.engine
         if Scalar.self == Float.self, activation == .relu || activation == .identity {
             let bias = self.bias.map { UnsafePointer(FloatKernels.floats($0.value.base)) }
             let rectified = activation == .relu
@@ -72,12 +76,13 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
             if FloatGEMMKernel.denseForward(
                 rows: rows, inputCount: inputCount, outputCount: outputCount,
                 input: FloatKernels.floats(input.base), weight: FloatKernels.floats(weight.value.base), bias: bias,
-                preActivation: FloatKernels.floats(z.base), rectified: rectified.map { FloatKernels.floats($0.base) }) {
+                preActivation: FloatKernels.floats(z.base), rectified: rectified.map { FloatKernels.floats($0.base) },
+                engine: engine) {
                 output = rectified ?? z
                 return rectified ?? z
             }
             // Z = X·Wᵀ, then bias and activation in one pass over Z.
-            GEMM.multiply(input, weight.value, into: z, transposeB: true)
+            GEMM.multiply(input, weight.value, into: z, transposeB: true, engine: engine)
             if activation == .identity {
                 if let bias { FloatKernels.addBias(z: FloatKernels.floats(z.base), bias: bias, rows: rows, columns: outputCount) }
                 output = z
@@ -92,7 +97,7 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         if let bias {
             for row in 0..<rows { z.rowPointer(row).update(from: bias.value.base, count: outputCount) }
         }
-        GEMM.multiply(input, weight.value, into: z, transposeB: true, beta: bias == nil ? 0 : 1)
+        GEMM.multiply(input, weight.value, into: z, transposeB: true, beta: bias == nil ? 0 : 1, engine: engine)
         if activation == .identity {
             output = z
             return z
@@ -113,6 +118,7 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
         }
         precondition(outputGradient.rows == z.rows && outputGradient.columns == outputCount,
                      "\(self): output gradient is \(outputGradient.rows)×\(outputGradient.columns), expected \(z.rows)×\(outputCount)")
+        let engine = self.engine
         let dZ: Matrix<Scalar>
         if activation == .identity {
             dZ = outputGradient
@@ -125,17 +131,17 @@ public final class Dense<Scalar: NetworkScalar>: Layer {
                 FloatKernels.reluBackward(
                     outputGradient: FloatKernels.floats(outputGradient.base), z: FloatKernels.floats(z.base),
                     into: FloatKernels.floats(dZ.base), biasGradient: bias.map { FloatKernels.floats($0.gradient.base) },
-                    rows: z.rows, columns: outputCount)
+                    rows: z.rows, columns: outputCount, engine: engine)
             } else {
                 activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
                 if let bias { dZ.sumRows(into: bias.gradient) }
             }
         }
-        GEMM.multiply(dZ, input, into: weight.gradient, transposeA: true)
+        GEMM.multiply(dZ, input, into: weight.gradient, transposeA: true, engine: engine)
         guard needsInputGradient else { return nil }
         let dX = Matrix.reuse(inputGradient, rows: z.rows, columns: inputCount)
         inputGradient = dX
-        GEMM.multiply(dZ, weight.value, into: dX)
+        GEMM.multiply(dZ, weight.value, into: dX, engine: engine)
         return dX
     }
 }

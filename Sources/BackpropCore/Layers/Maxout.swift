@@ -4,7 +4,7 @@
 /// `weight` is `(outputCount·pieces) × inputCount` with the pieces of unit `u` in rows
 /// `u·pieces ..< (u+1)·pieces`; `bias` is `1 × (outputCount·pieces)`. With k = 2 pieces it has
 /// twice the parameters of a ``Dense`` layer. The gradient flows only into the winning piece.
-public final class Maxout<Scalar: NetworkScalar>: Layer {
+public final class Maxout<Scalar: NetworkScalar>: Layer, EngineConfigurable {
     public let inputCount: Int
     public let outputCount: Int
     /// Linear pieces per unit.
@@ -30,6 +30,11 @@ public final class Maxout<Scalar: NetworkScalar>: Layer {
     /// `1 × (outputCount·pieces)`.
     public var bias: Parameter<Scalar> { linear.bias! }
     public var parameters: [Parameter<Scalar>] { linear.parameters }
+    /// The engine of the affine map's products.
+    public var engine: ComputeEngine {
+        get { linear.engine }
+        set { linear.engine = newValue }
+    }
     public var description: String { "Maxout(\(inputCount) → \(outputCount), \(pieces) pieces)" }
     public var layerDescription: LayerDescription { describe(as: .maxout(pieces: pieces)) }
 

@@ -13,14 +13,28 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// The layers in order.
     public private(set) var layers: [any Layer<Scalar>]
 
-    /// A network of `layers`; each layer's input width must match the previous output width.
-    public init(_ layers: [any Layer<Scalar>]) throws {
+    /// The kernel and threads the network computes with. Setting it hands it to every layer
+    /// that computes with one (``EngineConfigurable``), so a trainer can switch, for example
+    /// to one thread while the other core is busy.
+    public var engine: ComputeEngine {
+        didSet { applyEngine() }
+    }
+
+    /// A network of `layers`, computing with `engine` (which replaces the engine each layer
+    /// had); each layer's input width must match the previous output width.
+    public init(_ layers: [any Layer<Scalar>], engine: ComputeEngine = .default) throws {
         guard !layers.isEmpty else { throw NetworkError.invalidConfiguration("A network needs at least one layer") }
         for (index, pair) in zip(layers, layers.dropFirst()).enumerated() where pair.0.outputCount != pair.1.inputCount {
             throw NetworkError.invalidConfiguration(
                 "layers.\(index) \(pair.0) produces \(pair.0.outputCount) features but layers.\(index + 1) \(pair.1) expects \(pair.1.inputCount)")
         }
         self.layers = layers
+        self.engine = engine
+        applyEngine()
+    }
+
+    private func applyEngine() {
+        for case let layer as any EngineConfigurable in layers { layer.engine = engine }
     }
 
     /// Features per input row.

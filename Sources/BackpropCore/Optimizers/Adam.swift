@@ -15,7 +15,7 @@ import RealModule
 /// let optimizer = Adam<Float>()
 /// optimizer.update(network.parameters, learningRate: 0.001)
 /// ```
-public final class Adam<Scalar: NetworkScalar>: Optimizer {
+public final class Adam<Scalar: NetworkScalar>: Optimizer, EngineConfigurable {
     /// β1, the decay of the gradient average.
     public let beta1: Double
     /// β2, the decay of the squared-gradient average.
@@ -23,6 +23,9 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
     /// ε, added to `√ŝ`.
     public let epsilon: Double
     let storage = SlotStorage<Scalar>(slotNames: ["firstMoment", "secondMoment"])
+    /// The threads of the element-wise update: ``ComputeEngine/default`` until set (a
+    /// training loop hands it the network's engine).
+    public var engine = ComputeEngine.default
 
     /// Adam with decays `beta1`, `beta2` in `[0, 1)` and `epsilon` > 0.
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
@@ -49,7 +52,8 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer {
                     firstMoment: FloatKernels.floats(v), secondMoment: FloatKernels.floats(s),
                     count: parameter.value.count, learningRate: Float(learningRate), beta1: Float(b1),
                     oneMinusBeta1: Float(oneMinusB1), beta2: Float(b2), oneMinusBeta2: Float(oneMinusB2),
-                    correction1: Float(correction1), correction2: Float(correction2), epsilon: Float(eps))
+                    correction1: Float(correction1), correction2: Float(correction2), epsilon: Float(eps),
+                    engine: engine)
                 continue
             }
             for i in 0..<parameter.value.count {

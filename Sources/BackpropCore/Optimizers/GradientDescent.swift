@@ -6,8 +6,12 @@
 /// let optimizer = GradientDescent<Float>()
 /// optimizer.update(network.parameters, learningRate: 0.1)
 /// ```
-public final class GradientDescent<Scalar: NetworkScalar>: Optimizer {
+public final class GradientDescent<Scalar: NetworkScalar>: Optimizer, EngineConfigurable {
     let storage = SlotStorage<Scalar>(slotNames: [])
+    /// The engine of the update: ``ComputeEngine/default`` until set (a training loop hands
+    /// it the network's engine). This update, bound by memory traffic, runs on one thread
+    /// whatever the engine's thread count.
+    public var engine = ComputeEngine.default
 
     /// Gradient descent; the learning rate comes with each update.
     public init() {}

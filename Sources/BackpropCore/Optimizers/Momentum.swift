@@ -3,10 +3,14 @@
 ///
 /// Subnormal velocities are set to zero. `v` averages about the last `1/(1−β)` gradients, so α keeps the meaning it has for plain
 /// gradient descent. Slot: `"velocity"`. See ``ClassicalMomentum`` for `v ← μ·v − α·dW`.
-public final class Momentum<Scalar: NetworkScalar>: Optimizer {
+public final class Momentum<Scalar: NetworkScalar>: Optimizer, EngineConfigurable {
     /// β.
     public let beta: Double
     let storage = SlotStorage<Scalar>(slotNames: ["velocity"])
+    /// The engine of the update: ``ComputeEngine/default`` until set (a training loop hands
+    /// it the network's engine). This update, bound by memory traffic, runs on one thread
+    /// whatever the engine's thread count.
+    public var engine = ComputeEngine.default
 
     /// Momentum with averaging factor `beta` in `[0, 1)`.
     public init(beta: Double = 0.9) {

@@ -105,9 +105,11 @@ public struct BLASLibrary: Sendable, CustomStringConvertible {
     }
 
     /// Sets the number of threads the library's products use (at least 1; ignored by
-    /// Accelerate). Products through ``GEMM`` set it per product (see ``BLASThreading``).
+    /// Accelerate). The count is a process-wide setting of the library; products through
+    /// ``GEMM`` set it from their ``ComputeEngine`` when it differs from what they need.
     public func setThreadCount(_ count: Int) {
         routines.setThreadCount(max(count, 1))
+        BLASThreading.forgetLibraryThreadCount()
     }
 }
 

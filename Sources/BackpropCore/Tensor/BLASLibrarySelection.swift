@@ -2,6 +2,10 @@ import Foundation
 
 /// Which BLAS library products use, chosen once from the environment and changeable with
 /// ``BLASLibrary/select(_:)``.
+///
+/// The selection is process-wide, unlike the rest of the engine's settings
+/// (``ComputeEngine``): a library is loaded once per process and every network in it
+/// multiplies through the same one. Its thread count follows the engine of each product.
 extension BLASLibrary {
     // MARK: - Selection
 
@@ -29,7 +33,7 @@ extension BLASLibrary {
         #endif
     }
 
-    /// The library products use now.
+    /// The library products use now, in the whole process.
     public static var current: BLASLibrary { selection.library }
 
     /// Why ``environmentVariable`` could not be honoured (an unknown name, or a library that
@@ -55,9 +59,9 @@ extension BLASLibrary {
         }
     }
 
-    /// Makes products use `kind` from now on (and clears ``selectionProblem``). The engine's
-    /// thread count (``BLASInfo/threadCount``) carries over to the new library. Selecting the
-    /// library already in use changes nothing.
+    /// Makes every product of the process use `kind` from now on (and clears
+    /// ``selectionProblem``). The next product sets the new library's thread count from its
+    /// ``ComputeEngine``. Selecting the library already in use changes nothing.
     /// - Throws: ``LoadError`` naming every file tried when the library cannot be used here;
     ///   the selection is then unchanged.
     public static func select(_ kind: Kind) throws(LoadError) {
@@ -67,7 +71,7 @@ extension BLASLibrary {
             return
         }
         selection = Selection(library: library, problem: nil)
-        BLASThreading.libraryChanged()
+        BLASThreading.forgetLibraryThreadCount()
     }
 
     // MARK: - State

@@ -91,15 +91,16 @@ enum FloatKernels {
     /// `dZ[i, j] = z[i, j] > 0 ? dA[i, j] : 0` and, when `biasGradient` is given,
     /// `biasGradient[j] = Σ_i dZ[i, j]` (summed in row order), in one pass. `dZ` may be `dA`.
     ///
-    /// Runs in C, dispatched like ``adam(weights:gradient:firstMoment:secondMoment:count:learningRate:beta1:oneMinusBeta1:beta2:oneMinusBeta2:correction1:correction2:epsilon:)``;
-    /// large matrices are split by columns between two cores, so each bias sum is the same
-    /// with one thread or two.
+    /// Runs in C, dispatched like ``adam(weights:gradient:firstMoment:secondMoment:count:learningRate:beta1:oneMinusBeta1:beta2:oneMinusBeta2:correction1:correction2:epsilon:engine:)``;
+    /// matrices of at least ``ComputeEngine/parallelElementLimit`` elements are split by
+    /// columns between two cores when `engine` allows, so each bias sum is the same with one
+    /// thread or two.
     @usableFromInline
     static func reluBackward(outputGradient dA: UnsafePointer<Float>, z: UnsafePointer<Float>,
                              into dZ: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>?,
-                             rows: Int, columns: Int) {
+                             rows: Int, columns: Int, engine: ComputeEngine) {
         backprop_relu_backward_f32(dA, z, dZ, biasGradient, rows, columns,
-                                   ElementwiseThreading.threads(forElements: rows * columns))
+                                   engine.elementwiseThreads(forElements: rows * columns))
     }
 
     /// `sums[j] = Σ_i x[i, j]`, summed in row order.
@@ -156,16 +157,18 @@ enum FloatKernels {
     ///
     /// Runs in C (`CBackpropKernels`), compiled for AVX-512, AVX2 and the baseline and
     /// dispatched on the CPU's features: Swift code is compiled for the baseline only, and
-    /// the division and square root dominate this loop. Large tensors are split between two
-    /// cores (see ``ElementwiseThreading``).
+    /// the division and square root dominate this loop. Tensors of at least
+    /// ``ComputeEngine/parallelElementLimit`` elements are split between two cores when
+    /// `engine` allows; the split is by element, so the result is the same bit for bit.
     @usableFromInline
     static func adam(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                      firstMoment v: UnsafeMutablePointer<Float>, secondMoment s: UnsafeMutablePointer<Float>,
                      count: Int, learningRate: Float, beta1: Float, oneMinusBeta1: Float,
-                     beta2: Float, oneMinusBeta2: Float, correction1: Float, correction2: Float, epsilon: Float) {
+                     beta2: Float, oneMinusBeta2: Float, correction1: Float, correction2: Float, epsilon: Float,
+                     engine: ComputeEngine) {
         backprop_adam_f32(w, g, v, s, count, learningRate / correction1, beta1, oneMinusBeta1,
                           beta2, oneMinusBeta2, 1 / correction2.squareRoot(), epsilon,
-                          ElementwiseThreading.threads(forElements: count))
+                          engine.elementwiseThreads(forElements: count))
     }
 
     /// `a[i] = 1 / (1 + e^−z[i])` over `count` elements (`a` may be `z`): a vectorised

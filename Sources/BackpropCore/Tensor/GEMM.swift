@@ -4,12 +4,17 @@
 /// Transposes are flags passed to BLAS, never copies. With `op(A)` of shape `m × k` and
 /// `op(B)` of shape `k × n`, `C` must be `m × n`.
 public enum GEMM {
-    /// Multiplies through ``NetworkScalar/blasGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``:
-    /// ``FloatGEMMKernel/current`` for Float matrix products, ``BLASLibrary/current`` otherwise.
+    /// Multiplies through ``NetworkScalar/blasGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:engine:)``:
+    /// `engine`'s ``ComputeEngine/floatGEMMKernel`` for Float matrix products,
+    /// ``BLASLibrary/current`` otherwise, on the threads `engine` allows.
+    ///
+    /// Layers pass their own ``EngineConfigurable/engine``; code that belongs to no network
+    /// (data preprocessing, one-off products) passes ``ComputeEngine/default``.
     @inlinable
     public static func multiply<Scalar: NetworkScalar>(
         _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: Matrix<Scalar>,
-        transposeA: Bool = false, transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0
+        transposeA: Bool = false, transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0,
+        engine: ComputeEngine
     ) {
         let (m, k, n) = checkedDimensions(a, transposeA, b, transposeB, c)
         if m == 0 || n == 0 { return }
@@ -20,7 +25,7 @@ public enum GEMM {
         Scalar.blasGEMM(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
             alpha: alpha, a: a.base, lda: max(a.columns, 1), b: b.base, ldb: max(b.columns, 1),
-            beta: beta, c: c.base, ldc: max(c.columns, 1))
+            beta: beta, c: c.base, ldc: max(c.columns, 1), engine: engine)
     }
 
     /// Multiplies with the blocked pure-Swift kernel of ``ReferenceGEMM``: same contract

@@ -8,7 +8,8 @@ import RealModule
 /// swift-numerics' `Real`.
 public protocol NetworkScalar: BinaryFloatingPoint, Real, Codable, Sendable
 where RawSignificand: FixedWidthInteger {
-    /// `C ← α·op(A)·op(B) + β·C` on row-major buffers through BLAS.
+    /// `C ← α·op(A)·op(B) + β·C` on row-major buffers through BLAS (or the kernel `engine`
+    /// selects), with the threads `engine` allows.
     ///
     /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; `lda`, `ldb`, `ldc` are the
     /// row strides of the buffers as stored (before any transpose).
@@ -16,44 +17,44 @@ where RawSignificand: FixedWidthInteger {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
         b: UnsafePointer<Self>, ldb: Int,
-        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int, engine: ComputeEngine)
 
     /// The precision's name as used in reports: `"float32"` or `"float64"`.
     static var precisionName: String { get }
 }
 
 extension Float: NetworkScalar {
-    /// Runs ``FloatGEMMKernel/current`` (Backprop's AVX-512 kernel where the CPU has it,
-    /// else `sgemm`), or `sgemv` when `op(B)` has one column or `op(A)` one row (except the
-    /// native kernel's row-times-transposed-matrix, a dense layer on one example); BLAS
-    /// products below ``BLASThreading/singleThreadFLOPLimit`` run on one thread.
+    /// Runs `engine`'s ``ComputeEngine/floatGEMMKernel`` (Backprop's AVX-512 kernel where the
+    /// CPU has it, else `sgemm`), or `sgemv` when `op(B)` has one column or `op(A)` one row
+    /// (except the native kernel's row-times-transposed-matrix, a dense layer on one example);
+    /// BLAS products below ``ComputeEngine/blasParallelFLOPLimit`` run on one thread.
     public static func blasGEMM(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, engine: ComputeEngine
     ) {
-        if FloatGEMMKernel.takes(transposeA: transposeA, transposeB: transposeB, m: m, n: n) {
+        if FloatGEMMKernel.takes(transposeA: transposeA, transposeB: transposeB, m: m, n: n, engine: engine) {
             FloatGEMMKernel.multiplyNatively(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                threads: Int(FloatGEMMKernel.threadCount(m: m, n: n, k: k)))
+                threads: Int(engine.nativeThreads(m: m, n: n, k: k)))
         } else {
             multiplyThroughBLAS(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, engine: engine)
         }
     }
 
-    /// `sgemm`, or `sgemv` for a single row or column, whatever ``FloatGEMMKernel/current`` is,
-    /// through ``BLASLibrary/current``.
+    /// `sgemm`, or `sgemv` for a single row or column, whatever `engine`'s kernel is, through
+    /// ``BLASLibrary/current`` with the threads `engine` allows.
     static func multiplyThroughBLAS(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, engine: ComputeEngine
     ) {
-        BLASThreading.prepare(m: m, n: n, k: k)
+        BLASThreading.prepare(m: m, n: n, k: k, engine: engine)
         let blas = BLASLibrary.selection.library.routines
         if m == 1 {
             // c (1×n) = op(B)ᵀ · op(A)ᵀ: a vector-matrix product.
@@ -92,9 +93,9 @@ extension Double: NetworkScalar {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int,
         b: UnsafePointer<Double>, ldb: Int,
-        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, engine: ComputeEngine
     ) {
-        BLASThreading.prepare(m: m, n: n, k: k)
+        BLASThreading.prepare(m: m, n: n, k: k, engine: engine)
         BLASLibrary.selection.library.routines.dgemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

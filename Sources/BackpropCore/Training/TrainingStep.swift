@@ -13,6 +13,7 @@
 ///    (max-norm) on the updated parameters.
 ///
 /// Buffers are sized once for ``batchCapacity`` rows and reused: a step allocates nothing.
+/// The optimiser computes with the network's ``ComputeEngine`` (kernel and threads).
 ///
 /// ```swift
 /// let step = TrainingStep(network: network, loss: SoftmaxCrossEntropy<Float>(),
@@ -62,6 +63,7 @@ public final class TrainingStep<Scalar: NetworkScalar> {
         regularizedParameters = parameters.filter(\.isRegularized)
         namedParameters = network.namedParameters
         outputGradient = Matrix(rows: batchCapacity, columns: network.outputCount)
+        (optimizer as? any EngineConfigurable)?.engine = network.engine
     }
 
     // MARK: - The step

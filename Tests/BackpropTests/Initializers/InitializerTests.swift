@@ -57,7 +57,7 @@ struct InitializerTests {
             Initializer.orthogonal(gain: 2).fill(weights, random: &random)
             let size = min(rows, columns)
             let product = Matrix<Double>(rows: size, columns: size)
-            GEMM.multiply(weights, weights, into: product, transposeA: rows >= columns, transposeB: rows < columns)
+            GEMM.multiply(weights, weights, into: product, transposeA: rows >= columns, transposeB: rows < columns, engine: .default)
             for i in 0..<size {
                 for j in 0..<size {
                     #expect(isClose(product[i, j], i == j ? 4 : 0, absolute: 1e-12), "\(rows)×\(columns) [\(i), \(j)] = \(product[i, j])")
@@ -77,7 +77,7 @@ struct InitializerTests {
         for layer in network.layers {
             let dense = try #require(layer as? Dense<Double>)
             let z = Matrix<Double>(rows: input.rows, columns: dense.outputCount)
-            GEMM.multiply(input, dense.weight.value, into: z, transposeB: true)
+            GEMM.multiply(input, dense.weight.value, into: z, transposeB: true, engine: .default)
             let (_, variance) = moments(z)
             #expect(abs(variance - 1) < 1e-3, "\(dense): variance \(variance)")
             input = try dense.forward(input, mode: .inference)
@@ -125,7 +125,7 @@ struct InitializerTests {
         }
         let orthogonal = first.parameters[2].value  // layers.1.weight, 8×8
         let product = Matrix<Float>(rows: 8, columns: 8)
-        GEMM.multiply(orthogonal, orthogonal, into: product, transposeA: true)
+        GEMM.multiply(orthogonal, orthogonal, into: product, transposeA: true, engine: .default)
         #expect(allClose(product.elements, Matrix<Float>(rows: 8, columns: 8).elements.enumerated().map { $0.offset % 9 == 0 ? 1 : 0 }, absolute: 1e-5))
     }
 

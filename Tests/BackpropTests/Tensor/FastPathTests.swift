@@ -21,7 +21,7 @@ struct FastPathTests {
                     let start: Matrix<Float> = randomMatrix(shape.m, shape.n, seed: 8)
                     let expected = GEMMTests().naive(a, ta, b, tb, alpha: 0.75, beta: 0.5, c: start)
                     let result = start.copy()
-                    GEMM.multiply(a, b, into: result, transposeA: ta, transposeB: tb, alpha: 0.75, beta: 0.5)
+                    GEMM.multiply(a, b, into: result, transposeA: ta, transposeB: tb, alpha: 0.75, beta: 0.5, engine: .default)
                     #expect(allClose(result.elements.map(Double.init), expected, absolute: 1e-4, relative: 1e-4),
                             "\(shape) ta=\(ta) tb=\(tb)")
                 }
@@ -29,19 +29,30 @@ struct FastPathTests {
         }
     }
 
-    @Test func oneThreadAndTwoThreadsGiveTheSameProduct() {
+    @Test(arguments: FloatGEMMKernel.allCases)
+    func oneThreadAndTwoThreadsGiveTheSameProduct(kernel: FloatGEMMKernel) throws {
+        if kernel == .native && !FloatGEMMKernel.isNativeAvailable {
+            print("skipped the native kernel: the CPU has no AVX-512")
+            return
+        }
         let a: Matrix<Float> = randomMatrix(96, 200, seed: 1), b: Matrix<Float> = randomMatrix(150, 200, seed: 2)
-        let saved = BLASThreading.singleThreadFLOPLimit
-        defer { BLASThreading.singleThreadFLOPLimit = saved }
-        BLASThreading.singleThreadFLOPLimit = .infinity
-        let single = Matrix<Float>(rows: 96, columns: 150)
-        GEMM.multiply(a, b, into: single, transposeB: true)
-        BLASThreading.singleThreadFLOPLimit = 0
-        let threaded = Matrix<Float>(rows: 96, columns: 150)
-        GEMM.multiply(a, b, into: threaded, transposeB: true)
-        #expect(allClose(single.elements, threaded.elements, absolute: 1e-4, relative: 1e-5))
-        let expected = GEMMTests().naive(a, false, b, true, alpha: 1, beta: 0, c: single)
-        #expect(allClose(single.elements.map(Double.init), expected, absolute: 1e-4, relative: 1e-4))
+        // Both engines allow two threads; only the limits decide whether this product splits.
+        let single = ComputeEngine(floatGEMMKernel: kernel, threadCount: 2,
+                                   nativeParallelFLOPLimit: .infinity, blasParallelFLOPLimit: .infinity)
+        let split = ComputeEngine(floatGEMMKernel: kernel, threadCount: 2,
+                                  nativeParallelFLOPLimit: 0, blasParallelFLOPLimit: 0)
+        #expect(single.floatGEMMKernel == kernel && split.floatGEMMKernel == kernel)
+        let one = Matrix<Float>(rows: 96, columns: 150)
+        GEMM.multiply(a, b, into: one, transposeB: true, engine: single)
+        let two = Matrix<Float>(rows: 96, columns: 150)
+        GEMM.multiply(a, b, into: two, transposeB: true, engine: split)
+        if kernel == .native {
+            #expect(one.elements == two.elements)
+        } else {
+            #expect(allClose(one.elements, two.elements, absolute: 1e-4, relative: 1e-5))
+        }
+        let expected = GEMMTests().naive(a, false, b, true, alpha: 1, beta: 0, c: one)
+        #expect(allClose(one.elements.map(Double.init), expected, absolute: 1e-4, relative: 1e-4))
     }
 
     // MARK: - Dense layers
@@ -86,7 +97,8 @@ struct FastPathTests {
         let dA = (0..<columns).map { Float($0) + 1 }
         var dZ = [Float](repeating: -1, count: columns)
         var bias = [Float](repeating: -1, count: columns)
-        FloatKernels.reluBackward(outputGradient: dA, z: zValues, into: &dZ, biasGradient: &bias, rows: 1, columns: columns)
+        FloatKernels.reluBackward(outputGradient: dA, z: zValues, into: &dZ, biasGradient: &bias, rows: 1, columns: columns,
+                                  engine: .default)
         let expected = (0..<columns).map { zValues[$0] > 0 ? dA[$0] : 0 }
         #expect(dZ == expected)
         #expect(bias == expected)

@@ -31,7 +31,7 @@ struct GEMMTests {
                     let start: Matrix<S> = randomMatrix(shape.m, shape.n, seed: 7)
                     let expected = naive(a, ta, b, tb, alpha: S(0.75), beta: S(0.5), c: start)
                     let blas = start.copy()
-                    GEMM.multiply(a, b, into: blas, transposeA: ta, transposeB: tb, alpha: 0.75, beta: 0.5)
+                    GEMM.multiply(a, b, into: blas, transposeA: ta, transposeB: tb, alpha: 0.75, beta: 0.5, engine: .default)
                     let plain = start.copy()
                     GEMM.multiplyWithoutBLAS(a, b, into: plain, transposeA: ta, transposeB: tb, alpha: 0.75, beta: 0.5)
                     let label = "\(S.precisionName) \(shape) ta=\(ta) tb=\(tb)"
@@ -48,7 +48,7 @@ struct GEMMTests {
     @Test func zeroInnerDimensionScalesOutput() {
         let a = Matrix<Double>(rows: 2, columns: 0), b = Matrix<Double>(rows: 0, columns: 3)
         let c = Matrix<Double>(rows: 2, columns: 3, repeating: 4)
-        GEMM.multiply(a, b, into: c, beta: 0.5)
+        GEMM.multiply(a, b, into: c, beta: 0.5, engine: .default)
         #expect(c.elements == [Double](repeating: 2, count: 6))
     }
 }

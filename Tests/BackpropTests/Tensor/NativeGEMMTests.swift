@@ -66,7 +66,8 @@ struct NativeGEMMTests {
             result(start: start) { a, b, c in
                 Float.multiplyThroughBLAS(
                     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                    engine: ComputeEngine(floatGEMMKernel: .blas, threadCount: 1))
             }
         }
     }
@@ -160,7 +161,8 @@ struct NativeGEMMTests {
         let rectified = Matrix<Float>(rows: rows, columns: outputs, repeating: .nan)
         let fused = FloatGEMMKernel.denseForward(
             rows: rows, inputCount: inputs, outputCount: outputs, input: x.base, weight: w.base, bias: bias.base,
-            preActivation: z.base, rectified: rectified.base)
+            preActivation: z.base, rectified: rectified.base,
+            engine: ComputeEngine(floatGEMMKernel: .native, threadCount: 2))
         #expect(fused, "the native kernel runs matrix products")
 
         let expectedZ = Matrix<Float>(rows: rows, columns: outputs)
@@ -178,7 +180,7 @@ struct NativeGEMMTests {
 
     @Test func isTheDefaultUnlessTheEnvironmentAsksForBLAS() {
         let requested = ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased()
-        #expect(FloatGEMMKernel.current == (requested == "blas" ? .blas : .native))
+        #expect(ComputeEngine.default.floatGEMMKernel == (requested == "blas" ? .blas : .native))
         #expect(FloatGEMMKernel.native.description.contains("AVX-512"))
     }
 }

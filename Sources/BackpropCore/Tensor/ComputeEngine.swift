@@ -1,0 +1,165 @@
+import Foundation
+
+/// How a network computes: which kernel multiplies `Float` matrices, how many threads
+/// products and element-wise passes may use, and from what size they split.
+///
+/// A value, not a process-wide setting: each network carries one
+/// (``Sequential/engine``, handed to its layers), and so does each optimiser with
+/// element-wise kernels (``Adam/engine``, ``GradientDescent/engine``, ``Momentum/engine``).
+/// Several networks in one process — or several processes or MPI ranks on one machine —
+/// can therefore run with different settings, for example one thread each when the other
+/// core is busy.
+///
+/// Fields and defaults (``default``, read once from the environment):
+///
+/// | Field | Default | Environment |
+/// |---|---|---|
+/// | ``floatGEMMKernel`` | ``FloatGEMMKernel/native`` on CPUs with AVX-512 F/VL/BW/DQ, else ``FloatGEMMKernel/blas`` | `BACKPROP_GEMM=blas` selects BLAS |
+/// | ``threadCount`` | the BLAS library's own thread count (2 on a two-core machine; 1 on Apple platforms) | `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
+/// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |
+/// | ``blasParallelFLOPLimit`` | 10⁹ floating-point operations | — |
+/// | ``parallelElementLimit`` | 2¹⁵ elements | — |
+///
+/// BLAS products use up to ``threadCount`` threads; the engine's own C kernels (the native
+/// product, the Adam update, the ReLU backward pass) split over two cores at most, so any
+/// count above 1 means two for them. The native product and the element-wise kernels give
+/// the same bits with one thread or two; OpenBLAS's one- and two-thread products may differ
+/// in the last bits.
+///
+/// The BLAS library itself (``BLASLibrary/current``) stays process-wide: it is loaded once
+/// per process. Its thread count is a process-wide setting of the library too, so a product
+/// sets it from the engine just before it runs (only when it changes); two engines with
+/// different counts in one process therefore take turns, and products of different engines
+/// should not run through BLAS at the same moment on different threads.
+///
+/// ```swift
+/// var engine = ComputeEngine.default
+/// engine.threadCount = 1
+/// let network = try Sequential<Float>.mlp([784, 256, 10], hiddenActivation: .relu)
+/// network.engine = engine
+/// ```
+public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
+    /// The kernel that multiplies `Float` matrices of two or more rows and columns.
+    ///
+    /// Setting ``FloatGEMMKernel/native`` on a CPU without AVX-512 stores
+    /// ``FloatGEMMKernel/blas``: reading the field back tells which kernel runs.
+    public var floatGEMMKernel: FloatGEMMKernel {
+        get { kernel }
+        set { kernel = newValue == .native && !FloatGEMMKernel.isNativeAvailable ? .blas : newValue }
+    }
+
+    private var kernel: FloatGEMMKernel
+
+    /// The most threads a product or element-wise pass may use (values below 1 count as 1).
+    /// BLAS products use up to this many; the engine's own C kernels use two when it is
+    /// above 1.
+    public var threadCount: Int
+
+    /// Native products of at least this many floating-point operations (`2·m·n·k`) are
+    /// split across two cores when ``threadCount`` is above 1. Default 4·10⁶.
+    public var nativeParallelFLOPLimit: Double
+
+    /// BLAS products with fewer floating-point operations than this run on one thread, larger
+    /// ones on ``threadCount``; 0 threads every product.
+    ///
+    /// Default 10⁹: waking a second BLAS thread costs tens of microseconds (more on a loaded
+    /// machine, where the helper thread also competes for a core) and OpenBLAS allocates a
+    /// work buffer per threaded call. On the shared two-core machine of the benchmark suite
+    /// (other processes running, half of the CPU time stolen by the hypervisor) two threads
+    /// lost to one for every product of the suite, up to 128×1024·1024×1024 (268 MFLOP) and
+    /// 1024×784·784×256 (411 MFLOP). On an otherwise idle machine a lower limit (about
+    /// 5·10⁷) lets the larger products use both cores.
+    public var blasParallelFLOPLimit: Double
+
+    /// Tensors with at least this many elements are updated by two threads (the Adam update,
+    /// the ReLU backward pass) when ``threadCount`` is above 1. Default 2¹⁵ (a 784 × 256
+    /// layer has 200 704); below it handing half to the helper thread costs more than it
+    /// saves.
+    public var parallelElementLimit: Int
+
+    /// An engine with the given settings; `floatGEMMKernel` defaults to the best kernel the
+    /// CPU runs (``FloatGEMMKernel/native`` when it has AVX-512) and falls back to
+    /// ``FloatGEMMKernel/blas`` when ``FloatGEMMKernel/native`` is asked for and unavailable.
+    public init(
+        floatGEMMKernel: FloatGEMMKernel = FloatGEMMKernel.isNativeAvailable ? .native : .blas,
+        threadCount: Int,
+        nativeParallelFLOPLimit: Double = 4e6,
+        blasParallelFLOPLimit: Double = 1e9,
+        parallelElementLimit: Int = 1 << 15
+    ) {
+        kernel = .blas
+        self.threadCount = threadCount
+        self.nativeParallelFLOPLimit = nativeParallelFLOPLimit
+        self.blasParallelFLOPLimit = blasParallelFLOPLimit
+        self.parallelElementLimit = parallelElementLimit
+        self.floatGEMMKernel = floatGEMMKernel
+    }
+
+    /// The engine of this process's environment, read once at first use: see the table above.
+    /// Networks, layers and optimisers start with it.
+    public static let `default` = fromEnvironment()
+
+    /// The environment variable that selects BLAS for `Float` products: `BACKPROP_GEMM=blas`.
+    public static let kernelEnvironmentVariable = "BACKPROP_GEMM"
+
+    /// The engine that `environment` asks for: ``floatGEMMKernel`` from
+    /// ``kernelEnvironmentVariable``, ``threadCount`` from the thread count
+    /// ``BLASLibrary/current`` read from its own variables when it loaded
+    /// (``BLASLibrary/defaultThreadCount``; 1 on Apple platforms), the limits at their defaults.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> ComputeEngine {
+        let asksForBLAS = environment[kernelEnvironmentVariable]?.lowercased() == "blas"
+        #if canImport(Accelerate)
+        let threads = 1
+        #else
+        let threads = BLASLibrary.current.defaultThreadCount
+        #endif
+        return ComputeEngine(floatGEMMKernel: asksForBLAS ? .blas : .native, threadCount: threads)
+    }
+
+    /// `"native AVX-512 (…), 2 threads (native products from 4e+06 FLOP, BLAS from 1e+09 FLOP, element-wise from 32768 elements)"`.
+    public var description: String {
+        let threads = threadCount > 1 ? "\(threadCount) threads" : "1 thread"
+        let limits = threadCount > 1
+            ? " (native products from \(String(format: "%.0e", nativeParallelFLOPLimit)) FLOP, "
+                + "BLAS from \(String(format: "%.0e", blasParallelFLOPLimit)) FLOP, "
+                + "element-wise from \(parallelElementLimit) elements)"
+            : ""
+        return "\(floatGEMMKernel), \(threads)\(limits)"
+    }
+
+    // MARK: - Threads per call
+
+    /// 2 when a native product of these dimensions is large enough to split and more than
+    /// one thread is allowed, else 1.
+    func nativeThreads(m: Int, n: Int, k: Int) -> Int32 {
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        return threadCount > 1 && flops >= nativeParallelFLOPLimit ? 2 : 1
+    }
+
+    /// The BLAS thread count for a product of these dimensions: ``threadCount`` from
+    /// ``blasParallelFLOPLimit`` on, 1 below.
+    func blasThreads(m: Int, n: Int, k: Int) -> Int {
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        return threadCount > 1 && flops >= blasParallelFLOPLimit ? threadCount : 1
+    }
+
+    /// The thread count of an element-wise C kernel over `count` elements: 1 or 2.
+    func elementwiseThreads(forElements count: Int) -> Int32 {
+        threadCount > 1 && count >= parallelElementLimit ? 2 : 1
+    }
+}
+
+/// Something that computes with a ``ComputeEngine`` it stores: layers that multiply
+/// (``Dense``, ``Maxout``) and optimisers with element-wise kernels (``Adam``,
+/// ``GradientDescent``, ``Momentum``, and the wrappers around them, which hand the engine to
+/// the optimiser they wrap).
+///
+/// ``Sequential`` sets the engine of each of its layers that conforms; a training loop can
+/// hand the network's engine to its optimiser with
+/// `(optimizer as? any EngineConfigurable)?.engine = network.engine`.
+public protocol EngineConfigurable: AnyObject {
+    /// The engine the next computations use.
+    var engine: ComputeEngine { get set }
+}
