@@ -47,7 +47,7 @@ public final class Adam<Scalar: NetworkScalar>: Optimizer, EngineConfigurable {
             let w = parameter.value.base, g = parameter.gradient.base
             let v = storage.buffers[0][index].base, s = storage.buffers[1][index].base
             if Scalar.self == Float.self {
-                FloatKernels.adam(
+                OptimizerKernels.adam(
                     weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
                     firstMoment: FloatKernels.floats(v), secondMoment: FloatKernels.floats(s),
                     count: parameter.value.count, learningRate: Float(learningRate), beta1: Float(b1),

@@ -23,7 +23,7 @@ public final class GradientDescent<Scalar: NetworkScalar>: Optimizer, EngineConf
         for parameter in parameters {
             let w = parameter.value.base, g = parameter.gradient.base
             if Scalar.self == Float.self {
-                FloatKernels.gradientDescent(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                OptimizerKernels.gradientDescent(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
                                              count: parameter.value.count, learningRate: Float(learningRate))
                 continue
             }

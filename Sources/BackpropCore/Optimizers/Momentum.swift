@@ -26,7 +26,7 @@ public final class Momentum<Scalar: NetworkScalar>: Optimizer, EngineConfigurabl
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.value.base, g = parameter.gradient.base, v = storage.buffers[0][index].base
             if Scalar.self == Float.self {
-                FloatKernels.momentum(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                OptimizerKernels.momentum(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
                                       velocity: FloatKernels.floats(v), count: parameter.value.count,
                                       learningRate: Float(learningRate), beta: Float(b),
                                       oneMinusBeta: Float(oneMinusB))

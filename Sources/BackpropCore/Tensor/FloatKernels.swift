@@ -132,44 +132,7 @@ enum FloatKernels {
         return (rest + ((lanes0 + lanes1) + (lanes2 + lanes3)).sum()).isFinite
     }
 
-    // MARK: - Optimisers
-
-    /// Replaces magnitudes below `Float.leastNormalMagnitude` with 0.
-    ///
-    /// Moments of units whose gradient stays zero (dead ReLUs) decay geometrically into
-    /// subnormal numbers, which the CPU handles up to a hundred times slower; flushing them
-    /// to zero changes the update by less than 10⁻³⁸.
-    @inlinable @inline(__always)
-    static func flushSubnormals(_ value: Lanes) -> Lanes {
-        let limit = Float.leastNormalMagnitude
-        return value.replacing(with: 0, where: (value .< limit) .& (value .> -limit))
-    }
-
-    @inlinable @inline(__always)
-    static func flushSubnormal(_ value: Float) -> Float {
-        Swift.abs(value) < Float.leastNormalMagnitude ? 0 : value
-    }
-
-    /// One Adam step over `count` elements (formulas of ``Adam``):
-    /// `v ← β1·v + (1−β1)·g`, `s ← β2·s + (1−β2)·g²`, `w ← w − (α/c1)·v/(√s·(1/√c2) + ε)`
-    /// (the same value as `α·(v/c1)/(√(s/c2) + ε)` with one division and one square root
-    /// per element), with subnormal moments flushed to zero.
-    ///
-    /// Runs in C (`CBackpropKernels`), compiled for AVX-512, AVX2 and the baseline and
-    /// dispatched on the CPU's features: Swift code is compiled for the baseline only, and
-    /// the division and square root dominate this loop. Tensors of at least
-    /// ``ComputeEngine/parallelElementLimit`` elements are split between two cores when
-    /// `engine` allows; the split is by element, so the result is the same bit for bit.
-    @usableFromInline
-    static func adam(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-                     firstMoment v: UnsafeMutablePointer<Float>, secondMoment s: UnsafeMutablePointer<Float>,
-                     count: Int, learningRate: Float, beta1: Float, oneMinusBeta1: Float,
-                     beta2: Float, oneMinusBeta2: Float, correction1: Float, correction2: Float, epsilon: Float,
-                     engine: ComputeEngine) {
-        backprop_adam_f32(w, g, v, s, count, learningRate / correction1, beta1, oneMinusBeta1,
-                          beta2, oneMinusBeta2, 1 / correction2.squareRoot(), epsilon,
-                          engine.elementwiseThreads(forElements: count))
-    }
+    // MARK: - Activations
 
     /// `a[i] = 1 / (1 + e^−z[i])` over `count` elements (`a` may be `z`): a vectorised
     /// exponential in C (within 2.5 units in the last place; NaN kept, ±∞ give 1 and 0)
@@ -181,32 +144,4 @@ enum FloatKernels {
 
     /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.
     static var kernelLevel: String { String(cString: backprop_kernel_level()) }
-
-    /// `w ← w − α·g` over `count` elements (in C, on the widest vector unit the CPU has).
-    @usableFromInline
-    static func gradientDescent(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-                                count: Int, learningRate: Float) {
-        backprop_gradient_descent_f32(w, g, count, learningRate)
-    }
-
-    /// `v ← β·v + (1−β)·g`, `w ← w − α·v` over `count` elements, subnormal `v` flushed to zero.
-    @usableFromInline
-    static func momentum(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-                         velocity v: UnsafeMutablePointer<Float>, count: Int, learningRate: Float, beta: Float,
-                         oneMinusBeta: Float) {
-        let vectorEnd = count - count % width
-        var i = 0
-        while i < vectorEnd {
-            let velocity = flushSubnormals(beta * load(v + i) + oneMinusBeta * load(g + i))
-            store(velocity, v + i)
-            store(load(w + i) - learningRate * velocity, w + i)
-            i += width
-        }
-        while i < count {
-            let velocity = flushSubnormal(beta * v[i] + oneMinusBeta * g[i])
-            v[i] = velocity
-            w[i] -= learningRate * velocity
-            i += 1
-        }
-    }
 }
