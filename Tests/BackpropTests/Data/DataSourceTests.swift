@@ -12,7 +12,7 @@ struct DataSourceTests {
         #expect(try DataSource(parsing: "blobs:dimensions=5") == .synthetic(.blobs, .init(dimensions: 5)))
         #expect(try DataSource(parsing: "circles:factor=0.3") == .synthetic(.circles, .init(factor: 0.3)))
         #expect(try DataSource(parsing: "XOR:n=10") == .synthetic(.xor, .init(count: 10)))
-        #expect(try DataSource(parsing: "mnist:../data/mnist") == .mnist(directory: "../data/mnist"))
+        #expect(try DataSource(parsing: "mnist:data/mnist") == .mnist(directory: "data/mnist"))
         #expect(try DataSource(parsing: "csv:/tmp/a b.csv") == .csv(path: "/tmp/a b.csv"))
         #expect(try DataSource(parsing: "npy:x.npy,y.npy") == .npy(features: "x.npy", targets: "y.npy"))
         #expect(try DataSource(parsing: "spiral:n=600,classes=4").description == "spiral:n=600,classes=4")
