@@ -23,7 +23,7 @@ public enum GEMM {
             beta: beta, c: c.base, ldc: max(c.columns, 1))
     }
 
-    /// Multiplies with the blocked pure-Swift kernel of ``ReferenceGEMM``: same contract
+    /// Multiplies with the blocked pure-Swift kernel of `ReferenceGEMM`: same contract
     /// as ``multiply(_:_:into:transposeA:transposeB:alpha:beta:)``, no BLAS involved.
     public static func multiplyWithoutBLAS<Scalar: NetworkScalar>(
         _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: Matrix<Scalar>,
