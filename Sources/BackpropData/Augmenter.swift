@@ -57,7 +57,7 @@ public final class Augmenter<Scalar: NetworkScalar> {
 
     /// An augmenter for images of `featureCount = side²` pixels.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when `featureCount` is not a
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` when `featureCount` is not a
     ///   perfect square or an option is negative.
     public init(featureCount: Int, options: AugmentationOptions, random: RandomGenerator) throws {
         let side = Int(Double(featureCount).squareRoot().rounded())

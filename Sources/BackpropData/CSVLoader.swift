@@ -16,7 +16,7 @@ public struct CSVOptions: Sendable, Equatable {
     /// What the target column holds.
     public enum TargetKind: String, Sendable, Equatable, CaseIterable {
         /// Class labels: non-negative integers used as class indices, or strings mapped
-        /// to indices in sorted order (the names are kept as ``Dataset/classNames``).
+        /// to indices in sorted order (the names are kept as `Dataset.classNames`).
         case classification
         /// Real values: the dataset's targets are an `m × 1` matrix.
         case regression
@@ -45,7 +45,7 @@ public struct CSVOptions: Sendable, Equatable {
     }
 }
 
-/// Reads comma- (or otherwise) delimited text into a ``Dataset``: every column except the
+/// Reads comma- (or otherwise) delimited text into a `Dataset`: every column except the
 /// target is a numeric feature.
 ///
 /// Fields may be wrapped in double quotes (`"a,b"`, with `""` for a quote inside). Blank

@@ -5,11 +5,11 @@ import Foundation
 ///
 /// | specification | meaning |
 /// | --- | --- |
-/// | `moons[:n=300,noise=0.2,seed=S]` | ``Dataset/twoMoons(count:noise:seed:)`` |
-/// | `circles[:n=300,noise=0.1,factor=0.5,seed=S]` | ``Dataset/circles(count:noise:factor:seed:)`` |
-/// | `spiral[:n=300,noise=0.2,classes=3,seed=S]` | ``Dataset/spiral(count:classes:noise:seed:)`` |
-/// | `blobs[:n=300,noise=1,classes=3,dimensions=2,seed=S]` | ``Dataset/blobs(count:classes:dimensions:noise:seed:)`` |
-/// | `xor[:n=300,noise=0.1,seed=S]` | ``Dataset/xor(count:noise:seed:)`` |
+/// | `moons[:n=300,noise=0.2,seed=S]` | ``BackpropCore/Dataset/twoMoons(count:noise:seed:)`` |
+/// | `circles[:n=300,noise=0.1,factor=0.5,seed=S]` | ``BackpropCore/Dataset/circles(count:noise:factor:seed:)`` |
+/// | `spiral[:n=300,noise=0.2,classes=3,seed=S]` | ``BackpropCore/Dataset/spiral(count:classes:noise:seed:)`` |
+/// | `blobs[:n=300,noise=1,classes=3,dimensions=2,seed=S]` | ``BackpropCore/Dataset/blobs(count:classes:dimensions:noise:seed:)`` |
+/// | `xor[:n=300,noise=0.1,seed=S]` | ``BackpropCore/Dataset/xor(count:noise:seed:)`` |
 /// | `mnist:DIR` | the four MNIST IDX files in `DIR` (gzip or raw) |
 /// | `mnist` | the same, in the folder named by the environment variable `BACKPROP_MNIST_DIR` |
 /// | `csv:FILE` | a delimited text file (``CSVLoader``) |
@@ -35,15 +35,15 @@ public enum DataSource: Equatable, Sendable, Setting {
 
     /// The generated sets.
     public enum SyntheticKind: String, CaseIterable, Sendable {
-        /// ``Dataset/twoMoons(count:noise:seed:)``.
+        /// ``BackpropCore/Dataset/twoMoons(count:noise:seed:)``.
         case moons
-        /// ``Dataset/circles(count:noise:factor:seed:)``.
+        /// ``BackpropCore/Dataset/circles(count:noise:factor:seed:)``.
         case circles
-        /// ``Dataset/spiral(count:classes:noise:seed:)``.
+        /// ``BackpropCore/Dataset/spiral(count:classes:noise:seed:)``.
         case spiral
-        /// ``Dataset/blobs(count:classes:dimensions:noise:seed:)``.
+        /// ``BackpropCore/Dataset/blobs(count:classes:dimensions:noise:seed:)``.
         case blobs
-        /// ``Dataset/xor(count:noise:seed:)``.
+        /// ``BackpropCore/Dataset/xor(count:noise:seed:)``.
         case xor
 
         /// The one-line help of this kind.

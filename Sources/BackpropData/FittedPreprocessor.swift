@@ -32,7 +32,7 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
 
     /// Fits `method` to `features` (`m × n`, the training set).
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for an empty set, a component
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` for an empty set, a component
     ///   count outside `1...n`, a variance fraction outside `(0, 1]`, a negative ε or
     ///   `lower ≥ upper`.
     @_specialize(exported: true, where Scalar == Float)
@@ -156,9 +156,9 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
     /// shape and capacity) and returns it.
     ///
     /// `engine` multiplies by the projection (PCA, whitening); preprocessing belongs to no
-    /// network, so it defaults to the process's ``ComputeEngine/default``.
+    /// network, so it defaults to the process's `ComputeEngine.default`.
     ///
-    /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when `features`
+    /// - Throws: `NetworkError.shapeMismatch(layer:expected:actual:)` when `features`
     ///   does not have ``inputCount`` columns.
     @discardableResult
     @_specialize(exported: true, where Scalar == Float)

@@ -21,7 +21,7 @@ public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
     }
 
     /// The scaling called `text`.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the choices and the closest one.
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` naming the choices and the closest one.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
         guard let scale = PixelScale(rawValue: setting.name) else { throw Self.unknownName(setting.name, in: text) }
@@ -67,7 +67,7 @@ public struct PreprocessingChoices: Sendable, Equatable {
     /// The steps in the order they apply: pixel scale, min-max, mean subtraction,
     /// standardisation, then PCA / whitening.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the conflicting or bad switch.
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` naming the conflicting or bad switch.
     public func methods() throws -> [PreprocessingMethod] {
         if standardize && minMax { throw NetworkError.invalidConfiguration("standardize and minmax exclude each other; choose one") }
         if zca && (whiten || pca != nil) { throw NetworkError.invalidConfiguration("zca keeps every component; it cannot be combined with whiten or pca") }

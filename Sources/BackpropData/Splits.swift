@@ -11,7 +11,7 @@ public struct SplitFractions: Codable, Equatable, Sendable, CustomStringConverti
 
     /// Shares that must be non-negative and sum to 1 (within 1e-9).
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` otherwise, or when `train` is 0.
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` otherwise, or when `train` is 0.
     public init(train: Double, dev: Double, test: Double) throws {
         guard train > 0, dev >= 0, test >= 0, abs(train + dev + test - 1) < 1e-9 else {
             throw NetworkError.invalidConfiguration("split fractions must be non-negative with a positive train share and sum to 1, got \(train), \(dev), \(test)")

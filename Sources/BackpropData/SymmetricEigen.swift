@@ -10,11 +10,13 @@ import BackpropCore
 public enum SymmetricEigen {
     /// The eigenvalues in descending order and the matching unit eigenvectors.
     ///
-    /// - Parameter matrix: `n × n` symmetric, row-major (only one triangle is read).
+    /// - Parameters:
+    ///   - matrix: `n × n` symmetric, row-major (only one triangle is read).
+    ///   - n: the side of the matrix; `matrix` holds `n²` elements.
     /// - Returns: `values[j]` and `vectors[j]` (an `n`-array) for `j` from the largest
     ///   eigenvalue down. Each vector's largest-magnitude component is made positive, so
     ///   the result is deterministic.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when LAPACK reports failure.
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` when LAPACK reports failure.
     public static func decompose(_ matrix: [Double], size n: Int) throws -> (values: [Double], vectors: [[Double]]) {
         precondition(matrix.count == n * n, "A \(n)×\(n) matrix needs \(n * n) elements, got \(matrix.count)")
         if n == 0 { return ([], []) }

@@ -85,6 +85,11 @@ public enum LearningRateFinder {
     /// infinite cost counts as diverged.
     ///
     /// - Parameters:
+    ///   - recipe: the run to probe; its learning rate, schedule and early stopping are
+    ///     replaced for every probe, everything else is kept.
+    ///   - rates: the learning rates tried, each positive and finite (see
+    ///     ``rates(from:to:perDecade:)``); they are probed in ascending order.
+    ///   - epochs: epochs trained per probe (at least 1).
     ///   - data: the loaded splits, when already at hand (loaded once otherwise).
     ///   - progress: called after each probe.
     public static func scan(recipe: TrainingRecipe, rates: [Double], epochs: Int = 3, data: DatasetSplits<Float>? = nil,

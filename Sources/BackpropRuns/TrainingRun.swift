@@ -2,8 +2,8 @@ import BackpropCore
 import BackpropData
 import BackpropRecipes
 
-/// A ``TrainingRecipe`` made concrete: the data loaded, split and preprocessed, the network
-/// built and initialised, and a ``Trainer`` ready to fit it.
+/// A `TrainingRecipe` made concrete: the data loaded, split and preprocessed, the network
+/// built and initialised, and a `Trainer` ready to fit it.
 ///
 /// Every random choice derives from the recipe's seed in a fixed order (data generation
 /// and split, then dropout masks, then initial weights, then shuffles), so the same recipe
@@ -37,8 +37,8 @@ public final class TrainingRun {
 
     /// Loads the data and builds everything the recipe describes.
     ///
-    /// - Throws: ``DataError`` for unreadable data, ``NetworkError`` for settings that do not
-    ///   fit together (layer sizes against the data, a bad initialiser), ``TrainingError``.
+    /// - Throws: `DataError` for unreadable data, `NetworkError` for settings that do not
+    ///   fit together (layer sizes against the data, a bad initialiser), `TrainingError`.
     public convenience init(recipe: TrainingRecipe) throws {
         var random = RandomGenerator(seed: recipe.seed)
         let raw = try Self.loadData(for: recipe, seed: random.next())
@@ -125,7 +125,7 @@ public final class TrainingRun {
     ///
     /// With `snapshot` (from a checkpoint of a run of the same recipe) training continues
     /// from that point exactly; `epochCompleted` runs after every epoch (see
-    /// ``Trainer/fit(_:validation:callbacks:resumingFrom:epochCompleted:)``).
+    /// `Trainer.fit(_:validation:callbacks:resumingFrom:epochCompleted:)`).
     @discardableResult
     public func fit(callbacks: [any TrainingCallback<Float>] = [], resumingFrom snapshot: TrainingSnapshot? = nil,
                     epochCompleted: ((TrainingContext<Float>) throws -> Void)? = nil) throws -> TrainingHistory {

@@ -35,11 +35,11 @@ public struct MeanAndSpread: Sendable, Hashable, Codable, CustomStringConvertibl
 
 // MARK: - Cross-validation
 
-/// K-fold cross-validation of a ``TrainingRecipe`` (see the HyperparameterSearch article).
+/// K-fold cross-validation of a `TrainingRecipe` (see the HyperparameterSearch article).
 ///
 /// The examples are the recipe's development data — its training and dev parts together;
-/// a test part stays untouched — divided into `K` folds by ``DataSplitter/kFold(count:folds:stratifiedBy:seed:)``
-/// (seeded from the recipe's seed). For each fold a fresh ``TrainingRun`` trains on the
+/// a test part stays untouched — divided into `K` folds by `DataSplitter.kFold(count:folds:stratifiedBy:seed:)`
+/// (seeded from the recipe's seed). For each fold a fresh `TrainingRun` trains on the
 /// other `K − 1` folds, with the preprocessing fitted on them alone, and watches the
 /// held-out fold as its dev set (so early stopping, when the recipe has it, monitors that
 /// fold). Every fold starts from the same initial-weight seed.
@@ -108,9 +108,9 @@ public enum CrossValidation {
     ///   - k: the number of folds, `2 ≤ k ≤` examples (`k` = examples is leave-one-out).
     ///   - stratified: keep each class's share in every fold.
     ///   - data: the loaded (unprocessed) splits, when already at hand; by default
-    ///     ``TrainingRun/loadData(for:)``.
+    ///     `TrainingRun.loadData(for:)`.
     ///   - progress: called after each fold.
-    /// - Throws: ``NetworkError`` for a bad `k`, and whatever loading or training throws.
+    /// - Throws: `NetworkError` for a bad `k`, and whatever loading or training throws.
     public static func run(recipe: TrainingRecipe, folds k: Int, stratified: Bool = false,
                            data: DatasetSplits<Float>? = nil,
                            progress: ((FoldResult) -> Void)? = nil) throws -> Summary {

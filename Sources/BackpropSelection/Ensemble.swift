@@ -32,7 +32,7 @@ public final class Ensemble {
     public var pipeline: PreprocessingPipeline { members[0].pipeline }
 
     /// An ensemble of already-trained runs on one split.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` without members or when their
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` without members or when their
     ///   pipelines or output widths differ.
     public init(recipe: TrainingRecipe, members: [TrainingRun]) throws {
         guard let first = members.first else { throw NetworkError.invalidConfiguration("an ensemble needs at least one member") }
@@ -50,8 +50,13 @@ public final class Ensemble {
 
     /// Loads the recipe's data once and trains `count` members on it.
     ///
-    /// - Parameter progress: called with each member's index and run after it has trained.
-    /// - Throws: ``NetworkError`` for `count < 1`, and whatever loading or training throws.
+    /// - Parameters:
+    ///   - recipe: the run every member trains; member `i` uses the seed
+    ///     ``memberSeed(_:index:)``, so the members start from different weights.
+    ///   - count: the number of members, at least 1.
+    ///   - data: the loaded splits, when already at hand (loaded once otherwise).
+    ///   - progress: called with each member's index and run after it has trained.
+    /// - Throws: `NetworkError` for `count < 1`, and whatever loading or training throws.
     public static func train(recipe: TrainingRecipe, members count: Int, data: DatasetSplits<Float>? = nil,
                              progress: ((Int, TrainingRun) -> Void)? = nil) throws -> Ensemble {
         guard count >= 1 else { throw NetworkError.invalidConfiguration("an ensemble needs at least one member, got \(count)") }
@@ -86,7 +91,7 @@ public final class Ensemble {
     }
 
     /// The ensemble's accuracy on a preprocessed labelled set.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a set without labels.
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` for a set without labels.
     public func accuracy(on data: Dataset<Float>) throws -> Double {
         guard let labels = data.labels else { throw NetworkError.invalidConfiguration("accuracy needs class labels") }
         let predicted = try predictClasses(data.features)
@@ -95,7 +100,7 @@ public final class Ensemble {
 
     // MARK: - Saving
 
-    /// The members as saved-model values: member `k` becomes a ``Model`` whose metrics are
+    /// The members as saved-model values: member `k` becomes a `Model` whose metrics are
     /// its final train/dev/test cost and accuracy (`train_cost`, `dev_accuracy`, …).
     public func model() throws -> EnsembleModel {
         let models = try members.map { run in
@@ -111,7 +116,7 @@ public final class Ensemble {
         return try EnsembleModel(members: models, seeds: members.map(\.recipe.seed))
     }
 
-    /// Writes the ensemble to `folder` as ``EnsembleModel/save(to:)`` does: one model folder
+    /// Writes the ensemble to `folder` as `EnsembleModel.save(to:)` does: one model folder
     /// `member-k` per member (`model.json`, `model.safetensors`), then `ensemble.json`.
     /// Every file is written atomically.
     public func save(to folder: URL) throws {

@@ -8,7 +8,7 @@ import BackpropRuns
 
 /// Turns trials of a hyper-parameter search into training runs: the base configuration
 /// (a config file and flags) with the trial's values applied (``TrialConfiguration/applied(to:)``,
-/// which combines `hidden-units` / `hidden-layers` into `layers`), read as a ``TrainingRecipe``.
+/// which combines `hidden-units` / `hidden-layers` into `layers`), read as a `TrainingRecipe`.
 ///
 /// - The data are loaded and split with the *recipe's* seed, so every trial sees the same
 ///   training and dev examples (loaded once per distinct data setting and reused).
@@ -32,7 +32,7 @@ public final class RecipeTrials: @unchecked Sendable {
     private var cache: [String: DatasetSplits<Float>] = [:]
 
     /// Checks the base configuration.
-    /// - Throws: ``ConfigError`` for an unknown key or a bad value.
+    /// - Throws: `ConfigError` for an unknown key or a bad value.
     public init(base: RunConfiguration) throws {
         self.base = base
         baseRecipe = try TrainingRecipe(configuration: base)
@@ -46,7 +46,7 @@ public final class RecipeTrials: @unchecked Sendable {
 
     /// The recipe of a trial: the base with `configuration`'s values, `budget` epochs and
     /// `seed`.
-    /// - Throws: ``ConfigError`` naming the searched key when a value does not fit.
+    /// - Throws: `ConfigError` naming the searched key when a value does not fit.
     public func recipe(for configuration: TrialConfiguration, budget: Int, seed: UInt64) throws -> TrainingRecipe {
         var recipe = try TrainingRecipe(configuration: try configuration.applied(to: base))
         recipe.epochs = budget
@@ -56,7 +56,7 @@ public final class RecipeTrials: @unchecked Sendable {
 
     /// Checks that every searched key is a recipe key (or `hidden-units` / `hidden-layers`)
     /// and that the first grid point / centre of the space makes a valid recipe.
-    /// - Throws: ``ConfigError`` naming the key.
+    /// - Throws: `ConfigError` naming the key.
     public func validate(_ space: SearchSpace) throws {
         let allowed = TrainingRecipe.keys + ["hidden-units", "hidden-layers"]
         for parameter in space.parameters where !allowed.contains(parameter.name) {

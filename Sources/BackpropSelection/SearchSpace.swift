@@ -76,7 +76,7 @@ public struct SearchSpace: Sendable, Hashable, Codable {
     /// Parses a `search:` block. Each key is a list of choices or a table with exactly one of
     /// `choices`, `uniform`, `log-uniform`, `one-minus-log-uniform`, `int` (a two-element list),
     /// plus optional `log: true` (for `int`) and `grid-points: N`.
-    /// - Throws: ``ConfigError`` naming the file, key and line of the first problem.
+    /// - Throws: `ConfigError` naming the file, key and line of the first problem.
     public static func parse(_ block: ConfigEntry, file: String) throws -> SearchSpace {
         guard case .table(let entries) = block.value else {
             throw ConfigError(file: file, key: "search", line: block.line,
@@ -210,7 +210,7 @@ public struct TrialConfiguration: Sendable, Hashable, Codable {
 
     /// The base run configuration with this trial's values in place, `hidden-units` and
     /// `hidden-layers` combined into `layers` (see ``SearchSpace``).
-    /// - Throws: ``ConfigError`` when the base has no usable `layers` to combine with.
+    /// - Throws: `ConfigError` when the base has no usable `layers` to combine with.
     public func applied(to base: RunConfiguration) throws -> RunConfiguration {
         var values = overrides
         let units = values.removeValue(forKey: "hidden-units")

@@ -89,6 +89,7 @@ public final class StudyStore: Sendable {
 
     /// Opens (creating if needed) a study file with its own connection.
     /// - Parameters:
+    ///   - path: the SQLite file of the study; it is created, with its tables, when missing.
     ///   - busyTimeout: seconds to wait for another connection's lock (default 30).
     ///   - sharedFileSystem: `false` (default) uses WAL mode, fast but limited to processes on one
     ///     host; `true` uses a rollback journal (`DELETE` mode), which relies only on file locks and

@@ -70,6 +70,11 @@ public enum GradientCheck {
     /// Checks every parameter gradient of `network` under `loss` on one batch.
     ///
     /// - Parameters:
+    ///   - network: the network whose parameter gradients are checked; its parameters are
+    ///     perturbed one element at a time and restored.
+    ///   - loss: the cost `J` is the batch mean of this loss (plus the penalty).
+    ///   - inputs: the batch, `m × inputCount`.
+    ///   - targets: the targets, `m × outputCount` (one-hot rows for class labels).
     ///   - epsilon: the step ε (``defaultEpsilon`` = 1e-6 for `Double`, about 1e-4 for `Float`).
     ///   - regularizer: a weight penalty included in J, applied to regularised tensors.
     ///   - exampleCount: the `n` of the penalty; defaults to the batch size.

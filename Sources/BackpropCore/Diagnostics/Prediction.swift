@@ -8,7 +8,10 @@ extension Sequential {
     /// The rows are processed in chunks of at most `batchSize`, so the layers' buffers stay
     /// bounded however large `inputs` is. The result is a new `n × outputCount` matrix.
     ///
-    /// - Parameter batchSize: rows per forward pass (1024 by default).
+    /// - Parameters:
+    ///   - inputs: the examples, one per row, `n × inputCount`.
+    ///   - loss: the loss the network was trained with; it decides what a prediction is.
+    ///   - batchSize: rows per forward pass (1024 by default).
     /// - Throws: ``NetworkError`` for a wrong width, an empty input, a NaN or infinite
     ///   value (its row and column in `inputs`), or a `batchSize` below 1.
     public func predictProbabilities(_ inputs: Matrix<Scalar>, loss: some Loss<Scalar>, batchSize: Int = 1024) throws -> Matrix<Scalar> {
@@ -46,7 +49,11 @@ extension Sequential {
     /// The fraction of rows of `inputs` whose predicted class
     /// (``predictClasses(_:loss:batchSize:)``) equals the label, in `[0, 1]`.
     ///
-    /// - Parameter labels: one class per row, in `0..<outputCount` (`0..<2` for a single output).
+    /// - Parameters:
+    ///   - inputs: the examples, one per row, `n × inputCount`.
+    ///   - labels: one class per row, in `0..<outputCount` (`0..<2` for a single output).
+    ///   - loss: the loss the network was trained with; it decides what a prediction is.
+    ///   - batchSize: rows per forward pass (1024 by default).
     /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when the label count
     ///   differs from the row count, ``NetworkError/labelOutOfRange(label:row:classCount:)``,
     ///   and the errors of ``predictProbabilities(_:loss:batchSize:)``.

@@ -7,7 +7,7 @@ public enum BatchNormPlacement: String, Sendable, Hashable, Codable, CaseIterabl
 }
 
 /// A description of a multi-layer perceptron with its per-layer regularisation, from which
-/// ``build(seed:)`` makes a ``Sequential``.
+/// ``build(seed:as:)`` makes a ``Sequential``.
 ///
 /// Each hidden layer `i` becomes, in order: the affine map with its activation, batch
 /// normalisation when ``batchNormalization`` is set (before or after the activation), and

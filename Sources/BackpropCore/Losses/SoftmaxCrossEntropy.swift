@@ -51,7 +51,10 @@ extension SoftmaxCrossEntropy {
     /// Gives the same cost and gradient as ``cost(logits:targets:gradient:)`` with
     /// `Matrix.oneHot(labels: labels, classCount: k)`.
     ///
-    /// - Parameter gradient: when given (`m × k`), receives `∂C/∂logits`.
+    /// - Parameters:
+    ///   - logits: the network's raw output scores, `m × k`.
+    ///   - labels: one class per row of `logits`, each in `0..<k`.
+    ///   - gradient: when given (`m × k`), receives `∂C/∂logits`.
     /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when the label count
     ///   differs from the row count or `gradient` has the wrong shape,
     ///   ``NetworkError/emptyBatch(layer:)`` for no rows,

@@ -4,7 +4,7 @@ import RealModule
 /// without an improvement larger than `minDelta`, multiply α by `factor` (½ or ⅒); stop
 /// training once α has fallen by `stopAfterTotalFactor` (1024 = 2¹⁰, or 1000) in all.
 ///
-/// A value with ``Codable`` state: feed it the metric once per epoch with ``record(_:)`` and
+/// A value with `Codable` state: feed it the metric once per epoch with ``record(_:)`` and
 /// use the returned ``Decision``. As a ``LearningRateSchedule`` it returns the current α
 /// whatever the epoch or step.
 ///

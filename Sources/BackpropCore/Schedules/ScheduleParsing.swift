@@ -91,6 +91,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
     /// The schedule starting at `initialLearningRate`.
     ///
     /// - Parameters:
+    ///   - initialLearningRate: α at the first epoch; a positive, finite number.
     ///   - epochs: the planned number of epochs, the default length of `cosine`.
     /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a learning rate that is not
     ///   positive, or a value out of range for it.
@@ -184,6 +185,8 @@ public enum LearningRateSchedules {
     /// ```
     ///
     /// - Parameters:
+    ///   - text: the flag value, `name[:key=value,...]`, e.g. `step:every=10,factor=0.5`.
+    ///   - initialLearningRate: α at the first epoch; a positive, finite number.
     ///   - epochs: the planned number of epochs, the default length of `cosine`.
     /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming an unknown schedule or
     ///   option, or a value out of range.

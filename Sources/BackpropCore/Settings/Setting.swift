@@ -16,7 +16,7 @@ public struct SettingName: Sendable, Hashable {
 ///
 /// A conforming type parses its text once (``init(parsing:)``, usually `name[:key=value,...]`
 /// through ``NamedSetting``), prints itself back to text that parses to the same value
-/// (``description``), and lists its names with a one-line help each (``registry``). Flags,
+/// (`description`), and lists its names with a one-line help each (``registry``). Flags,
 /// config files and recipes are all checked against the registry, so a new choice needs only
 /// its case, its registry entry and its tests.
 ///

@@ -28,7 +28,7 @@ public enum GEMM {
             beta: beta, c: c.base, ldc: max(c.columns, 1), engine: engine)
     }
 
-    /// Multiplies with the blocked pure-Swift kernel of ``ReferenceGEMM``: same contract
+    /// Multiplies with the blocked pure-Swift kernel of `ReferenceGEMM`: same contract
     /// as ``multiply(_:_:into:transposeA:transposeB:alpha:beta:)``, no BLAS involved.
     public static func multiplyWithoutBLAS<Scalar: NetworkScalar>(
         _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: Matrix<Scalar>,

@@ -33,7 +33,7 @@ public final class Trainer<Scalar: NetworkScalar> {
     /// (``MaxNormConstraint``).
     public var constraints: [any ParameterConstraint] = []
     /// Called on the features of every gathered training batch before the forward pass,
-    /// e.g. to distort images on the fly (``Augmenter/augment(_:)``). Its own random state
+    /// e.g. to distort images on the fly (`Augmenter.augment(_:)` of BackpropData). Its own random state
     /// is not part of a checkpoint.
     public var batchTransform: ((Matrix<Scalar>) -> Void)?
     /// Epochs, batch size, seed and the rest.
@@ -48,7 +48,7 @@ public final class Trainer<Scalar: NetworkScalar> {
     /// The gatherer of the latest run (its ``BatchGatherer/allocationCount`` shows reuse).
     public private(set) var gatherer: BatchGatherer<Scalar>?
 
-    /// A trainer for `network`; nothing happens until ``fit(_:validation:callbacks:)``.
+    /// A trainer for `network`; nothing happens until ``fit(_:validation:callbacks:resumingFrom:epochCompleted:)``.
     public init(network: Sequential<Scalar>, loss: any Loss<Scalar>, optimizer: any Optimizer<Scalar>,
                 schedule: any LearningRateSchedule = ConstantSchedule(0.01), regularizer: (any Regularizer<Scalar>)? = nil,
                 options: TrainingOptions = TrainingOptions()) {
@@ -70,6 +70,12 @@ public final class Trainer<Scalar: NetworkScalar> {
     ///   the network; whatever a callback throws.
     ///
     /// - Parameters:
+    ///   - training: the examples the updates learn from, shuffled every epoch; its feature
+    ///     and target widths must match the network's input and output counts.
+    ///   - validation: the dev set, evaluated after every epoch (its cost and accuracy go
+    ///     into the ``EpochRecord``); `nil` for none.
+    ///   - callbacks: told of the start, every batch, every epoch and the end of training,
+    ///     in order; any of them may stop the run after an epoch.
     ///   - snapshot: a state saved by ``TrainingContext/snapshot()`` of a run with the same
     ///     network, optimiser, options and data: training continues from its epoch exactly
     ///     as if never interrupted (weights, buffers, optimiser slots, shuffle order and

@@ -187,7 +187,7 @@ public final class ClosureCallback<Scalar: NetworkScalar>: TrainingCallback {
 ///
 /// Its ``handler(epochs:save:)`` is the `epochCompleted` argument of
 /// ``Trainer/fit(_:validation:callbacks:resumingFrom:epochCompleted:)``: snapshots taken
-/// there resume exactly (``Checkpoint/writer(recipe:into:schedule:)`` writes them to disk).
+/// there resume exactly (`Checkpoint.writer(recipe:into:schedule:)` of BackpropModelFiles writes them to disk).
 ///
 /// ```swift
 /// try trainer.fit(training, epochCompleted: CheckpointSchedule(every: 5).handler(epochs: 100) { snapshot in try store(snapshot) })

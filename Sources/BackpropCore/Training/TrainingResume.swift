@@ -19,7 +19,7 @@ public struct CallbackState: Sendable, Equatable, Codable {
 /// exactly as in an uninterrupted run (early stopping's patience counter and best
 /// weights, the plateau schedule's wait and reduction).
 ///
-/// The trainer calls ``restore(_:)`` after `trainingWillBegin`, which resets the state.
+/// The trainer calls ``restore(_:in:)`` after `trainingWillBegin`, which resets the state.
 public protocol ResumableTrainingCallback<Scalar>: AnyObject {
     associatedtype Scalar: NetworkScalar
 

@@ -1,7 +1,7 @@
 /// One update of a network on one batch — the step every training path runs: the fit loop
 /// of ``Trainer``, `backprop bench core`, the benchmark runner and the gradient check.
 ///
-/// ``run(features:targets:learningRate:)`` does, in order:
+/// ``run(features:targets:learningRate:checksFiniteInput:)`` does, in order:
 /// 1. the forward pass in training mode (`m × inputCount` features → `m × outputCount` logits);
 /// 2. the batch-mean cost `C = (1/m) Σᵢ ℓ(zᵢ, yᵢ)` and `∂C/∂z` (``Loss``);
 /// 3. the backward pass, which overwrites every parameter gradient;
@@ -43,9 +43,14 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     private let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     private let outputGradient: Matrix<Scalar>
 
-    /// A step for `network`; nothing is computed until ``run(features:targets:learningRate:)``.
+    /// A step for `network`; nothing is computed until ``run(features:targets:learningRate:checksFiniteInput:)``.
     ///
     /// - Parameters:
+    ///   - network: the network whose parameters every step updates in place.
+    ///   - loss: the cost minimised; it gives `C` and `∂C/∂z` for the output logits.
+    ///   - optimizer: the update rule applied to every parameter after the backward pass.
+    ///   - regularizer: the weight penalty on regularised parameters, or `nil` for none.
+    ///   - constraints: projections applied in order after every update (max-norm).
     ///   - penaltyExampleCount: `n` of the weight penalty (ignored without a regulariser).
     ///   - batchCapacity: the most rows a batch will have; the output-gradient buffer is
     ///     sized for it once.
@@ -71,8 +76,12 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     /// Runs one full step on a batch (`features`: `m × inputCount`, `targets`: `m × outputCount`,
     /// `m ≤ batchCapacity`) and returns its cost, penalty included.
     ///
-    /// - Parameter checksFiniteInput: scan `features` for NaN/Inf (a loop that checked its
-    ///   whole data set once passes `false`).
+    /// - Parameters:
+    ///   - features: the batch's inputs, `m × inputCount`, one example per row.
+    ///   - targets: the batch's targets, `m × outputCount` (one-hot rows for class labels).
+    ///   - learningRate: the step size α of this update.
+    ///   - checksFiniteInput: scan `features` for NaN/Inf (a loop that checked its
+    ///     whole data set once passes `false`).
     /// - Throws: ``NetworkError`` for a batch of the wrong shape; ``NonFiniteStepError``
     ///   when the cost or a gradient is NaN or infinite (the weights keep their values).
     @discardableResult

@@ -33,7 +33,7 @@ public final class EnsembleModel {
     /// An ensemble of `members`, saved in folders `member-1`, `member-2`, …; the seeds
     /// default to the members' recipe seeds.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` without members, or when members
+    /// - Throws: `NetworkError.invalidConfiguration(_:)` without members, or when members
     ///   differ in class names, feature count, output count or task (classification or
     ///   regression); the message names the first differing member.
     public init(members: [Model], seeds: [UInt64]? = nil) throws {
@@ -113,7 +113,7 @@ public final class EnsembleModel {
     /// Regression: the metrics of the mean prediction; the cost is the quadratic cost
     /// `(1/n)·Σᵢ ½‖ȳᵢ − yᵢ‖²`.
     ///
-    /// - Throws: ``NetworkError`` when the data's width, outputs or class names do not
+    /// - Throws: `NetworkError` when the data's width, outputs or class names do not
     ///   match the ensemble's.
     public func evaluate(_ data: Dataset<Float>) throws -> ModelEvaluation {
         guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }

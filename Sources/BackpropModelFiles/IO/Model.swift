@@ -30,7 +30,7 @@ public final class Model {
 
     /// A model of `network` described by `manifest`.
     ///
-    /// - Throws: ``NetworkError`` when the loss name is unknown or the network's shape
+    /// - Throws: `NetworkError` when the loss name is unknown or the network's shape
     ///   differs from the manifest's blueprint.
     public init(manifest: ModelManifest, network: Sequential<Float>) throws {
         guard network.inputCount == manifest.blueprint.sizes.first, network.outputCount == manifest.blueprint.sizes.last else {
@@ -46,7 +46,7 @@ public final class Model {
 
     /// The inputs after the saved preprocessing (a new matrix).
     ///
-    /// - Throws: ``NetworkError/shapeMismatch(layer:expected:actual:)`` when a row does
+    /// - Throws: `NetworkError.shapeMismatch(layer:expected:actual:)` when a row does
     ///   not have ``ModelManifest/featureCount`` values.
     public func preprocess(_ rawInputs: Matrix<Float>) throws -> Matrix<Float> {
         guard rawInputs.columns == manifest.featureCount else {

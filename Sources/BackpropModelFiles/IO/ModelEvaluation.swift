@@ -17,7 +17,7 @@ extension Model {
     /// Evaluates the model on `data` given in raw features (the saved preprocessing is
     /// applied here).
     ///
-    /// - Throws: ``NetworkError`` when the data's width, outputs or class names do not
+    /// - Throws: `NetworkError` when the data's width, outputs or class names do not
     ///   match the model's.
     public func evaluate(_ data: Dataset<Float>) throws -> ModelEvaluation {
         guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }

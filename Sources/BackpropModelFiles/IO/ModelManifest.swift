@@ -24,7 +24,7 @@ public struct ModelManifest: Codable, Equatable, Sendable {
     public var backpropVersion: String
     /// The full recipe of the training run.
     public var recipe: TrainingRecipe
-    /// The network's structure; ``NetworkBlueprint/build(seed:as:)`` makes the layers.
+    /// The network's structure; `NetworkBlueprint.build(seed:as:)` makes the layers.
     public var blueprint: NetworkBlueprint
     /// The preprocessing fitted on the training split; raw inputs go through it first.
     public var preprocessing: PreprocessingPipeline

@@ -12,9 +12,16 @@ extension DecisionBoundaryChart {
     /// invertible), the chart is drawn in preprocessed units and the axis titles say so.
     ///
     /// - Parameters:
+    ///   - network: the trained classifier; it must take 2 inputs.
+    ///   - loss: the loss it was trained with, which decides how outputs become classes.
+    ///   - pipeline: the preprocessing fitted on the training data, used to map between
+    ///     raw and preprocessed feature units.
     ///   - data: preprocessed examples with labels (at most `maximumPoints` are drawn, evenly spaced).
+    ///   - title: the chart's title.
+    ///   - resolution: grid cells per axis; the grid has `resolution²` cells, each classified.
+    ///   - maximumPoints: the most data points drawn.
     /// - Returns: `nil` unless the data have 2 features and labels.
-    /// - Throws: ``NetworkError`` from the forward pass.
+    /// - Throws: `NetworkError` from the forward pass.
     public static func make<Scalar: NetworkScalar>(
         network: Sequential<Scalar>, loss: any Loss<Scalar>, pipeline: PreprocessingPipeline, data: Dataset<Scalar>,
         title: String = "Decision boundary (training data)", resolution: Int = 90, maximumPoints: Int = 1500

@@ -6,13 +6,13 @@ import BackpropData
 ///
 /// A recipe is what `backprop train` flags and config files describe (the keys of
 /// ``keys`` mirror the flags), what a model folder records in `model.json`, and what
-/// hyper-parameter search, cross-validation and ensembles vary. ``TrainingRun`` turns a
+/// hyper-parameter search, cross-validation and ensembles vary. `TrainingRun` turns a
 /// recipe into data, a network and a trainer.
 ///
 /// Defaults train a small ReLU network on 1000 two-moons points in about a second.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     // MARK: Data
-    /// The `--data` specification (``DataSource``), as written.
+    /// The `--data` specification (`DataSource`), as written.
     public var data: SettingText<DataSource> = "moons:n=1000"
     /// CSV: the target column by name or 0-based index; `nil` for the last column.
     public var targetColumn: String?
@@ -34,7 +34,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     // MARK: Network
     /// Layer sizes from input to output; `nil` for `[features, 16, 16, outputs]`.
     public var layers: [Int]?
-    /// The hidden activation (``HiddenActivation/names``), as written.
+    /// The hidden activation (`HiddenActivation.names`), as written.
     public var activation: SettingText<HiddenActivation> = "relu"
     /// Drop probability per hidden layer (one value for all; empty for none).
     public var dropout: [Double] = []
@@ -42,7 +42,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var inputNoise = 0.0
     /// Batch normalisation in every hidden layer, and where.
     public var batchNorm: BatchNormPlacement?
-    /// The initialiser (``Initializer`` names, or `auto` for the activation's default), as written.
+    /// The initialiser (`Initializer` names, or `auto` for the activation's default), as written.
     public var initializer: SettingText<InitializerChoice> = "auto"
     /// The loss: `softmax-ce`, `binary-ce` or `mse` (with sigmoid outputs for class labels,
     /// identity outputs for regression); `nil` for the default of the task.
