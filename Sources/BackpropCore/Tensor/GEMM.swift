@@ -29,7 +29,7 @@ public enum GEMM {
     }
 
     /// Multiplies with the blocked pure-Swift kernel of `ReferenceGEMM`: same contract
-    /// as ``multiply(_:_:into:transposeA:transposeB:alpha:beta:)``, no BLAS involved.
+    /// as ``multiply(_:_:into:transposeA:transposeB:alpha:beta:engine:)``, no BLAS involved.
     public static func multiplyWithoutBLAS<Scalar: NetworkScalar>(
         _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, into c: Matrix<Scalar>,
         transposeA: Bool = false, transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0
