@@ -79,11 +79,13 @@ public final class TrainingRun {
         let train = splits.train
         let sizes = recipe.layers ?? [train.featureCount, 16, 16, train.outputCount]
         guard sizes.first == train.featureCount, sizes.last == train.outputCount else {
-            throw NetworkError.invalidConfiguration(
-                "layers \(sizes) must start with \(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))")
+            throw NetworkError.incompatible(
+                "layers \(sizes)",
+                "\(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))",
+                relation: "must start with")
         }
         guard let activation = HiddenActivation(name: recipe.activation) else {
-            throw NetworkError.invalidConfiguration("activation '\(recipe.activation)' is not one of \(HiddenActivation.names.joined(separator: ", "))")
+            throw NetworkError.unknownName(kind: "activation", name: recipe.activation, known: HiddenActivation.names)
         }
         blueprint = NetworkBlueprint(
             sizes: sizes, hiddenActivation: activation, dropProbabilities: recipe.dropout,

@@ -24,10 +24,10 @@ public enum LossKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// The kind called `name`.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the known kinds.
+    /// - Throws: ``NetworkError/unknownName(kind:name:known:)`` naming the known kinds.
     public init(parsing name: String) throws {
         guard let kind = LossKind(rawValue: name) else {
-            throw NetworkError.invalidConfiguration("loss '\(name)' is not one of \(Self.names.joined(separator: ", "))")
+            throw NetworkError.unknownName(kind: "loss", name: name, known: Self.names)
         }
         self = kind
     }
