@@ -22,8 +22,8 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
     case blas
 
     /// An error from ``select(_:)``.
-    public struct UnavailableError: Error, CustomStringConvertible {
-        public var description: String {
+    public struct UnavailableError: BackpropError {
+        public var message: String {
             "the native GEMM kernel needs an x86-64 CPU with AVX-512 (F, VL, BW, DQ); this one has none, use BLAS"
         }
     }
