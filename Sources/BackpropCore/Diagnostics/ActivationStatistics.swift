@@ -66,7 +66,7 @@ public enum ActivationStatistics {
                 requirement: "needs positive sizes")
         }
         if case .lsuv = initializer {
-            throw NetworkError.unusable(what: "LSUV", reason: "the activation experiment draws weights without data, so LSUV is not available")
+            throw NetworkError.unusable(what: "The activation experiment", reason: "it draws weights without data, so LSUV is not available")
         }
         var random = RandomGenerator(seed: seed)
         let input = Matrix<Scalar>(rows: exampleCount, columns: inputWidth)
