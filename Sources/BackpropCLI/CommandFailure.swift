@@ -6,21 +6,13 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs `body`, turning the library's errors into a one-line ``CommandFailure``.
+/// Runs `body`, turning the library's errors (every ``BackpropError``) into a one-line
+/// ``CommandFailure`` that reads as the error's description: `FILE:LINE: key 'K': MESSAGE`,
+/// without the parts that do not apply.
 func reportingFailures<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let error as TrainingError {
-        throw CommandFailure(message: error.description)
-    } catch let error as NetworkError {
-        throw CommandFailure(message: error.description)
-    } catch let error as ConfigError {
-        throw CommandFailure(message: error.description)
-    } catch let error as DataError {
-        throw CommandFailure(message: error.description)
-    } catch let error as SearchError {
-        throw CommandFailure(message: error.description)
-    } catch let error as ModelFileError {
+    } catch let error as any BackpropError {
         throw CommandFailure(message: error.description)
     }
 }

@@ -45,13 +45,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            print(try report())
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        } catch let error as NetworkError {
-            throw CommandFailure(message: error.description)
-        }
+        try reportingFailures { print(try report()) }
     }
 
     /// The JSON form.

@@ -44,17 +44,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingFailures {
             let text = try predictions()
             if let output {
                 try AtomicFile.write(text, to: URL(fileURLWithPath: output))
             } else {
                 print(text, terminator: "")
             }
-        } catch let error as NetworkError {
-            throw CommandFailure(message: error.description)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
         }
     }
 

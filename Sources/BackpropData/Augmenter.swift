@@ -57,16 +57,17 @@ public final class Augmenter<Scalar: NetworkScalar> {
 
     /// An augmenter for images of `featureCount = side²` pixels.
     ///
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` when `featureCount` is not a
-    ///   perfect square or an option is negative.
+    /// - Throws: `NetworkError.invalidSize(what:value:requirement:)` when `featureCount` is not a
+    ///   perfect square, `NetworkError.invalidValue(setting:value:requirement:)` when an
+    ///   option is negative.
     public init(featureCount: Int, options: AugmentationOptions, random: RandomGenerator) throws {
         let side = Int(Double(featureCount).squareRoot().rounded())
         guard side > 0, side * side == featureCount else {
-            throw NetworkError.invalidConfiguration("augmentation needs square images, but \(featureCount) features is not a square number of pixels")
+            throw NetworkError.invalidSize(what: "augmentation", value: featureCount, requirement: "needs square images, a square number of features (pixels)")
         }
         guard options.maximumShift >= 0, options.maximumRotation >= 0, options.maximumShear >= 0,
               options.elasticAlpha >= 0, options.elasticSigma > 0 else {
-            throw NetworkError.invalidConfiguration("augmentation strengths must be non-negative and σ positive: \(options)")
+            throw NetworkError.invalidValue(setting: "augmentation strengths", value: "\(options)", requirement: "must be non-negative and σ positive")
         }
         self.side = side
         self.options = options

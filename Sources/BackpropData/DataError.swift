@@ -1,11 +1,13 @@
+import BackpropCore
+
 /// A problem with a data file or data specification, reported with the file, the place in
 /// it (line, column, record or byte) and the reason — never a crash.
 ///
 /// ```swift
 /// do { _ = try CSVLoader.load(path: "iris.csv") as Dataset<Float> }
-/// catch let error as DataError { print(error) }  // iris.csv, line 7, column 3 ("petal"): non-numeric value "abc"
+/// catch let error as DataError { print(error) }  // iris.csv:7:3 ("petal"): non-numeric value "abc"
 /// ```
-public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct DataError: BackpropError, Equatable {
     /// The file the problem is in, or `nil` for a specification string.
     public var file: String?
     /// Where in the file: a line, a record, a byte offset; `nil` for the file as a whole.
@@ -99,10 +101,19 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
-        var place: [String] = []
-        if let file { place.append(file) }
-        if let location { place.append(location.description) }
-        return place.isEmpty ? reason.description : place.joined(separator: ", ") + ": " + reason.description
+    // MARK: - BackpropError
+
+    /// The file and the place in it.
+    public var errorLocation: ErrorLocation? {
+        let position: ErrorLocation.Position? = switch location {
+        case let .line(line, column, columnName)?: .line(line, column: column, columnName: columnName)
+        case let .record(index)?: .record(index)
+        case let .byte(offset)?: .byte(offset)
+        case nil: nil
+        }
+        return ErrorLocation(file: file, position: position)
     }
+
+    /// The reason.
+    public var message: String { reason.description }
 }

@@ -32,14 +32,15 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
 
     /// Fits `method` to `features` (`m × n`, the training set).
     ///
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` for an empty set, a component
-    ///   count outside `1...n`, a variance fraction outside `(0, 1]`, a negative ε or
-    ///   `lower ≥ upper`.
+    /// - Throws: `NetworkError.invalidSize(what:value:requirement:)` for an empty set or a
+    ///   component count outside `1...n`; `NetworkError.invalidValue(setting:value:requirement:)`
+    ///   for a variance fraction outside `(0, 1]`, a negative ε or `lower ≥ upper`;
+    ///   `NetworkError.numericalFailure(operation:detail:)` when whitening would divide by 0.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public static func fit<Scalar: NetworkScalar>(_ method: PreprocessingMethod, to features: Matrix<Scalar>) throws -> FittedPreprocessor {
         let n = features.columns
-        guard features.rows > 0 else { throw NetworkError.invalidConfiguration("cannot fit \(method) to an empty set") }
+        guard features.rows > 0 else { throw NetworkError.invalidSize(what: "fitting \(method)", value: features.rows, requirement: "needs at least 1 example") }
         var fitted = FittedPreprocessor(method: method, inputCount: n, outputCount: n, shift: Array(repeating: 0, count: n),
                                         scale: Array(repeating: 1, count: n), offset: Array(repeating: 0, count: n),
                                         projection: [], eigenvalues: [])
@@ -51,7 +52,7 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
         case .subtractMean:
             fitted.shift = features.columnStatistics().map(\.mean)
         case let .minMax(lower, upper):
-            guard lower < upper else { throw NetworkError.invalidConfiguration("min-max needs lower < upper, got [\(lower), \(upper)]") }
+            guard lower < upper else { throw NetworkError.invalidValue(setting: "min-max", value: "[\(lower), \(upper)]", requirement: "needs lower < upper") }
             let statistics = features.columnStatistics()
             fitted.shift = statistics.map(\.minimum)
             fitted.scale = statistics.map { $0.maximum > $0.minimum ? (upper - lower) / ($0.maximum - $0.minimum) : 0 }
@@ -72,7 +73,7 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
     private mutating func fitProjection<Scalar: NetworkScalar>(_ features: Matrix<Scalar>, components: ComponentCount,
                                                               epsilon: Double?, rotateBack: Bool) throws {
         let n = inputCount
-        if let epsilon, !(epsilon >= 0) { throw NetworkError.invalidConfiguration("whitening needs ε ≥ 0, got \(epsilon)") }
+        if let epsilon, !(epsilon >= 0) { throw NetworkError.invalidValue(setting: "whitening", value: "\(epsilon)", requirement: "needs ε ≥ 0") }
         shift = features.columnStatistics().map(\.mean)
         scale = []
         offset = []
@@ -84,10 +85,10 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
         case .all:
             kept = n
         case let .count(k):
-            guard k >= 1 && k <= n else { throw NetworkError.invalidConfiguration("PCA components must be in 1...\(n), got \(k)") }
+            guard k >= 1 && k <= n else { throw NetworkError.invalidSize(what: "PCA components", value: k, requirement: "must be in 1...\(n)") }
             kept = k
         case let .varianceFraction(fraction):
-            guard fraction > 0 && fraction <= 1 else { throw NetworkError.invalidConfiguration("PCA variance fraction must be in (0, 1], got \(fraction)") }
+            guard fraction > 0 && fraction <= 1 else { throw NetworkError.invalidValue(setting: "PCA variance fraction", value: "\(fraction)", requirement: "must be in (0, 1]") }
             let total = eigenvalues.reduce(0, +)
             var cumulative = 0.0, count = 0
             while count < n {
@@ -99,7 +100,7 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
         }
         if let epsilon {
             for j in 0..<kept where eigenvalues[j] + epsilon <= 0 {
-                throw NetworkError.invalidConfiguration("whitening divides by √(λ + ε) = 0 for component \(j); use ε > 0")
+                throw NetworkError.numericalFailure(operation: "whitening", detail: "it divides by √(λ + ε) = 0 for component \(j); use ε > 0")
             }
         }
         let factors = (0..<kept).map { j in epsilon.map { 1 / (eigenvalues[j] + $0).squareRoot() } ?? 1 }

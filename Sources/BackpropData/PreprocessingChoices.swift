@@ -21,7 +21,7 @@ public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
     }
 
     /// The scaling called `text`.
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` naming the choices and the closest one.
+    /// - Throws: `NetworkError` naming the choices and the closest one.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
         guard let scale = PixelScale(rawValue: setting.name) else { throw Self.unknownName(setting.name, in: text) }
@@ -67,12 +67,12 @@ public struct PreprocessingChoices: Sendable, Equatable {
     /// The steps in the order they apply: pixel scale, min-max, mean subtraction,
     /// standardisation, then PCA / whitening.
     ///
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` naming the conflicting or bad switch.
+    /// - Throws: `NetworkError` naming the conflicting or bad switch.
     public func methods() throws -> [PreprocessingMethod] {
-        if standardize && minMax { throw NetworkError.invalidConfiguration("standardize and minmax exclude each other; choose one") }
-        if zca && (whiten || pca != nil) { throw NetworkError.invalidConfiguration("zca keeps every component; it cannot be combined with whiten or pca") }
+        if standardize && minMax { throw NetworkError.incompatible("standardize and minmax", "each other; choose one", relation: "exclude") }
+        if zca && (whiten || pca != nil) { throw NetworkError.incompatible("zca", "whiten or pca (it keeps every component)", relation: "cannot be combined with") }
         guard whitenEpsilon >= 0 && whitenEpsilon.isFinite else {
-            throw NetworkError.invalidConfiguration("whiten-epsilon must be non-negative, got \(whitenEpsilon)")
+            throw NetworkError.invalidValue(setting: "whiten-epsilon", value: "\(whitenEpsilon)", requirement: "must be non-negative")
         }
         var methods: [PreprocessingMethod] = []
         if let scale { methods.append(scale.method) }
@@ -86,7 +86,7 @@ public struct PreprocessingChoices: Sendable, Equatable {
             } else if let fraction = Double(pca), fraction > 0, fraction < 1 {
                 components = .varianceFraction(fraction)
             } else {
-                throw NetworkError.invalidConfiguration("pca must be a positive integer or a fraction in (0, 1), got \"\(pca)\"")
+                throw NetworkError.invalidValue(setting: "pca", value: "\"\(pca)\"", requirement: "must be a positive integer or a fraction in (0, 1)")
             }
         }
         if zca {

@@ -11,10 +11,11 @@ public struct SplitFractions: Codable, Equatable, Sendable, CustomStringConverti
 
     /// Shares that must be non-negative and sum to 1 (within 1e-9).
     ///
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` otherwise, or when `train` is 0.
+    /// - Throws: `NetworkError.invalidValue(setting:value:requirement:)` otherwise, or when `train` is 0.
     public init(train: Double, dev: Double, test: Double) throws {
         guard train > 0, dev >= 0, test >= 0, abs(train + dev + test - 1) < 1e-9 else {
-            throw NetworkError.invalidConfiguration("split fractions must be non-negative with a positive train share and sum to 1, got \(train), \(dev), \(test)")
+            throw NetworkError.invalidValue(setting: "split fractions", value: "\(train), \(dev), \(test)",
+                                            requirement: "must be non-negative with a positive train share and sum to 1")
         }
         (self.train, self.dev, self.test) = (train, dev, test)
     }
@@ -24,7 +25,8 @@ public struct SplitFractions: Codable, Equatable, Sendable, CustomStringConverti
     public init(parsing text: String) throws {
         let parts = text.split(separator: ",").map { Double($0.trimmingSpaces) }
         guard (2...3).contains(parts.count), parts.allSatisfy({ $0 != nil }) else {
-            throw NetworkError.invalidConfiguration("split \"\(text)\": expected two or three comma-separated numbers such as 0.6,0.2,0.2")
+            throw NetworkError.invalidValue(setting: "the split", value: "\"\(text)\"",
+                                            requirement: "must be two or three comma-separated numbers (such as 0.6,0.2,0.2)")
         }
         var values = parts.map { $0! }
         if values.count == 2 { values.append(0) }
@@ -103,7 +105,7 @@ public enum DataSplitter {
     /// - Returns: `k` pairs `(train, validation)`; the validation sets partition `0..<count`.
     public static func kFold(count: Int, folds k: Int, stratifiedBy labels: [Int]? = nil, seed: UInt64) throws -> [(train: [Int], validation: [Int])] {
         guard k >= 2 && k <= count else {
-            throw NetworkError.invalidConfiguration("k-fold needs 2 ≤ k ≤ \(count) examples, got k = \(k)")
+            throw NetworkError.invalidSize(what: "the k of k-fold", value: k, requirement: "must be in 2...\(count) (the number of examples)")
         }
         var random = RandomGenerator(seed: seed)
         var validation = Array(repeating: [Int](), count: k)

@@ -16,7 +16,7 @@ public enum SymmetricEigen {
     /// - Returns: `values[j]` and `vectors[j]` (an `n`-array) for `j` from the largest
     ///   eigenvalue down. Each vector's largest-magnitude component is made positive, so
     ///   the result is deterministic.
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` when LAPACK reports failure.
+    /// - Throws: `NetworkError.numericalFailure(operation:detail:)` when LAPACK reports failure.
     public static func decompose(_ matrix: [Double], size n: Int) throws -> (values: [Double], vectors: [[Double]]) {
         precondition(matrix.count == n * n, "A \(n)×\(n) matrix needs \(n * n) elements, got \(matrix.count)")
         if n == 0 { return ([], []) }
@@ -31,7 +31,7 @@ public enum SymmetricEigen {
         var work = [Double](repeating: 0, count: Int(workSize))
         callLAPACK(&jobz, &uplo, &order, &a, &leading, &values, &work, &workSize, &info)
         guard info == 0 else {
-            throw NetworkError.invalidConfiguration("LAPACK dsyev failed (info = \(info)) on a \(n)×\(n) matrix")
+            throw NetworkError.numericalFailure(operation: "LAPACK dsyev", detail: "info = \(info) on a \(n)×\(n) matrix")
         }
         // Column j of the column-major result (= row j of `a` read row-major) is eigenvector j.
         var vectors: [[Double]] = []

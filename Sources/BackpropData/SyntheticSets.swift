@@ -12,7 +12,7 @@ extension Dataset {
     /// Defaults: 300 points, noise 0.1, factor 0.5.
     public static func circles(count: Int = 300, noise: Double = 0.1, factor: Double = 0.5, seed: UInt64 = 0) throws -> Dataset {
         try checkSynthetic(count: count, classes: 2, noise: noise)
-        guard factor > 0 && factor < 1 else { throw NetworkError.invalidConfiguration("circles factor must be in (0, 1), got \(factor)") }
+        guard factor > 0 && factor < 1 else { throw NetworkError.invalidValue(setting: "circles factor", value: "\(factor)", requirement: "must be in (0, 1)") }
         var random = RandomGenerator(seed: seed)
         return try generate(count: count, classes: 2) { label, index, size in
             let t = 2 * Double.pi * Double(index) / Double(size)
@@ -40,7 +40,7 @@ extension Dataset {
     /// point N(centre, noise²·I). Defaults: 300 points, 3 classes, 2 dimensions, noise 1.
     public static func blobs(count: Int = 300, classes: Int = 3, dimensions: Int = 2, noise: Double = 1, seed: UInt64 = 0) throws -> Dataset {
         try checkSynthetic(count: count, classes: classes, noise: noise)
-        guard dimensions >= 1 else { throw NetworkError.invalidConfiguration("blobs need at least 1 dimension, got \(dimensions)") }
+        guard dimensions >= 1 else { throw NetworkError.invalidSize(what: "blobs", value: dimensions, requirement: "need at least 1 dimension") }
         var random = RandomGenerator(seed: seed)
         let centres = (0..<classes).map { _ in (0..<dimensions).map { _ in random.uniform(-10, 10) } }
         return try generate(count: count, classes: classes) { label, _, _ in
@@ -70,9 +70,9 @@ extension Dataset {
     // MARK: - Helpers
 
     static func checkSynthetic(count: Int, classes: Int, noise: Double) throws {
-        guard classes >= 2 else { throw NetworkError.invalidConfiguration("a synthetic set needs at least 2 classes, got \(classes)") }
-        guard count >= classes else { throw NetworkError.invalidConfiguration("a synthetic set of \(classes) classes needs at least \(classes) points, got \(count)") }
-        guard noise >= 0 && noise.isFinite else { throw NetworkError.invalidConfiguration("noise must be non-negative, got \(noise)") }
+        guard classes >= 2 else { throw NetworkError.invalidSize(what: "a synthetic set", value: classes, requirement: "needs at least 2 classes") }
+        guard count >= classes else { throw NetworkError.invalidSize(what: "a synthetic set of \(classes) classes", value: count, requirement: "needs at least \(classes) points") }
+        guard noise >= 0 && noise.isFinite else { throw NetworkError.invalidValue(setting: "noise", value: "\(noise)", requirement: "must be non-negative") }
     }
 
     /// Calls `point(label, indexInClass, classSize)` for every example, class after class.

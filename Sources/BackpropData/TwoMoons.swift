@@ -8,8 +8,8 @@ extension Dataset {
     /// spaced in `[0, π]`; each point gets N(0, noise²) added per coordinate. The
     /// first `count / 2` (rounded up) rows are class 0, the rest class 1.
     public static func twoMoons(count: Int = 300, noise: Double = 0.2, seed: UInt64 = 0) throws -> Dataset {
-        guard count >= 2 else { throw NetworkError.invalidConfiguration("two moons needs at least 2 points, got \(count)") }
-        guard noise >= 0 else { throw NetworkError.invalidConfiguration("noise must be non-negative, got \(noise)") }
+        guard count >= 2 else { throw NetworkError.invalidSize(what: "two moons", value: count, requirement: "needs at least 2 points") }
+        guard noise >= 0 else { throw NetworkError.invalidValue(setting: "noise", value: "\(noise)", requirement: "must be non-negative") }
         var random = RandomGenerator(seed: seed)
         let outer = (count + 1) / 2, inner = count - outer
         let features = Matrix<Scalar>(rows: count, columns: 2)

@@ -94,9 +94,9 @@ public enum LearningRateFinder {
     ///   - progress: called after each probe.
     public static func scan(recipe: TrainingRecipe, rates: [Double], epochs: Int = 3, data: DatasetSplits<Float>? = nil,
                             progress: ((Probe) -> Void)? = nil) throws -> Result {
-        guard epochs >= 1 else { throw NetworkError.invalidConfiguration("the learning-rate finder needs at least 1 epoch per rate, got \(epochs)") }
+        guard epochs >= 1 else { throw NetworkError.invalidSize(what: "the learning-rate finder", value: epochs, requirement: "needs at least 1 epoch per rate") }
         guard !rates.isEmpty, rates.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw NetworkError.invalidConfiguration("the learning-rate finder needs positive finite rates")
+            throw NetworkError.invalidValue(setting: "the learning-rate finder", value: "\(rates)", requirement: "needs a non-empty list of positive finite rates")
         }
         let raw = try data ?? TrainingRun.loadData(for: recipe)
         return try scan(rates: rates) { rate in

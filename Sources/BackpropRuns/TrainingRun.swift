@@ -79,8 +79,10 @@ public final class TrainingRun {
         let train = splits.train
         let sizes = recipe.layers ?? [train.featureCount, 16, 16, train.outputCount]
         guard sizes.first == train.featureCount, sizes.last == train.outputCount else {
-            throw NetworkError.invalidConfiguration(
-                "layers \(sizes) must start with \(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))")
+            throw NetworkError.incompatible(
+                "layers \(sizes)",
+                "\(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))",
+                relation: "must start with")
         }
         blueprint = NetworkBlueprint(
             sizes: sizes, hiddenActivation: recipe.activation.value, dropProbabilities: recipe.dropout,

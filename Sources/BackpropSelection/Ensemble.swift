@@ -32,12 +32,12 @@ public final class Ensemble {
     public var pipeline: PreprocessingPipeline { members[0].pipeline }
 
     /// An ensemble of already-trained runs on one split.
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` without members or when their
-    ///   pipelines or output widths differ.
+    /// - Throws: `NetworkError.invalidSize(what:value:requirement:)` without members,
+    ///   `NetworkError.incompatible(_:_:relation:)` when their pipelines or output widths differ.
     public init(recipe: TrainingRecipe, members: [TrainingRun]) throws {
-        guard let first = members.first else { throw NetworkError.invalidConfiguration("an ensemble needs at least one member") }
+        guard let first = members.first else { throw NetworkError.invalidSize(what: "an ensemble", value: 0, requirement: "needs at least one member") }
         guard members.allSatisfy({ $0.pipeline == first.pipeline && $0.network.outputCount == first.network.outputCount }) else {
-            throw NetworkError.invalidConfiguration("ensemble members must share the preprocessing and the output width")
+            throw NetworkError.incompatible("ensemble members", "the preprocessing and the output width", relation: "must share")
         }
         self.recipe = recipe
         self.members = members
@@ -59,7 +59,7 @@ public final class Ensemble {
     /// - Throws: `NetworkError` for `count < 1`, and whatever loading or training throws.
     public static func train(recipe: TrainingRecipe, members count: Int, data: DatasetSplits<Float>? = nil,
                              progress: ((Int, TrainingRun) -> Void)? = nil) throws -> Ensemble {
-        guard count >= 1 else { throw NetworkError.invalidConfiguration("an ensemble needs at least one member, got \(count)") }
+        guard count >= 1 else { throw NetworkError.invalidSize(what: "an ensemble", value: count, requirement: "needs at least one member") }
         let raw = try data ?? TrainingRun.loadData(for: recipe)
         var runs: [TrainingRun] = []
         for index in 0..<count {
@@ -91,9 +91,9 @@ public final class Ensemble {
     }
 
     /// The ensemble's accuracy on a preprocessed labelled set.
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` for a set without labels.
+    /// - Throws: `NetworkError.unusable(what:reason:)` for a set without labels.
     public func accuracy(on data: Dataset<Float>) throws -> Double {
-        guard let labels = data.labels else { throw NetworkError.invalidConfiguration("accuracy needs class labels") }
+        guard let labels = data.labels else { throw NetworkError.unusable(what: "accuracy", reason: "the data have no class labels") }
         let predicted = try predictClasses(data.features)
         return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
     }

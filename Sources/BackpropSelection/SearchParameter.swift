@@ -1,4 +1,5 @@
 import Foundation
+import BackpropCore
 import BackpropRecipes
 
 // MARK: - Parameter domain
@@ -147,7 +148,7 @@ public struct SearchParameter: Sendable, Hashable, Codable {
 // MARK: - Errors
 
 /// Problems with a search space, a strategy's settings or a study.
-public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+public enum SearchError: BackpropError, Equatable, LocalizedError {
     /// Grid search over a continuous parameter without `grid-points: N`.
     case gridNeedsPoints(String)
     /// The search space has no parameters.
@@ -162,7 +163,7 @@ public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible, Lo
     case missingObjective(metric: String, trial: Int)
 
     /// A one-line message.
-    public var description: String {
+    public var message: String {
         switch self {
         case .gridNeedsPoints(let name):
             "grid search cannot enumerate the continuous parameter '\(name)': add 'grid-points: N' to its range or use another strategy"

@@ -24,7 +24,7 @@ extension ActivationStatistics {
         inputWidth: Int = 500, exampleCount: Int = 1000, seed: UInt64 = 0, binCount: Int = 20,
         range: ClosedRange<Double>? = nil, scalar: Scalar.Type = Scalar.self
     ) throws -> [LayerReport] {
-        guard binCount >= 1 else { throw NetworkError.invalidConfiguration("a histogram needs at least one bin, got \(binCount)") }
+        guard binCount >= 1 else { throw NetworkError.invalidSize(what: "a histogram", value: binCount, requirement: "needs at least one bin") }
         var reports: [LayerReport] = []
         try forEachLayer(activation: activation, initializer: initializer, depth: depth, width: width, inputWidth: inputWidth,
                          exampleCount: exampleCount, seed: seed, scalar: scalar) { index, activations in

@@ -39,7 +39,8 @@ public enum ActivationStatistics {
     ///   - seed: the seed of the input and the weights.
     ///   - scalar: the precision to compute in.
     /// - Returns: one entry per layer, first to last.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a size below 1.
+    /// - Throws: ``NetworkError/invalidValue(setting:value:requirement:)`` for a size below 1,
+    ///   ``NetworkError/unusable(what:reason:)`` for LSUV.
     public static func measure<Scalar: NetworkScalar>(
         activation: Activation, initializer: Initializer, depth: Int = 10, width: Int = 500,
         inputWidth: Int = 500, exampleCount: Int = 1000, seed: UInt64 = 0, scalar: Scalar.Type = Scalar.self
@@ -60,11 +61,12 @@ public enum ActivationStatistics {
         _ body: (Int, Matrix<Scalar>) throws -> Void
     ) throws {
         guard depth >= 1, width >= 1, inputWidth >= 1, exampleCount >= 1 else {
-            throw NetworkError.invalidConfiguration(
-                "The activation experiment needs positive sizes, got depth \(depth), width \(width), input \(inputWidth), examples \(exampleCount)")
+            throw NetworkError.invalidValue(
+                setting: "The activation experiment", value: "depth \(depth), width \(width), input \(inputWidth), examples \(exampleCount)",
+                requirement: "needs positive sizes")
         }
         if case .lsuv = initializer {
-            throw NetworkError.invalidConfiguration("The activation experiment draws weights without data; LSUV is not available")
+            throw NetworkError.unusable(what: "The activation experiment", reason: "it draws weights without data, so LSUV is not available")
         }
         var random = RandomGenerator(seed: seed)
         let input = Matrix<Scalar>(rows: exampleCount, columns: inputWidth)

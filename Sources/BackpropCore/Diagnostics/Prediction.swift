@@ -84,7 +84,7 @@ extension Sequential {
     /// a time in inference mode, calling `body` with each chunk's first row and its output.
     func forEachChunk(of inputs: Matrix<Scalar>, batchSize: Int, _ body: (Int, Matrix<Scalar>) throws -> Void) throws {
         guard batchSize >= 1 else {
-            throw NetworkError.invalidConfiguration("The prediction batch size must be at least 1, got \(batchSize)")
+            throw NetworkError.invalidSize(what: "The prediction batch size", value: batchSize, requirement: "must be at least 1")
         }
         try layers[0].validate(inputs)
         if let (row, column) = inputs.firstNonFinite() {

@@ -97,7 +97,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
     /// Parses a flag value `name[:key=value,...]`: `constant:value=0.5`, `small:std=0.01`,
     /// `orthogonal:gain=1.41`, `lsuv:tolerance=0.1,iterations=10`; other names take no options.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the unknown name (with the
+    /// - Throws: ``NetworkError`` naming the unknown name (with the
     ///   closest known one) or option.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
@@ -111,7 +111,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
         case "small", "small-random":
             try setting.validateKeys(["std"])
             let deviation = setting.value("std", default: 0.01)
-            guard deviation > 0 else { throw NetworkError.invalidConfiguration("'\(text)': std must be positive") }
+            guard deviation > 0 else { throw NetworkError.invalidSetting(family: nil, text: text, problem: "std must be positive") }
             self = .smallRandom(standardDeviation: deviation)
         case "orthogonal":
             try setting.validateKeys(["gain"])
@@ -121,7 +121,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
             let tolerance = setting.value("tolerance", default: 0.1)
             let iterations = try setting.integer("iterations", default: 10)
             guard tolerance > 0, iterations >= 1 else {
-                throw NetworkError.invalidConfiguration("'\(text)': tolerance must be positive and iterations at least 1")
+                throw NetworkError.invalidSetting(family: nil, text: text, problem: "tolerance must be positive and iterations at least 1")
             }
             self = .lsuv(tolerance: tolerance, maxIterations: iterations)
         default:

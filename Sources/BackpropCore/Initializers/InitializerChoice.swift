@@ -19,7 +19,7 @@ public enum InitializerChoice: Sendable, Hashable, Setting {
     }
 
     /// Parses `auto` or an ``Initializer`` text.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` as ``Initializer/init(parsing:)`` does.
+    /// - Throws: ``NetworkError`` as ``Initializer/init(parsing:)`` does.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
         if setting.name == "auto" {

@@ -38,10 +38,11 @@ extension Sequential {
     ///   - data: an `m × inputCount` batch, required when a layer uses LSUV.
     ///   - force: allow `zeros`/`constant` for hidden weights.
     /// - Returns: one entry per initialised layer.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when a hidden layer would get a
+    /// - Throws: ``NetworkError/unusable(what:reason:)`` when a hidden layer would get a
     ///   symmetric scheme without `force` (every unit of the layer would compute the same value
-    ///   and receive the same gradient forever), an override names no weight-bearing layer, or
-    ///   LSUV has no suitable data batch; ``NetworkError`` from the forward pass on `data`.
+    ///   and receive the same gradient forever) or an override names no weight-bearing layer;
+    ///   ``NetworkError/invalidValue(setting:value:requirement:)`` when LSUV has no suitable
+    ///   data batch; ``NetworkError`` from the forward pass on `data`.
     @discardableResult
     public func initializeParameters(
         _ scheme: Initializer? = nil, overrides: [Int: Initializer] = [:], random: inout RandomGenerator,
@@ -50,15 +51,16 @@ extension Sequential {
         let weighted = layers.indices.filter { weightParameter(of: layers[$0]) != nil }
         for index in overrides.keys.sorted() where !weighted.contains(index) {
             let what = layers.indices.contains(index) ? "\(layers[index]) has no weight" : "there is no layer \(index)"
-            throw NetworkError.invalidConfiguration("Initialiser override for layers.\(index): \(what)")
+            throw NetworkError.unusable(what: "Initialiser override for layers.\(index)", reason: what)
         }
         var plan: [(index: Int, scheme: Initializer)] = []
         for index in weighted {
             let chosen = overrides[index] ?? scheme ?? Initializer.default(for: activationFollowing(index))
             let isHidden = index != weighted.last
             if chosen.isSymmetric && isHidden && !force {
-                throw NetworkError.invalidConfiguration(
-                    "layers.\(index) \(layers[index]): the \(chosen.displayName) initialiser gives every unit of a hidden layer the same "
+                throw NetworkError.unusable(
+                    what: "layers.\(index) \(layers[index])",
+                    reason: "the \(chosen.displayName) initialiser gives every unit of a hidden layer the same "
                         + "weights, so all units compute the same output, receive the same gradient and stay identical "
                         + "(symmetry is never broken). Use a random scheme such as he or xavier, or force it.")
             }
@@ -66,9 +68,9 @@ extension Sequential {
         }
         if plan.contains(where: { if case .lsuv = $0.scheme { true } else { false } }) {
             guard let data, data.columns == inputCount, data.rows >= 2 else {
-                throw NetworkError.invalidConfiguration(
-                    "LSUV initialisation needs a data batch of at least 2 rows and \(inputCount) columns"
-                        + (data.map { ", got \($0.rows)×\($0.columns)" } ?? ", got none"))
+                throw NetworkError.invalidValue(
+                    setting: "LSUV initialisation", value: data.map { "\($0.rows)×\($0.columns)" } ?? "none",
+                    requirement: "needs a data batch of at least 2 rows and \(inputCount) columns")
             }
         }
         var report: [LayerInitialization] = []

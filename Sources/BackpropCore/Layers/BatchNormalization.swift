@@ -91,8 +91,8 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
             return y
         }
         guard rows > 1 else {
-            throw NetworkError.invalidConfiguration(
-                "\(self) received a training batch of 1 example; batch statistics need at least 2 (choose a batch size that leaves no final batch of one)")
+            throw NetworkError.unusable(
+                what: "\(self)", reason: "received a training batch of 1 example; batch statistics need at least 2 (choose a batch size that leaves no final batch of one)")
         }
         input.sumRows(into: batchMean)
         let scale = 1 / Scalar(rows)

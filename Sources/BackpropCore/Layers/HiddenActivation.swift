@@ -31,7 +31,7 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
     /// Parses `name[:key=value]`: `alpha` for `leaky-relu`, `elu` and `prelu`, `pieces` (at
     /// least 1) for `maxout`.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming an unknown activation (with
+    /// - Throws: ``NetworkError`` naming an unknown activation (with
     ///   the closest name) or option.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
@@ -51,7 +51,7 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
         case let .maxout(pieces):
             try setting.validateKeys(["pieces"])
             let count = try setting.integer("pieces", default: pieces)
-            guard count >= 1 else { throw NetworkError.invalidConfiguration("'\(text)': pieces must be at least 1") }
+            guard count >= 1 else { throw NetworkError.invalidSetting(family: nil, text: text, problem: "pieces must be at least 1") }
             self = .maxout(pieces: count)
         }
     }

@@ -59,24 +59,25 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     /// Throws unless the sizes, probabilities and momentum make sense.
     public func validate() throws {
         guard sizes.count >= 2 else {
-            throw NetworkError.invalidConfiguration("A network needs at least an input and an output size, got \(sizes)")
+            throw NetworkError.invalidValue(setting: "A network", value: "\(sizes)", requirement: "needs at least an input and an output size")
         }
         if let bad = sizes.firstIndex(where: { $0 < 1 }) {
-            throw NetworkError.invalidConfiguration("Layer size \(sizes[bad]) at position \(bad) of \(sizes) must be at least 1")
+            throw NetworkError.invalidSize(what: "The layer size at position \(bad) of \(sizes)", value: sizes[bad], requirement: "must be at least 1")
         }
         guard dropProbabilities.count <= 1 || dropProbabilities.count == hiddenLayerCount else {
-            throw NetworkError.invalidConfiguration(
-                "\(dropProbabilities.count) drop probabilities given for \(hiddenLayerCount) hidden layers; give one for all or one per hidden layer")
+            throw NetworkError.incompatible(
+                "\(dropProbabilities.count) drop probabilities",
+                "\(hiddenLayerCount) hidden layers (give one for all or one per hidden layer)", relation: "given for")
         }
         for (index, drop) in (dropProbabilities + [inputDropProbability]).enumerated() where !(drop >= 0 && drop < 1) {
             let place = index == dropProbabilities.count ? "the input" : "hidden layer \(index + 1)"
-            throw NetworkError.invalidConfiguration("The drop probability \(drop) of \(place) must lie in [0, 1)")
+            throw NetworkError.invalidValue(setting: "The drop probability of \(place)", value: "\(drop)", requirement: "must lie in [0, 1)")
         }
         guard inputNoise >= 0 && inputNoise.isFinite else {
-            throw NetworkError.invalidConfiguration("The input noise σ must be finite and non-negative, got \(inputNoise)")
+            throw NetworkError.invalidValue(setting: "The input noise σ", value: "\(inputNoise)", requirement: "must be finite and non-negative")
         }
         guard batchNormMomentum >= 0 && batchNormMomentum < 1 else {
-            throw NetworkError.invalidConfiguration("The batch-norm momentum must lie in [0, 1), got \(batchNormMomentum)")
+            throw NetworkError.invalidValue(setting: "The batch-norm momentum", value: "\(batchNormMomentum)", requirement: "must lie in [0, 1)")
         }
     }
 
@@ -92,7 +93,7 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     /// Builds the network; noise layers get generators split, in layer order, from one
     /// seeded with `seed`.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when ``validate()`` fails.
+    /// - Throws: ``NetworkError`` when ``validate()`` fails.
     public func build<Scalar: NetworkScalar>(seed: UInt64 = 0, as _: Scalar.Type = Scalar.self) throws -> Sequential<Scalar> {
         try validate()
         var random = RandomGenerator(seed: seed)

@@ -5,8 +5,7 @@ extension Sequential {
     /// Weights are zero until an initialiser fills them. The same as building
     /// `NetworkBlueprint(sizes: sizes, hiddenActivation: hiddenActivation)`.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for fewer than two sizes or a
-    ///   size below 1.
+    /// - Throws: ``NetworkError`` for fewer than two sizes or a size below 1.
     public static func mlp(_ sizes: [Int], hiddenActivation: HiddenActivation = .function(.relu)) throws -> Sequential {
         try NetworkBlueprint(sizes: sizes, hiddenActivation: hiddenActivation).build()
     }

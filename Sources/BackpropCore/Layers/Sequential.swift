@@ -23,10 +23,11 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// A network of `layers`, computing with `engine` (which replaces the engine each layer
     /// had); each layer's input width must match the previous output width.
     public init(_ layers: [any Layer<Scalar>], engine: ComputeEngine = .default) throws {
-        guard !layers.isEmpty else { throw NetworkError.invalidConfiguration("A network needs at least one layer") }
+        guard !layers.isEmpty else { throw NetworkError.invalidSize(what: "A network", value: 0, requirement: "needs at least one layer") }
         for (index, pair) in zip(layers, layers.dropFirst()).enumerated() where pair.0.outputCount != pair.1.inputCount {
-            throw NetworkError.invalidConfiguration(
-                "layers.\(index) \(pair.0) produces \(pair.0.outputCount) features but layers.\(index + 1) \(pair.1) expects \(pair.1.inputCount)")
+            throw NetworkError.incompatible(
+                "layers.\(index) \(pair.0) produces \(pair.0.outputCount) features",
+                "layers.\(index + 1) \(pair.1) expects \(pair.1.inputCount)", relation: "but")
         }
         self.layers = layers
         self.engine = engine

@@ -35,7 +35,7 @@ public enum LossKind: String, CaseIterable, Sendable, Codable, Setting {
     }
 
     /// The kind called `name` (a loss takes no options).
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the known kinds and the
+    /// - Throws: ``NetworkError`` naming the known kinds and the
     ///   closest one.
     public init(parsing name: String) throws {
         let setting = try NamedSetting(parsing: name)

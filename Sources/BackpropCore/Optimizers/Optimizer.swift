@@ -16,7 +16,7 @@ public protocol Optimizer<Scalar>: AnyObject, CustomStringConvertible {
 
     /// Restores state exported by ``state`` for the same parameter list.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when the state does not fit.
+    /// - Throws: ``NetworkError/stateMismatch(component:detail:)`` when the state does not fit.
     func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>]) throws
 }
 

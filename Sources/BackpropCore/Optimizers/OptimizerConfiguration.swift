@@ -82,7 +82,7 @@ public struct OptimizerConfiguration: Sendable, Hashable, Codable, Setting {
 
     /// Parses `name[:key=value,...]`.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming an unknown optimiser or
+    /// - Throws: ``NetworkError`` naming an unknown optimiser or
     ///   option, or a value out of range.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
@@ -102,7 +102,7 @@ public struct OptimizerConfiguration: Sendable, Hashable, Codable, Setting {
     /// Throws unless every hyper-parameter is in range.
     public func validate() throws {
         func check(_ condition: Bool, _ message: String) throws {
-            if !condition { throw NetworkError.invalidConfiguration("Optimiser \(name.rawValue): \(message)") }
+            if !condition { throw NetworkError.invalidSetting(family: "Optimiser", text: description, problem: message) }
         }
         try check(beta >= 0 && beta < 1, "beta must lie in [0, 1), got \(beta)")
         try check(beta1 >= 0 && beta1 < 1, "beta1 must lie in [0, 1), got \(beta1)")
@@ -116,7 +116,7 @@ public struct OptimizerConfiguration: Sendable, Hashable, Codable, Setting {
     /// A fresh optimiser: the named rule, wrapped in decoupled decay (AdamW) and clipping
     /// (by value first, then by global norm) when configured.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for an out-of-range value.
+    /// - Throws: ``NetworkError`` for an out-of-range value.
     public func makeOptimizer<Scalar: NetworkScalar>(scalar: Scalar.Type = Scalar.self) throws -> any Optimizer<Scalar> {
         try validate()
         var optimizer: any Optimizer<Scalar>

@@ -63,11 +63,11 @@ final class SlotStorage<Scalar: NetworkScalar> {
     /// A state with step 0 and empty slots (exported before any update) resets the storage.
     func restore(_ state: OptimizerState, for parameters: [Parameter<Scalar>], optimizer: String) throws {
         guard Set(state.slots.keys) == Set(slotNames) else {
-            throw NetworkError.invalidConfiguration(
-                "\(optimizer): the saved state has slots \(state.slots.keys.sorted()), expected \(slotNames.sorted())")
+            throw NetworkError.stateMismatch(
+                component: optimizer, detail: "the saved state has slots \(state.slots.keys.sorted()), expected \(slotNames.sorted())")
         }
         guard state.step >= 0 else {
-            throw NetworkError.invalidConfiguration("\(optimizer): the saved step count \(state.step) is negative")
+            throw NetworkError.stateMismatch(component: optimizer, detail: "the saved step count \(state.step) is negative")
         }
         if state.step == 0 && state.slots.values.allSatisfy(\.isEmpty) {
             prepare(for: parameters)
@@ -79,15 +79,15 @@ final class SlotStorage<Scalar: NetworkScalar> {
         for name in slotNames {
             let arrays = state.slots[name]!
             guard arrays.count == parameters.count else {
-                throw NetworkError.invalidConfiguration(
-                    "\(optimizer): slot '\(name)' holds \(arrays.count) tensors, the network has \(parameters.count) parameters")
+                throw NetworkError.stateMismatch(
+                    component: optimizer, detail: "slot '\(name)' holds \(arrays.count) tensors, the network has \(parameters.count) parameters")
             }
             var slot: [Matrix<Scalar>] = []
             for (index, (values, parameter)) in zip(arrays, parameters).enumerated() {
                 let (rows, columns) = (parameter.value.rows, parameter.value.columns)
                 guard values.count == rows * columns else {
-                    throw NetworkError.invalidConfiguration(
-                        "\(optimizer): slot '\(name)' tensor \(index) has \(values.count) values, parameter \(index) (\(parameter.name)) has \(rows)×\(columns)")
+                    throw NetworkError.stateMismatch(
+                        component: optimizer, detail: "slot '\(name)' tensor \(index) has \(values.count) values, parameter \(index) (\(parameter.name)) has \(rows)×\(columns)")
                 }
                 slot.append(Matrix(rows: rows, columns: columns, elements: values.map { Scalar($0) }))
             }

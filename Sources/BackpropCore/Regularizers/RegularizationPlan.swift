@@ -43,10 +43,10 @@ public struct RegularizationPlan<Scalar: NetworkScalar>: CustomStringConvertible
     /// The global penalty of the `--l1`/`--l2` flags: none, ``L1``, ``L2`` or, when both are
     /// positive, ``ElasticNet``.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a negative or non-finite strength.
+    /// - Throws: ``NetworkError/invalidValue(setting:value:requirement:)`` for a negative or non-finite strength.
     public init(l1: Double, l2: Double) throws {
         guard l1 >= 0, l2 >= 0, l1.isFinite, l2.isFinite else {
-            throw NetworkError.invalidConfiguration("Regularisation strengths must be non-negative numbers, got l1 = \(l1), l2 = \(l2)")
+            throw NetworkError.invalidValue(setting: "Regularisation strengths", value: "l1 = \(l1), l2 = \(l2)", requirement: "must be non-negative numbers")
         }
         switch (l1 > 0, l2 > 0) {
         case (false, false): self.init()

@@ -72,7 +72,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
     /// Parses `name[:key=value,...]`, checking the names, keys and every range that does not
     /// depend on the learning rate or the epoch count.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming an unknown schedule (with
+    /// - Throws: ``NetworkError`` naming an unknown schedule (with
     ///   the closest name) or option, or a value out of range.
     public init(parsing text: String) throws {
         let setting = try NamedSetting(parsing: text)
@@ -93,11 +93,11 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
     /// - Parameters:
     ///   - initialLearningRate: α at the first epoch; a positive, finite number.
     ///   - epochs: the planned number of epochs, the default length of `cosine`.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a learning rate that is not
+    /// - Throws: ``NetworkError`` for a learning rate that is not
     ///   positive, or a value out of range for it.
     public func makeSchedule(initialLearningRate: Double, epochs: Int? = nil) throws -> any LearningRateSchedule {
         guard initialLearningRate > 0, initialLearningRate.isFinite else {
-            throw NetworkError.invalidConfiguration("The learning rate must be a positive number, got \(initialLearningRate)")
+            throw NetworkError.invalidValue(setting: "The learning rate", value: "\(initialLearningRate)", requirement: "must be a positive number")
         }
         return try parameters(initialLearningRate: initialLearningRate, epochs: epochs, text: description)!
     }
@@ -107,7 +107,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
     private func parameters(initialLearningRate: Double?, epochs: Int?, text: String) throws -> (any LearningRateSchedule)? {
         let setting = NamedSetting(name: name.rawValue, options: options)
         func check(_ condition: Bool, _ message: String) throws {
-            if !condition { throw NetworkError.invalidConfiguration("Schedule '\(text)': \(message)") }
+            if !condition { throw NetworkError.invalidSetting(family: "Schedule", text: text, problem: message) }
         }
         let alpha = initialLearningRate ?? 1
         let building = initialLearningRate != nil
@@ -188,7 +188,7 @@ public enum LearningRateSchedules {
     ///   - text: the flag value, `name[:key=value,...]`, e.g. `step:every=10,factor=0.5`.
     ///   - initialLearningRate: α at the first epoch; a positive, finite number.
     ///   - epochs: the planned number of epochs, the default length of `cosine`.
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming an unknown schedule or
+    /// - Throws: ``NetworkError`` naming an unknown schedule or
     ///   option, or a value out of range.
     public static func make(parsing text: String, initialLearningRate: Double, epochs: Int? = nil) throws -> any LearningRateSchedule {
         try ScheduleConfiguration(parsing: text).makeSchedule(initialLearningRate: initialLearningRate, epochs: epochs)

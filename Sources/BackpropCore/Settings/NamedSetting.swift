@@ -22,32 +22,32 @@ public struct NamedSetting: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// Parses `name[:key=value,...]`.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming the text and the faulty part
+    /// - Throws: ``NetworkError`` naming the text and the faulty part
     ///   for an empty name, a pair without `=`, a repeated key or a value that is not a number.
     public init(parsing text: String) throws {
         let trimmed = text.trimmed
         let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let name = parts[0].trimmed.lowercased()
         guard !name.isEmpty else {
-            throw NetworkError.invalidConfiguration("'\(text)': expected name[:key=value,...], the name is empty")
+            throw NetworkError.invalidSetting(family: nil, text: text, problem: "expected name[:key=value,...], the name is empty")
         }
         var options: [String: Double] = [:]
         if parts.count == 2 {
             for pair in parts[1].split(separator: ",", omittingEmptySubsequences: true) {
                 let sides = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard sides.count == 2 else {
-                    throw NetworkError.invalidConfiguration("'\(text)': '\(pair)' is not of the form key=value")
+                    throw NetworkError.invalidSetting(family: nil, text: text, problem: "'\(pair)' is not of the form key=value")
                 }
                 let key = sides[0].trimmed.lowercased()
                 let valueText = sides[1].trimmed
                 guard !key.isEmpty else {
-                    throw NetworkError.invalidConfiguration("'\(text)': '\(pair)' has an empty key")
+                    throw NetworkError.invalidSetting(family: nil, text: text, problem: "'\(pair)' has an empty key")
                 }
                 guard let value = Double(valueText), value.isFinite else {
-                    throw NetworkError.invalidConfiguration("'\(text)': the value of '\(key)' must be a finite number, got '\(valueText)'")
+                    throw NetworkError.invalidSetting(family: nil, text: text, problem: "the value of '\(key)' must be a finite number, got '\(valueText)'")
                 }
                 guard options[key] == nil else {
-                    throw NetworkError.invalidConfiguration("'\(text)': the key '\(key)' is given twice")
+                    throw NetworkError.invalidSetting(family: nil, text: text, problem: "the key '\(key)' is given twice")
                 }
                 options[key] = value
             }
@@ -59,9 +59,9 @@ public struct NamedSetting: Sendable, Hashable, Codable, CustomStringConvertible
     public func validateKeys(_ allowed: [String]) throws {
         for key in options.keys.sorted() where !allowed.contains(key) {
             let list = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
-            var message = "'\(description)': unknown option '\(key)' for \(name) (allowed: \(list))"
-            if let suggestion = KeySuggestion.closest(to: key, in: allowed) { message += " (did you mean '\(suggestion)'?)" }
-            throw NetworkError.invalidConfiguration(message)
+            var problem = "unknown option '\(key)' for \(name) (allowed: \(list))"
+            if let suggestion = KeySuggestion.closest(to: key, in: allowed) { problem += " (did you mean '\(suggestion)'?)" }
+            throw NetworkError.invalidSetting(family: nil, text: description, problem: problem)
         }
     }
 
@@ -72,11 +72,11 @@ public struct NamedSetting: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// The value of `key` as a whole number, or `defaultValue` when absent.
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` when the value is not a whole number.
+    /// - Throws: ``NetworkError`` when the value is not a whole number.
     public func integer(_ key: String, default defaultValue: Int) throws -> Int {
         guard let value = options[key] else { return defaultValue }
         guard value == value.rounded(), abs(value) < 1e15 else {
-            throw NetworkError.invalidConfiguration("'\(description)': '\(key)' must be a whole number, got \(value)")
+            throw NetworkError.invalidSetting(family: nil, text: description, problem: "'\(key)' must be a whole number, got \(value)")
         }
         return Int(value)
     }

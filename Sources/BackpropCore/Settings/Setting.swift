@@ -55,10 +55,6 @@ extension Setting {
     /// The error for a name the family does not know: names the family, the name, the
     /// choices and the closest one ("did you mean").
     public static func unknownName(_ name: String, in text: String? = nil) -> NetworkError {
-        var message = "unknown \(family) '\(name)'"
-        if let text, text != name { message += " in '\(text)'" }
-        message += "; choose one of \(names.joined(separator: ", "))"
-        if let suggestion = KeySuggestion.closest(to: name, in: names) { message += " (did you mean '\(suggestion)'?)" }
-        return NetworkError.invalidConfiguration(message)
+        NetworkError.unknownName(kind: family, name: name, known: names, text: text)
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 
 extension BLASLibrary {
     /// A library that cannot be used on this machine, with every file that was tried.
-    public struct LoadError: Error, CustomStringConvertible, Sendable {
+    public struct LoadError: BackpropError {
         /// The library that was asked for.
         public let kind: Kind
         /// Each file tried and why it could not be used (the `dlopen` message, or the
@@ -17,7 +17,7 @@ extension BLASLibrary {
         public let reason: String?
 
         /// `"blis: no usable library; tried <file> (<problem>); …"`, or `"<kind>: <reason>"`.
-        public var description: String {
+        public var message: String {
             if let reason { return "\(kind.rawValue): \(reason)" }
             let tried = attempts.map { "\($0.file) (\($0.problem))" }.joined(separator: "; ")
             return "\(kind.rawValue): no usable library; tried \(tried)"

@@ -138,7 +138,7 @@ public final class TrainingStep<Scalar: NetworkScalar> {
 }
 
 /// A training step found a NaN or infinite cost or gradient and left the weights untouched.
-public struct NonFiniteStepError: Error, Equatable, CustomStringConvertible {
+public struct NonFiniteStepError: BackpropError, Equatable {
     /// What was non-finite: `"the cost (nan)"`, `"the gradient of layers.0.weight"`.
     public var place: String
 
@@ -147,5 +147,6 @@ public struct NonFiniteStepError: Error, Equatable, CustomStringConvertible {
         self.place = place
     }
 
-    public var description: String { "\(place) is NaN or infinite; the weights were not updated" }
+    /// The one-line message; there is no location.
+    public var message: String { "\(place) is NaN or infinite; the weights were not updated" }
 }

@@ -33,17 +33,18 @@ public final class EnsembleModel {
     /// An ensemble of `members`, saved in folders `member-1`, `member-2`, …; the seeds
     /// default to the members' recipe seeds.
     ///
-    /// - Throws: `NetworkError.invalidConfiguration(_:)` without members, or when members
-    ///   differ in class names, feature count, output count or task (classification or
-    ///   regression); the message names the first differing member.
+    /// - Throws: `NetworkError.invalidSize(what:value:requirement:)` without members,
+    ///   `NetworkError.unusable(what:reason:)` when members differ in class names, feature
+    ///   count, output count or task (classification or regression), naming the first
+    ///   differing member; `NetworkError.incompatible(_:_:relation:)` for a wrong seed count.
     public init(members: [Model], seeds: [UInt64]? = nil) throws {
-        guard let first = members.first else { throw NetworkError.invalidConfiguration("an ensemble needs at least one member") }
+        guard let first = members.first else { throw NetworkError.invalidSize(what: "an ensemble", value: 0, requirement: "needs at least one member") }
         if let problem = Self.mismatch(members) {
-            throw NetworkError.invalidConfiguration("ensemble member \(problem.index + 1): \(problem.detail)")
+            throw NetworkError.unusable(what: "ensemble member \(problem.index + 1)", reason: problem.detail)
         }
         let seeds = seeds ?? members.map(\.manifest.recipe.seed)
         guard seeds.count == members.count else {
-            throw NetworkError.invalidConfiguration("\(seeds.count) seeds for \(members.count) ensemble members")
+            throw NetworkError.incompatible("\(seeds.count) seeds", "\(members.count) ensemble members", relation: "given for")
         }
         self.members = members
         manifest = EnsembleManifest(members: members.indices.map { "member-\($0 + 1)" }, seeds: seeds, classNames: first.classNames,
@@ -121,7 +122,7 @@ public final class EnsembleModel {
             throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(manifest.outputCount) target columns", actual: "\(data.outputCount)")
         }
         if let names = classNames, let dataNames = data.classNames, data.isClassification, dataNames != names {
-            throw NetworkError.invalidConfiguration("The data's classes \(dataNames) differ from the ensemble's \(names)")
+            throw NetworkError.incompatible("The data's classes \(dataNames)", "the ensemble's \(names)", relation: "differ from")
         }
         if let labels = data.labels, let names = classNames {
             let metrics = try ClassificationMetrics(labels: labels, probabilities: try classProbabilities(data.features), classNames: names)

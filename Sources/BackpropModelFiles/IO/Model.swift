@@ -34,7 +34,8 @@ public final class Model {
     ///   differs from the manifest's blueprint.
     public init(manifest: ModelManifest, network: Sequential<Float>) throws {
         guard network.inputCount == manifest.blueprint.sizes.first, network.outputCount == manifest.blueprint.sizes.last else {
-            throw NetworkError.invalidConfiguration("The network (\(network.inputCount) → \(network.outputCount)) does not match the blueprint \(manifest.blueprint.sizes)")
+            throw NetworkError.incompatible("The network (\(network.inputCount) → \(network.outputCount))", "the blueprint \(manifest.blueprint.sizes)",
+                                             relation: "does not match")
         }
         self.manifest = manifest
         self.network = network

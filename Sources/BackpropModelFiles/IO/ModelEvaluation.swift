@@ -25,7 +25,7 @@ extension Model {
             throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(manifest.outputCount) target columns", actual: "\(data.outputCount)")
         }
         if let names = classNames, let dataNames = data.classNames, data.isClassification, dataNames != names {
-            throw NetworkError.invalidConfiguration("The data's classes \(dataNames) differ from the model's \(names)")
+            throw NetworkError.incompatible("The data's classes \(dataNames)", "the model's \(names)", relation: "differ from")
         }
         let inputs = try preprocess(data.features)
         let cost = try Evaluator<Float>().evaluate(network, loss: loss, on: Dataset(features: inputs, targets: data.targets)).cost

@@ -1,6 +1,8 @@
+import BackpropCore
+
 /// A model, checkpoint or tensor file that cannot be read or written, with the file and
 /// the reason.
-public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+public enum ModelFileError: BackpropError, Equatable {
     /// The file ends before the data its header promises.
     case truncated(file: String, detail: String)
     /// The file's structure is invalid (bad header, bad JSON, inconsistent offsets).
@@ -16,22 +18,33 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     /// The file cannot be opened or written.
     case unreadable(file: String, detail: String)
 
-    public var description: String {
+    /// The file concerned.
+    public var errorLocation: ErrorLocation? {
         switch self {
-        case let .truncated(file, detail):
-            return "\(file): file is truncated (\(detail))"
-        case let .malformed(file, detail):
-            return "\(file): not a valid file (\(detail))"
-        case let .missingTensor(file, name):
-            return "\(file): tensor '\(name)' is missing"
-        case let .shapeMismatch(file, name, expected, actual):
-            return "\(file): tensor '\(name)' has shape \(actual), the network needs \(expected)"
-        case let .unexpectedTensor(file, name):
-            return "\(file): tensor '\(name)' does not belong to this network"
-        case let .newerFormat(file, found, supported):
-            return "\(file): written by a newer version of backprop (format \(found); this build reads up to \(supported)). Please upgrade backprop to read it."
-        case let .unreadable(file, detail):
-            return "\(file): \(detail)"
+        case let .truncated(file, _), let .malformed(file, _), let .missingTensor(file, _),
+             let .shapeMismatch(file, _, _, _), let .unexpectedTensor(file, _), let .newerFormat(file, _, _),
+             let .unreadable(file, _):
+            ErrorLocation(file: file)
+        }
+    }
+
+    /// What is wrong with the file.
+    public var message: String {
+        switch self {
+        case let .truncated(_, detail):
+            return "file is truncated (\(detail))"
+        case let .malformed(_, detail):
+            return "not a valid file (\(detail))"
+        case let .missingTensor(_, name):
+            return "tensor '\(name)' is missing"
+        case let .shapeMismatch(_, name, expected, actual):
+            return "tensor '\(name)' has shape \(actual), the network needs \(expected)"
+        case let .unexpectedTensor(_, name):
+            return "tensor '\(name)' does not belong to this network"
+        case let .newerFormat(_, found, supported):
+            return "written by a newer version of backprop (format \(found); this build reads up to \(supported)). Please upgrade backprop to read it."
+        case let .unreadable(_, detail):
+            return detail
         }
     }
 }

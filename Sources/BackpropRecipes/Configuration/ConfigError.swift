@@ -1,12 +1,14 @@
+import BackpropCore
 import Foundation
 
 // MARK: - Config error
 
 /// A problem found while reading or interpreting a configuration file.
 ///
-/// The description names the file, the key (and line when the parser gives it) and the problem,
-/// e.g. `run.yaml:4: key 'lr': expected a number, found string 'fast'`.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+/// The description (composed as for every `BackpropError`) names the file, the key (and line
+/// when the parser gives it) and the problem, e.g.
+/// `run.yaml:4: key 'lr': expected a number, found string 'fast'`.
+public struct ConfigError: BackpropError, Equatable, LocalizedError {
     /// What went wrong.
     public enum Problem: Sendable, Equatable {
         /// The file could not be read (missing, unreadable, not UTF-8).
@@ -42,27 +44,24 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible, 
         self.problem = problem
     }
 
-    /// A one-line message: `FILE[:LINE]: [key 'K': ]PROBLEM`.
-    public var description: String {
-        var text = file
-        if let line { text += ":\(line)" }
-        text += ": "
-        if let key { text += "key '\(key)': " }
-        switch problem {
-        case .unreadable(let reason): text += "cannot read the file (\(reason))"
-        case .unsupportedFormat(let ext):
-            text += "unsupported configuration format '\(ext)' (use .yaml, .yml or .toml)"
-        case .malformed(let reason): text += "malformed document: \(reason)"
-        case .wrongType(let expected, let found): text += "expected \(expected), found \(found)"
-        case .unknownKey(let suggestion):
-            text += "unknown key"
-            if let suggestion { text += " (did you mean '\(suggestion)'?)" }
-        case .invalidValue(let reason): text += "invalid value: \(reason)"
-        case .missingKey: text += "missing required key"
-        }
-        return text
+    /// The file, line and key.
+    public var errorLocation: ErrorLocation? {
+        ErrorLocation(file: file, position: line.map { .line($0) }, key: key)
     }
 
-    /// Same as ``description``.
+    /// The problem without the location.
+    public var message: String {
+        switch problem {
+        case .unreadable(let reason): "cannot read the file (\(reason))"
+        case .unsupportedFormat(let ext): "unsupported configuration format '\(ext)' (use .yaml, .yml or .toml)"
+        case .malformed(let reason): "malformed document: \(reason)"
+        case .wrongType(let expected, let found): "expected \(expected), found \(found)"
+        case .unknownKey(let suggestion): "unknown key" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
+        case .invalidValue(let reason): "invalid value: \(reason)"
+        case .missingKey: "missing required key"
+        }
+    }
+
+    /// Same as `description`.
     public var errorDescription: String? { description }
 }

@@ -56,7 +56,7 @@ extension TrainingRecipe {
         // Network
         if let value = try config.intList("layers") {
             guard value.count >= 2, value.allSatisfy({ $0 >= 1 }) else {
-                throw invalid("layers", NetworkError.invalidConfiguration("needs at least two sizes, each at least 1, got \(value)"))
+                throw config.error(key: "layers", .invalidValue("needs at least two sizes, each at least 1, got \(value)"))
             }
             layers = value
         }
@@ -65,7 +65,7 @@ extension TrainingRecipe {
             let values: [Double]
             if case .list = value { values = try config.doubleList("dropout") ?? [] } else { values = [try config.double("dropout") ?? 0] }
             guard values.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
-                throw invalid("dropout", NetworkError.invalidConfiguration("drop probabilities must lie in [0, 1), got \(values)"))
+                throw config.error(key: "dropout", .invalidValue("drop probabilities must lie in [0, 1), got \(values)"))
             }
             dropout = values.allSatisfy { $0 == 0 } ? [] : values
         }
@@ -102,7 +102,7 @@ extension TrainingRecipe {
             let stages: [Int]
             if case .list = value { stages = try config.intList("early-stopping") ?? [] } else { stages = [try config.int("early-stopping") ?? 0] }
             guard !stages.isEmpty, stages.allSatisfy({ $0 >= 1 }) else {
-                throw invalid("early-stopping", NetworkError.invalidConfiguration("patience must be at least 1 epoch, got \(stages)"))
+                throw config.error(key: "early-stopping", .invalidValue("patience must be at least 1 epoch, got \(stages)"))
             }
             earlyStopping = stages
         }

@@ -23,7 +23,8 @@ struct NamedSettingTests {
             do {
                 _ = try NamedSetting(parsing: bad)
                 Issue.record("'\(bad)' was accepted")
-            } catch let NetworkError.invalidConfiguration(message) {
+            } catch let error as NetworkError {
+                let message = error.message
                 #expect(message.contains("'\(bad)'"), "\(message)")
             } catch {
                 Issue.record("unexpected \(error)")
