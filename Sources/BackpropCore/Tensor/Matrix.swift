@@ -26,6 +26,8 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     // MARK: - Creating
 
     /// A `rows × columns` matrix filled with `value`, with room for `rowCapacity` rows.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(rows: Int, columns: Int, repeating value: Scalar = 0, rowCapacity: Int? = nil) {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative, got \(rows)×\(columns)")
         let capacity = max(rowCapacity ?? rows, rows)
@@ -40,6 +42,8 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// A `rows × columns` matrix holding `elements` in row-major order.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public convenience init(rows: Int, columns: Int, elements: [Scalar]) {
         precondition(
             elements.count == rows * columns,
@@ -114,11 +118,15 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// Row `row` copied into an array.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func row(_ row: Int) -> [Scalar] {
         Array(UnsafeBufferPointer(start: rowPointer(row), count: columns))
     }
 
     /// Column `column` copied into an array.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func column(_ column: Int) -> [Scalar] {
         (0..<rows).map { base[$0 * columns + column] }
     }
@@ -126,6 +134,8 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     // MARK: - Copying
 
     /// A new matrix with the same active rows and values.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func copy() -> Matrix<Scalar> {
         let result = Matrix(rows: rows, columns: columns)
         result.base.update(from: base, count: count)
@@ -133,6 +143,8 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// Copies the values of `source`, which must have the same shape, into this matrix.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func assign(_ source: Matrix<Scalar>) {
         precondition(source.columns == columns && source.rows <= rowCapacity,
                      "Cannot assign a \(source.rows)×\(source.columns) matrix to one of capacity \(rowCapacity)×\(columns)")
@@ -141,6 +153,8 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// Sets every active element to `value`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func fill(_ value: Scalar) {
         buffer.update(repeating: value)
     }

@@ -63,6 +63,8 @@ extension Matrix {
     }
 
     /// The index of the largest element of each row (the first one on ties).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func argmaxPerRow() -> [Int] {
         (0..<rows).map { row in
             let values = rowPointer(row)

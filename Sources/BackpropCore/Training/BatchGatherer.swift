@@ -17,6 +17,8 @@ public final class BatchGatherer<Scalar: NetworkScalar> {
     }
 
     /// Fills the buffers with the rows `indices` of `data`, in that order.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gather(_ indices: ArraySlice<Int>, from data: Dataset<Scalar>) {
         let rows = indices.count
         if rows > features.rowCapacity {

@@ -17,6 +17,8 @@ public struct Dataset<Scalar: NetworkScalar>: @unchecked Sendable {
     ///
     /// - Throws: ``NetworkError`` when the counts differ or a label is outside
     ///   `0..<classCount`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(features: Matrix<Scalar>, labels: [Int], classCount: Int, classNames: [String]? = nil) throws {
         guard labels.count == features.rows else {
             throw NetworkError.shapeMismatch(layer: "dataset", expected: "\(features.rows) labels", actual: "\(labels.count)")
@@ -28,6 +30,8 @@ public struct Dataset<Scalar: NetworkScalar>: @unchecked Sendable {
     }
 
     /// A regression set: row `i` of `targets` holds the values for row `i` of `features`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(features: Matrix<Scalar>, targets: Matrix<Scalar>) throws {
         guard targets.rows == features.rows else {
             throw NetworkError.shapeMismatch(layer: "dataset", expected: "\(features.rows) target rows", actual: "\(targets.rows)")
@@ -48,6 +52,8 @@ public struct Dataset<Scalar: NetworkScalar>: @unchecked Sendable {
     public var isClassification: Bool { labels != nil }
 
     /// The examples at `indices`, in that order, copied into a new set.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func subset(_ indices: [Int]) -> Dataset {
         var result = self
         result.features = Matrix(rows: indices.count, columns: featureCount)

@@ -31,6 +31,8 @@ public final class Evaluator<Scalar: NetworkScalar> {
     /// `n = penaltyExampleCount`) and accuracy of `network` on `data`.
     ///
     /// - Throws: ``NetworkError`` when the set does not fit the network or loss.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(_ network: Sequential<Scalar>, loss: any Loss<Scalar>, on data: Dataset<Scalar>,
                          regularizer: (any Regularizer<Scalar>)? = nil, penaltyExampleCount: Int? = nil) throws -> Evaluation {
         guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }

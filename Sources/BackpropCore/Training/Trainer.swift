@@ -86,6 +86,8 @@ public final class Trainer<Scalar: NetworkScalar> {
     ///     stop reason already recorded in the history: the point where a snapshot resumes
     ///     exactly (checkpoints are taken here).
     @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func fit(_ training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
                     callbacks: [any TrainingCallback<Scalar>] = [],
                     resumingFrom snapshot: TrainingSnapshot? = nil,
