@@ -106,7 +106,7 @@ struct SearchOptions: ParsableArguments {
             try trialsMaker.validate(space)
             let settings = SearchStrategies.Settings(budget: trialsMaker.baseRecipe.epochs, minimumBudget: minimumEpochs, eta: eta)
             let searchStrategy = try SearchStrategies.make(strategy, settings: settings)
-            let store = try StudyStore(path: study)
+            let store = try SQLiteStudyStore(path: study)
             try store.prepare(StudyDescription(space: space, strategy: searchStrategy.name, seed: seed,
                                                objective: objective.objective, budget: trialsMaker.baseRecipe.epochs))
             if spawnWorkers {

@@ -34,7 +34,7 @@ struct SearchShowCommand: ParsableCommand {
     func show() throws -> [String] {
         try reportingFailures {
             guard FileManager.default.fileExists(atPath: study) else { throw CommandFailure(message: "\(study): no such study file") }
-            let store = try StudyStore(path: study)
+            let store = try SQLiteStudyStore(path: study)
             guard let description = try store.study() else { throw CommandFailure(message: "\(study): no study recorded in this file") }
             let trials = try store.trials()
             var lines = Self.leaderboardLines(trials, study: description, top: top)
@@ -71,7 +71,7 @@ struct SearchShowCommand: ParsableCommand {
 
     // MARK: - HTML
 
-    static func report(store: StudyStore, study: StudyDescription, trials: [TrialRecord],
+    static func report(store: any StudyStore, study: StudyDescription, trials: [TrialRecord],
                        importance: [StudyAnalysis.Importance]) throws -> String {
         let metric = study.objective.metric
         var page = HTMLReport(title: "Hyper-parameter search: \(study.strategy)")

@@ -49,7 +49,7 @@ struct StudyStoreTests {
         let part = try StudyDriver(store: first, strategy: strategy).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
         #expect(part.evaluated == [0, 1, 2])
         // Reopen the file with a new connection, as a new process would.
-        let reopened = try StudyStore(path: path)
+        let reopened = try SQLiteStudyStore(path: path)
         try reopened.prepare(study)
         let rest = try StudyDriver(store: reopened, strategy: strategy).run(totalTrials: 6, runner: runner)
         #expect(rest.evaluated == [3, 4, 5])
@@ -73,7 +73,7 @@ struct StudyStoreTests {
 
     @Test func reopeningWithAnotherStudyIsRefused() throws {
         let (_, path) = try makeStudy(Self.randomStudy(seed: 4))
-        let store = try StudyStore(path: path)
+        let store = try SQLiteStudyStore(path: path)
         #expect(throws: SearchError.self) { try store.prepare(Self.randomStudy(seed: 5)) }
         var other = Self.randomStudy(seed: 4)
         other.strategy = "tpe"
@@ -93,7 +93,7 @@ struct StudyStoreTests {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
+                    let store = try SQLiteStudyStore(path: path, sharedFileSystem: sharedFileSystem)
                     let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
                     summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
                 } catch {
@@ -110,7 +110,7 @@ struct StudyStoreTests {
         let a = Set(summaries.get(0)?.evaluated ?? []), b = Set(summaries.get(1)?.evaluated ?? [])
         #expect(a.isDisjoint(with: b))
         #expect(!a.isEmpty && !b.isEmpty, "both workers should get work: \(a.count) and \(b.count)")
-        let store = try StudyStore(path: path)
+        let store = try SQLiteStudyStore(path: path)
         let trials = try store.trials()
         #expect(trials.count == total && trials.allSatisfy { $0.status == .completed })
         for trial in trials {
@@ -126,7 +126,7 @@ struct StudyStoreTests {
         process.executableURL = URL(fileURLWithPath: "/bin/true")
         try process.run()
         process.waitUntilExit()
-        #expect(!StudyStore.processIsAlive(process.processIdentifier))
+        #expect(!WorkerIdentity.processIsAlive(process.processIdentifier))
         let dead = WorkerIdentity(id: "dead", pid: process.processIdentifier)
         guard case .trial(let claimed) = try store.claim(worker: dead, strategy: RandomSearch(), totalTrials: 3) else {
             Issue.record("no trial claimed"); return
@@ -168,7 +168,7 @@ struct StudyStoreTests {
         // One silent 0.6 s "epoch"; another connection checks for stale trials (0.25 s) meanwhile.
         let runner: TrialRunner = { context, report in
             Thread.sleep(forTimeInterval: 0.3)
-            let watcher = try StudyStore(path: path)
+            let watcher = try SQLiteStudyStore(path: path)
             let count = try watcher.requeueDeadTrials(staleAfter: 0.25)
             requeuedWhileRunning.set(0, count)
             Thread.sleep(forTimeInterval: 0.3)
@@ -186,7 +186,7 @@ struct StudyStoreTests {
         let staleRunner: TrialRunner = { context, report in
             if requeuedWhileRunning.get(1) == nil {
                 Thread.sleep(forTimeInterval: 0.3)
-                requeuedWhileRunning.set(1, try StudyStore(path: otherPath).requeueDeadTrials(staleAfter: 0.25))
+                requeuedWhileRunning.set(1, try SQLiteStudyStore(path: otherPath).requeueDeadTrials(staleAfter: 0.25))
                 #expect(!report(0, ["dev_cost": 5]))
                 return TrialResult(metrics: ["dev_cost": 5], epochs: 1)
             }

@@ -3,9 +3,9 @@ import Backprop
 @testable import BackpropSelection
 
 /// A new study file in a fresh temporary directory, prepared with `study`.
-func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: StudyStore, path: String) {
+func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: SQLiteStudyStore, path: String) {
     let path = try makeSearchTestDirectory().appendingPathComponent(file).path
-    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
+    let store = try SQLiteStudyStore(path: path, sharedFileSystem: sharedFileSystem)
     try store.prepare(study)
     return (store, path)
 }
