@@ -64,8 +64,11 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "The total number of trials in the study (rerun with a larger number to add trials; grid: at most the grid size).")
     var trials: Int = 10
 
-    @Option(help: ArgumentHelp("The SQLite study file (created if missing; required).", valueName: "file"))
+    @Option(help: ArgumentHelp("The study: an SQLite file (a path or sqlite:PATH, created if missing) or a PostgreSQL database shared by workers on many machines, postgresql://USER@HOST[:PORT]/DATABASE (password from PGPASSWORD or ~/.pgpass); required.", valueName: "study"))
     var study: String?
+
+    @Option(name: .customLong("study-name"), help: ArgumentHelp("The study's name in a PostgreSQL database (default: the config file's name without extension).", valueName: "name"))
+    var studyName: String?
 
     @Option(help: "The study seed: proposals and each trial's weight seed derive from it.")
     var seed: UInt64 = TrainingRecipe.defaultSeed
@@ -96,7 +99,7 @@ struct SearchOptions: ParsableArguments {
     /// `spawnWorkers`), then prints the leaderboard to `output`.
     func search(_ recipeOptions: RecipeOptions, spawnWorkers: Bool, output: @escaping @Sendable (String) -> Void) throws {
         // `--study` is optional to the parser so that `search show` needs none, and checked here.
-        guard let study else { throw ValidationError("Missing expected argument '--study <file>'") }
+        guard let study else { throw ValidationError("Missing expected argument '--study <study>'") }
         try reportingFailures {
             let configuration = try recipeOptions.configuration()
             guard let space = try configuration.searchSpace() else {
@@ -106,12 +109,13 @@ struct SearchOptions: ParsableArguments {
             try trialsMaker.validate(space)
             let settings = SearchStrategies.Settings(budget: trialsMaker.baseRecipe.epochs, minimumBudget: minimumEpochs, eta: eta)
             let searchStrategy = try SearchStrategies.make(strategy, settings: settings)
-            let store = try SQLiteStudyStore(path: study)
+            let name = studyName ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            let store = try StudyStores.open(study, studyName: name)
             try store.prepare(StudyDescription(space: space, strategy: searchStrategy.name, seed: seed,
                                                objective: objective.objective, budget: trialsMaker.baseRecipe.epochs))
             if spawnWorkers {
                 let before = try store.trials().filter { $0.status.isFinished }.count
-                output("Study \(study): \(searchStrategy.name) search over \(space.parameters.map(\.name).joined(separator: ", ")), \(before) of \(trials) trials done, objective \(objective.rawValue)")
+                output("Study \(store.location): \(searchStrategy.name) search over \(space.parameters.map(\.name).joined(separator: ", ")), \(before) of \(trials) trials done, objective \(objective.rawValue)")
             }
             let workers = spawnWorkers && jobs > 1 ? try launchWorkers(jobs - 1) : []
             let metric = objective.objective.metric

@@ -102,7 +102,8 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
     /// libpq connection keywords and values.
     var keywords: [(String, String)] {
-        var pairs: [(String, String)] = [("host", host), ("dbname", database), ("application_name", "backprop")]
+        var pairs: [(String, String)] = [("host", host), ("dbname", database)]
+        if options["application_name"] == nil { pairs.append(("application_name", "backprop")) }
         if let user { pairs.append(("user", user)) }
         if let password { pairs.append(("password", password)) }
         if let port { pairs.append(("port", String(port))) }
