@@ -48,6 +48,13 @@ struct SearchWorkerCommand: ParsableCommand {
     }
 }
 
+/// `--study-name`, shared by `search` and `search show` (one group, so that the value reaches
+/// the subcommand wherever it stands on the command line).
+struct StudyNameOption: ParsableArguments {
+    @Option(name: .customLong("study-name"), help: ArgumentHelp("The study's name in a PostgreSQL database (search: default the config file's name without extension).", valueName: "name"))
+    var studyName: String?
+}
+
 /// The search options of `search` and of its workers (the training settings are a separate
 /// ``RecipeOptions`` group of each command).
 struct SearchOptions: ParsableArguments {
@@ -67,8 +74,7 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The study: an SQLite file (a path or sqlite:PATH, created if missing) or a PostgreSQL database shared by workers on many machines, postgresql://USER@HOST[:PORT]/DATABASE (password from PGPASSWORD or ~/.pgpass); required.", valueName: "study"))
     var study: String?
 
-    @Option(name: .customLong("study-name"), help: ArgumentHelp("The study's name in a PostgreSQL database (default: the config file's name without extension).", valueName: "name"))
-    var studyName: String?
+    @OptionGroup var name: StudyNameOption
 
     @Option(help: "The study seed: proposals and each trial's weight seed derive from it.")
     var seed: UInt64 = TrainingRecipe.defaultSeed
@@ -109,7 +115,7 @@ struct SearchOptions: ParsableArguments {
             try trialsMaker.validate(space)
             let settings = SearchStrategies.Settings(budget: trialsMaker.baseRecipe.epochs, minimumBudget: minimumEpochs, eta: eta)
             let searchStrategy = try SearchStrategies.make(strategy, settings: settings)
-            let name = studyName ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            let name = name.studyName ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
             let store = try StudyStores.open(study, studyName: name)
             try store.prepare(StudyDescription(space: space, strategy: searchStrategy.name, seed: seed,
                                                objective: objective.objective, budget: trialsMaker.baseRecipe.epochs))

@@ -11,8 +11,7 @@ struct SearchShowCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The study: an SQLite file, or postgresql://USER@HOST[:PORT]/DATABASE with --study-name.", valueName: "study"))
     var study: String
 
-    @Option(name: .customLong("study-name"), help: ArgumentHelp("The study's name in a PostgreSQL database.", valueName: "name"))
-    var studyName: String?
+    @OptionGroup var name: StudyNameOption
 
     @Flag(help: "Print every trial (number, status, parameters, budget, objective, worker, attempts) as one JSON object instead of the leaderboard; no report is written.")
     var json = false
@@ -30,7 +29,7 @@ struct SearchShowCommand: ParsableCommand {
     /// The HTML path in force: beside an SQLite file, or `NAME.html` for a PostgreSQL study.
     var reportPath: String {
         if let html { return html }
-        if StudyStores.isPostgres(study) { return "\(studyName ?? "study").html" }
+        if StudyStores.isPostgres(study) { return "\(name.studyName ?? "study").html" }
         return URL(fileURLWithPath: StudyStores.sqlitePath(study)).deletingPathExtension().path + ".html"
     }
 
@@ -44,7 +43,7 @@ struct SearchShowCommand: ParsableCommand {
             if !StudyStores.isPostgres(study) && !FileManager.default.fileExists(atPath: StudyStores.sqlitePath(study)) {
                 throw CommandFailure(message: "\(study): no such study file")
             }
-            let store = try StudyStores.open(study, studyName: studyName)
+            let store = try StudyStores.open(study, studyName: name.studyName)
             guard let description = try store.study() else { throw CommandFailure(message: "\(store.location): no study recorded") }
             let trials = try store.trials()
             if json { return [try jsonText(StudyJSON(location: store.location, study: description, trials: trials))] }
