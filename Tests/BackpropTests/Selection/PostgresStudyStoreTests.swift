@@ -207,22 +207,11 @@ struct PostgresStudyStoreTests {
         _ = try StudyDriver(store: single, strategy: strategy).run(totalTrials: total, runner: syntheticRunner(log: EvaluationLog(), f: quadraticObjective))
         // Three workers with their own connections on one PostgreSQL study.
         let (shared, location) = try makeStudy(study, backend: .postgres)
-        let errors = LockedErrors()
-        let group = DispatchGroup()
-        for w in 0..<3 {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                do {
-                    _ = try StudyDriver(store: try location.open(), strategy: strategy, worker: WorkerIdentity(id: "w\(w)"), pollInterval: 0.02)
-                        .run(totalTrials: total, runner: syntheticRunner(log: EvaluationLog(), delay: 0.002, f: quadraticObjective))
-                } catch {
-                    errors.append(error)
-                }
-            }
+        let errors = runWorkerThreads(3) { w in
+            _ = try StudyDriver(store: try location.open(), strategy: strategy, worker: WorkerIdentity(id: "w\(w)"), pollInterval: 0.02)
+                .run(totalTrials: total, runner: syntheticRunner(log: EvaluationLog(), delay: 0.002, f: quadraticObjective))
         }
-        group.wait()
-        #expect(errors.all.isEmpty, "\(errors.all)")
+        #expect(errors.isEmpty, "\(errors)")
         /// Trials in a form independent of the order workers took them in.
         func outcome(_ store: any StudyStore) throws -> Set<String> {
             let trials = try store.trials()

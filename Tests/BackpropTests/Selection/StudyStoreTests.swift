@@ -100,24 +100,13 @@ struct StudyStoreTests {
         let (_, path) = try makeStudy(Self.randomStudy(), backend: backend, sharedFileSystem: sharedFileSystem)
         let log = EvaluationLog()
         let total = 24
-        let group = DispatchGroup()
-        let errors = LockedErrors()
         let summaries = LockedSummaries()
-        for w in 0..<2 {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                do {
-                    let store = try path.open(sharedFileSystem: sharedFileSystem)
-                    let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
-                    summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
-                } catch {
-                    errors.append(error)
-                }
-            }
+        let errors = runWorkerThreads(2) { w in
+            let store = try path.open(sharedFileSystem: sharedFileSystem)
+            let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
+            summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
         }
-        group.wait()
-        #expect(errors.all.isEmpty, "\(errors.all)")
+        #expect(errors.isEmpty, "\(errors)")
         let numbers = log.all.map(\.number)
         #expect(numbers.count == total)
         #expect(Set(numbers) == Set(0..<total))
@@ -235,6 +224,21 @@ struct StudyStoreTests {
         let (second, _) = try makeStudy(Self.randomStudy(), backend: backend)
         #expect(try StudyDriver(store: second, strategy: RandomSearch()).run(totalTrials: 1, runner: missing).failed == 1)
     }
+}
+
+/// Runs `body(w)` for `w` in `0..<count`, each on its own thread, and returns the errors thrown.
+func runWorkerThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) -> [Error] {
+    let group = DispatchGroup()
+    let errors = LockedErrors()
+    for w in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            do { try body(w) } catch { errors.append(error) }
+        }
+    }
+    group.wait()
+    return errors.all
 }
 
 /// Errors collected from worker threads.
