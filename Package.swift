@@ -26,6 +26,12 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // PostgreSQL's client library, for studies shared through a PostgreSQL server.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
         .target(
             name: "CBackpropKernels",
             // The baseline build of the sigmoid kernel calls rintf and fmaf.
@@ -70,7 +76,7 @@ let package = Package(
             name: "BackpropRuns",
             dependencies: ["BackpropCore", "BackpropData", "BackpropRecipes", "BackpropModelFiles"]
         ),
-        // Cross-validation, hyper-parameter search over studies stored in SQLite, ensembles.
+        // Cross-validation, hyper-parameter search over studies stored in SQLite or PostgreSQL, ensembles.
         .target(
             name: "BackpropSelection",
             dependencies: [
@@ -79,6 +85,7 @@ let package = Package(
                 "BackpropRecipes",
                 "BackpropModelFiles",
                 "BackpropRuns",
+                "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -48,6 +48,13 @@ struct SearchWorkerCommand: ParsableCommand {
     }
 }
 
+/// `--study-name`, shared by `search` and `search show` (one group, so that the value reaches
+/// the subcommand wherever it stands on the command line).
+struct StudyNameOption: ParsableArguments {
+    @Option(name: .customLong("study-name"), help: ArgumentHelp("The study's name in a PostgreSQL database (search: default the config file's name without extension).", valueName: "name"))
+    var studyName: String?
+}
+
 /// The search options of `search` and of its workers (the training settings are a separate
 /// ``RecipeOptions`` group of each command).
 struct SearchOptions: ParsableArguments {
@@ -64,8 +71,10 @@ struct SearchOptions: ParsableArguments {
     @Option(help: "The total number of trials in the study (rerun with a larger number to add trials; grid: at most the grid size).")
     var trials: Int = 10
 
-    @Option(help: ArgumentHelp("The SQLite study file (created if missing; required).", valueName: "file"))
+    @Option(help: ArgumentHelp("The study: an SQLite file (a path or sqlite:PATH, created if missing) or a PostgreSQL database shared by workers on many machines, postgresql://USER@HOST[:PORT]/DATABASE (password from PGPASSWORD or ~/.pgpass); required.", valueName: "study"))
     var study: String?
+
+    @OptionGroup var name: StudyNameOption
 
     @Option(help: "The study seed: proposals and each trial's weight seed derive from it.")
     var seed: UInt64 = TrainingRecipe.defaultSeed
@@ -96,7 +105,7 @@ struct SearchOptions: ParsableArguments {
     /// `spawnWorkers`), then prints the leaderboard to `output`.
     func search(_ recipeOptions: RecipeOptions, spawnWorkers: Bool, output: @escaping @Sendable (String) -> Void) throws {
         // `--study` is optional to the parser so that `search show` needs none, and checked here.
-        guard let study else { throw ValidationError("Missing expected argument '--study <file>'") }
+        guard let study else { throw ValidationError("Missing expected argument '--study <study>'") }
         try reportingFailures {
             let configuration = try recipeOptions.configuration()
             guard let space = try configuration.searchSpace() else {
@@ -106,12 +115,13 @@ struct SearchOptions: ParsableArguments {
             try trialsMaker.validate(space)
             let settings = SearchStrategies.Settings(budget: trialsMaker.baseRecipe.epochs, minimumBudget: minimumEpochs, eta: eta)
             let searchStrategy = try SearchStrategies.make(strategy, settings: settings)
-            let store = try StudyStore(path: study)
+            let name = name.studyName ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            let store = try StudyStores.open(study, studyName: name)
             try store.prepare(StudyDescription(space: space, strategy: searchStrategy.name, seed: seed,
                                                objective: objective.objective, budget: trialsMaker.baseRecipe.epochs))
             if spawnWorkers {
                 let before = try store.trials().filter { $0.status.isFinished }.count
-                output("Study \(study): \(searchStrategy.name) search over \(space.parameters.map(\.name).joined(separator: ", ")), \(before) of \(trials) trials done, objective \(objective.rawValue)")
+                output("Study \(store.location): \(searchStrategy.name) search over \(space.parameters.map(\.name).joined(separator: ", ")), \(before) of \(trials) trials done, objective \(objective.rawValue)")
             }
             let workers = spawnWorkers && jobs > 1 ? try launchWorkers(jobs - 1) : []
             let metric = objective.objective.metric

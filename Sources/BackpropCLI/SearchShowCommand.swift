@@ -2,14 +2,19 @@ import ArgumentParser
 import Backprop
 import Foundation
 
-/// `backprop search show STUDY`: the leaderboard of a study and an HTML report.
+/// `backprop search show STUDY`: the leaderboard of a study and an HTML report, or every trial as JSON.
 struct SearchShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print a study's leaderboard and write an HTML report (objective vs each hyper-parameter, the best trial's curves, importance).")
 
-    @Argument(help: ArgumentHelp("The study file.", valueName: "study"))
+    @Argument(help: ArgumentHelp("The study: an SQLite file, or postgresql://USER@HOST[:PORT]/DATABASE with --study-name.", valueName: "study"))
     var study: String
+
+    @OptionGroup var name: StudyNameOption
+
+    @Flag(help: "Print every trial (number, status, parameters, budget, objective, worker, attempts) as one JSON object instead of the leaderboard; no report is written.")
+    var json = false
 
     @Option(help: ArgumentHelp("Where to write the HTML report (default: the study file with .html).", valueName: "file"))
     var html: String?
@@ -21,9 +26,11 @@ struct SearchShowCommand: ParsableCommand {
         guard top >= 1 else { throw ValidationError("--top must be at least 1, got \(top)") }
     }
 
-    /// The HTML path in force.
+    /// The HTML path in force: beside an SQLite file, or `NAME.html` for a PostgreSQL study.
     var reportPath: String {
-        html ?? (URL(fileURLWithPath: study).deletingPathExtension().path + ".html")
+        if let html { return html }
+        if StudyStores.isPostgres(study) { return "\(name.studyName ?? "study").html" }
+        return URL(fileURLWithPath: StudyStores.sqlitePath(study)).deletingPathExtension().path + ".html"
     }
 
     func run() throws {
@@ -33,10 +40,13 @@ struct SearchShowCommand: ParsableCommand {
     /// Reads the study, writes the report and returns the lines to print.
     func show() throws -> [String] {
         try reportingFailures {
-            guard FileManager.default.fileExists(atPath: study) else { throw CommandFailure(message: "\(study): no such study file") }
-            let store = try StudyStore(path: study)
-            guard let description = try store.study() else { throw CommandFailure(message: "\(study): no study recorded in this file") }
+            if !StudyStores.isPostgres(study) && !FileManager.default.fileExists(atPath: StudyStores.sqlitePath(study)) {
+                throw CommandFailure(message: "\(study): no such study file")
+            }
+            let store = try StudyStores.open(study, studyName: name.studyName)
+            guard let description = try store.study() else { throw CommandFailure(message: "\(store.location): no study recorded") }
             let trials = try store.trials()
+            if json { return [try jsonText(StudyJSON(location: store.location, study: description, trials: trials))] }
             var lines = Self.leaderboardLines(trials, study: description, top: top)
             let importance = StudyAnalysis.importance(trials, space: description.space)
             if !importance.isEmpty {
@@ -45,6 +55,64 @@ struct SearchShowCommand: ParsableCommand {
             try writeText(try Self.report(store: store, study: description, trials: trials, importance: importance), to: reportPath)
             lines.append("Wrote \(reportPath)")
             return lines
+        }
+    }
+
+    // MARK: - JSON
+
+    /// What `--json` prints: the study and every trial.
+    struct StudyJSON: Encodable {
+        struct Trial: Encodable {
+            var number: Int
+            var status: String
+            var parameters: [String: ParameterValue]
+            var budget: Int
+            var bracket: Int
+            var rung: Int
+            var objective: Double?
+            var seconds: Double?
+            var worker: String?
+            var attempts: Int
+        }
+
+        var location: String
+        var strategy: String
+        var seed: UInt64
+        var objective: String
+        var direction: String
+        var epochs: Int
+        var trials: [Trial]
+
+        init(location: String, study: StudyDescription, trials: [TrialRecord]) {
+            self.location = location
+            strategy = study.strategy
+            seed = study.seed
+            objective = study.objective.metric
+            direction = study.objective.direction.rawValue
+            epochs = study.budget
+            self.trials = trials.map { trial in
+                Trial(number: trial.number, status: trial.status.rawValue,
+                      parameters: Dictionary(uniqueKeysWithValues: zip(trial.configuration.names, trial.configuration.values.map(ParameterValue.init))),
+                      budget: trial.budget, bracket: trial.bracket, rung: trial.rung, objective: trial.objective.flatMap { $0.isFinite ? $0 : nil },
+                      seconds: trial.duration, worker: trial.worker, attempts: trial.attempts)
+            }
+        }
+    }
+
+    /// A hyper-parameter value as a JSON number, boolean or string.
+    struct ParameterValue: Encodable {
+        var value: ConfigValue
+
+        init(_ value: ConfigValue) { self.value = value }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch value {
+            case .int(let number): try container.encode(number)
+            case .double(let number) where number.isFinite: try container.encode(number)
+            case .bool(let flag): try container.encode(flag)
+            default: try container.encode(value.description)
+            }
         }
     }
 
@@ -71,7 +139,7 @@ struct SearchShowCommand: ParsableCommand {
 
     // MARK: - HTML
 
-    static func report(store: StudyStore, study: StudyDescription, trials: [TrialRecord],
+    static func report(store: any StudyStore, study: StudyDescription, trials: [TrialRecord],
                        importance: [StudyAnalysis.Importance]) throws -> String {
         let metric = study.objective.metric
         var page = HTMLReport(title: "Hyper-parameter search: \(study.strategy)")

@@ -155,10 +155,22 @@ public enum SearchError: BackpropError, Equatable, LocalizedError {
     case emptySpace
     /// A strategy setting is invalid (message says which).
     case invalidSetting(String)
-    /// The study file holds a different study (message says what differs).
+    /// The study holds a different study (message names the study and what differs).
     case studyMismatch(String)
-    /// The study file could not be used (message says why).
+    /// The study could not be used (message names it and says why).
     case storage(String)
+    /// A `--study` location that is neither a file nor a valid `postgresql://` URL.
+    case invalidStudyLocation(String, reason: String)
+    /// The PostgreSQL server did not answer (server named without its password).
+    case serverUnreachable(server: String, reason: String)
+    /// The PostgreSQL server refused the user name or password.
+    case authenticationFailed(server: String)
+    /// The database named in the URL does not exist on the server.
+    case databaseMissing(server: String, database: String)
+    /// The connection dropped and could not be re-established after `attempts` tries.
+    case connectionLost(server: String, attempts: Int, reason: String)
+    /// The study was written with a newer schema than this version of Backprop reads.
+    case schemaTooNew(location: String, found: Int, supported: Int)
     /// The objective metric was not reported by a trial.
     case missingObjective(metric: String, trial: Int)
 
@@ -169,8 +181,20 @@ public enum SearchError: BackpropError, Equatable, LocalizedError {
             "grid search cannot enumerate the continuous parameter '\(name)': add 'grid-points: N' to its range or use another strategy"
         case .emptySpace: "the search space has no parameters"
         case .invalidSetting(let message): "invalid search setting: \(message)"
-        case .studyMismatch(let message): "the study file holds a different study: \(message)"
-        case .storage(let message): "study file error: \(message)"
+        case .studyMismatch(let message): "the study holds a different study: \(message)"
+        case .storage(let message): "study error: \(message)"
+        case .invalidStudyLocation(let location, let reason):
+            "'\(location)' is not a study: \(reason) (give a file path, sqlite:PATH or postgresql://USER@HOST[:PORT]/DATABASE)"
+        case .serverUnreachable(let server, let reason):
+            "cannot reach the PostgreSQL server \(server): \(reason); check the host and port, and that the server is running and accepts connections from this machine"
+        case .authenticationFailed(let server):
+            "the PostgreSQL server \(server) refused the user name or password: give the password in the URL, in PGPASSWORD or in ~/.pgpass"
+        case .databaseMissing(let server, let database):
+            "the database '\(database)' does not exist on \(server): create it (createdb \(database)) or name another one in the URL"
+        case .connectionLost(let server, let attempts, let reason):
+            "lost the connection to \(server) and could not reconnect after \(attempts) attempts (\(reason)); the running trial goes back to the queue when its lease runs out, so restart this worker once the server is back"
+        case .schemaTooNew(let location, let found, let supported):
+            "\(location) was written by a newer Backprop (study schema version \(found); this one reads up to \(supported)): upgrade Backprop to use it"
         case .missingObjective(let metric, let trial): "trial \(trial) did not report the objective metric '\(metric)'"
         }
     }

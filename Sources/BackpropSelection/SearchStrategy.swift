@@ -77,11 +77,16 @@ public struct TrialRecord: Sendable, Hashable {
     public var duration: Double?
     /// The objective metric per epoch (epoch → value), as reported.
     public var intermediate: [Int: Double]
+    /// The worker that runs or ran the trial (`nil` while pending).
+    public var worker: String?
+    /// How many times a worker claimed the trial (more than 1 after a dead worker's trial was re-queued).
+    public var attempts: Int
 
     /// Creates a record.
     public init(id: Int64, number: Int, configuration: TrialConfiguration, seed: UInt64, budget: Int,
                 bracket: Int = 0, rung: Int = 0, parentID: Int64? = nil, status: TrialStatus,
-                objective: Double? = nil, duration: Double? = nil, intermediate: [Int: Double] = [:]) {
+                objective: Double? = nil, duration: Double? = nil, intermediate: [Int: Double] = [:],
+                worker: String? = nil, attempts: Int = 0) {
         self.id = id
         self.number = number
         self.configuration = configuration
@@ -94,6 +99,8 @@ public struct TrialRecord: Sendable, Hashable {
         self.objective = objective
         self.duration = duration
         self.intermediate = intermediate
+        self.worker = worker
+        self.attempts = attempts
     }
 }
 

@@ -40,8 +40,8 @@ public typealias TrialRunner = @Sendable (_ context: TrialContext, _ report: (In
 /// claim transaction keeps them from evaluating the same trial. When nothing can be claimed but
 /// other workers are running trials (e.g. an incomplete rung), the driver polls every `pollInterval`.
 public struct StudyDriver: Sendable {
-    /// The study file.
-    public var store: StudyStore
+    /// The study.
+    public var store: any StudyStore
     /// The strategy.
     public var strategy: SearchStrategy
     /// This worker.
@@ -55,7 +55,7 @@ public struct StudyDriver: Sendable {
     public var heartbeatInterval: TimeInterval
 
     /// Creates a driver.
-    public init(store: StudyStore, strategy: SearchStrategy, worker: WorkerIdentity = WorkerIdentity(),
+    public init(store: any StudyStore, strategy: SearchStrategy, worker: WorkerIdentity = WorkerIdentity(),
                 pollInterval: TimeInterval = 0.2, staleAfter: TimeInterval = 600, heartbeatInterval: TimeInterval = 30) {
         self.store = store
         self.strategy = strategy
@@ -79,7 +79,7 @@ public struct StudyDriver: Sendable {
     /// exhausted), or this worker has evaluated `maximumEvaluations` trials. A runner error marks
     /// the trial `failed` with its message and the search goes on.
     public func run(totalTrials: Int, maximumEvaluations: Int = .max, runner: TrialRunner) throws -> Summary {
-        guard let study = try store.study() else { throw SearchError.storage("\(store.path): no study recorded") }
+        guard let study = try store.study() else { throw SearchError.storage("\(store.location): no study recorded") }
         let context = study.context
         var summary = Summary()
         while summary.evaluated.count < maximumEvaluations {

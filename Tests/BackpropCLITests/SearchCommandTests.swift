@@ -36,7 +36,7 @@ struct SearchCommandTests {
         let study = folder.appendingPathComponent("study.db").path
         let lines = try Self.search(["--config", config, "--strategy", "grid", "--trials", "50", "--study", study])
         #expect(lines.filter { $0.hasPrefix("trial ") }.count == 6)
-        let trials = try StudyStore(path: study).trials()
+        let trials = try SQLiteStudyStore(path: study).trials()
         #expect(trials.count == 6 && trials.allSatisfy { $0.status == .completed })
         #expect(Set(trials.map { "\($0.configuration["lr"]!) \($0.configuration["batch-size"]!)" }).count == 6)
     }
@@ -50,11 +50,11 @@ struct SearchCommandTests {
         let study = folder.appendingPathComponent("study.db").path
         let arguments = ["--config", config, "--strategy", "random", "--study", study, "--seed", "4"]
         _ = try Self.search(arguments + ["--trials", "6"])
-        let first = try StudyStore(path: study).trials()
+        let first = try SQLiteStudyStore(path: study).trials()
         #expect(first.count == 6)
         let lines = try Self.search(arguments + ["--trials", "8"])
         #expect(lines.filter { $0.hasPrefix("trial ") }.map { $0.split(separator: ":")[0] } == ["trial 6", "trial 7"])
-        let second = try StudyStore(path: study).trials()
+        let second = try SQLiteStudyStore(path: study).trials()
         #expect(second.count == 8)
         #expect(Array(second.prefix(6)).map(\.configuration) == first.map(\.configuration))
         #expect(Array(second.prefix(6)).map(\.objective) == first.map(\.objective), "finished trials are not re-run")
@@ -99,7 +99,7 @@ struct SearchCommandTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let store = try StudyStore(path: study)
+        let store = try SQLiteStudyStore(path: study)
         let trials = try store.trials()
         #expect(trials.map(\.number) == Array(0..<10) && trials.allSatisfy { $0.status == .completed })
         let workers = Set(try trials.map { try store.worker(trialID: $0.id) ?? "" })

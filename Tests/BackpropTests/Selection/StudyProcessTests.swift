@@ -56,7 +56,7 @@ struct StudyProcessTests {
         let log = try #require(Self.environment["BACKPROP_STUDY_LOG"])
         let total = Int(Self.environment["BACKPROP_STUDY_TOTAL"] ?? "") ?? 1
         let hang = Self.environment["BACKPROP_STUDY_WORKER"] == "hang"
-        let store = try StudyStore(path: path)
+        let store = try SQLiteStudyStore(path: path)
         try store.prepare(Self.study)
         let pid = getpid()
         let runner: TrialRunner = { context, report in
@@ -80,7 +80,7 @@ struct StudyProcessTests {
         let directory = try makeSearchTestDirectory()
         let path = directory.appendingPathComponent("study.db").path
         let log = directory.appendingPathComponent("log.txt").path
-        let store = try StudyStore(path: path)
+        let store = try SQLiteStudyStore(path: path)
         try store.prepare(Self.study)
         let total = 30
         let workers = try (0..<2).map { _ in try Self.launchWorker(study: path, log: log, total: total, mode: "run") }
@@ -103,7 +103,7 @@ struct StudyProcessTests {
         let directory = try makeSearchTestDirectory()
         let path = directory.appendingPathComponent("study.db").path
         let log = directory.appendingPathComponent("log.txt").path
-        let store = try StudyStore(path: path)
+        let store = try SQLiteStudyStore(path: path)
         try store.prepare(Self.study)
         let worker = try Self.launchWorker(study: path, log: log, total: 3, mode: "hang")
         let deadline = Date().addingTimeInterval(60)

@@ -14,13 +14,14 @@ struct StudyStoreTests {
         StudyDescription(space: space, strategy: "random", seed: seed, objective: Objective(), budget: 3)
     }
 
-    @Test func gridOfTwoByThreeRunsExactlySixTrials() throws {
+    @Test(arguments: StudyBackend.available)
+    func gridOfTwoByThreeRunsExactlySixTrials(backend: StudyBackend) throws {
         let space = SearchSpace(parameters: [
             SearchParameter(name: "batch-size", domain: .choices([.int(16), .int(64)])),
             SearchParameter(name: "x", domain: .choices([.double(0), .double(0.3), .double(1)])),
         ])
         let study = StudyDescription(space: space, strategy: "grid", seed: 1, objective: Objective(), budget: 2)
-        let (store, _) = try makeStudy(study)
+        let (store, _) = try makeStudy(study, backend: backend)
         let log = EvaluationLog()
         let summary = try StudyDriver(store: store, strategy: GridSearch()).run(totalTrials: 50, runner: syntheticRunner(log: log, f: quadraticObjective))
         #expect(summary.evaluated == [0, 1, 2, 3, 4, 5])
@@ -38,25 +39,26 @@ struct StudyStoreTests {
         RandomSearch(), TreeParzenSearch(startupTrials: 2), CoarseToFineSearch(roundSize: 2, topCount: 1),
     ]
 
-    @Test(arguments: 0..<3)
-    func resumeAddsTrialsWithoutRepeatingAndMatchesUninterruptedRun(strategyIndex: Int) throws {
+    @Test(arguments: StudyBackend.available, 0..<3)
+    func resumeAddsTrialsWithoutRepeatingAndMatchesUninterruptedRun(backend: StudyBackend, strategyIndex: Int) throws {
         let strategy = Self.resumableStrategies[strategyIndex]
         var study = Self.randomStudy()
         study.strategy = strategy.name
-        let (first, path) = try makeStudy(study)
+        let (first, path) = try makeStudy(study, backend: backend)
         let log = EvaluationLog()
         let runner = syntheticRunner(log: log, f: quadraticObjective)
         let part = try StudyDriver(store: first, strategy: strategy).run(totalTrials: 6, maximumEvaluations: 3, runner: runner)
         #expect(part.evaluated == [0, 1, 2])
         // Reopen the file with a new connection, as a new process would.
-        let reopened = try StudyStore(path: path)
+        let reopened = try path.open()
         try reopened.prepare(study)
         let rest = try StudyDriver(store: reopened, strategy: strategy).run(totalTrials: 6, runner: runner)
         #expect(rest.evaluated == [3, 4, 5])
         #expect(log.all.map(\.number) == [0, 1, 2, 3, 4, 5])
         let resumed = try reopened.trials()
         #expect(resumed.count == 6 && resumed.allSatisfy { $0.status == .completed })
-        // An uninterrupted run in another file proposes the same configurations and seeds.
+        // An uninterrupted run in another SQLite file proposes the same configurations and seeds,
+        // whichever store the resumed run used.
         let (fresh, _) = try makeStudy(study)
         _ = try StudyDriver(store: fresh, strategy: strategy).run(totalTrials: 6, runner: syntheticRunner(log: EvaluationLog(), f: quadraticObjective))
         let uninterrupted = try fresh.trials()
@@ -71,38 +73,40 @@ struct StudyStoreTests {
         #expect(throws: SearchError.self) { try StudyDriver(store: reopened, strategy: other).run(totalTrials: 9, runner: runner) }
     }
 
-    @Test func reopeningWithAnotherStudyIsRefused() throws {
-        let (_, path) = try makeStudy(Self.randomStudy(seed: 4))
-        let store = try StudyStore(path: path)
+    @Test(arguments: StudyBackend.available)
+    func reopeningWithAnotherStudyIsRefused(backend: StudyBackend) throws {
+        let (_, path) = try makeStudy(Self.randomStudy(seed: 4), backend: backend)
+        let store = try path.open()
         #expect(throws: SearchError.self) { try store.prepare(Self.randomStudy(seed: 5)) }
         var other = Self.randomStudy(seed: 4)
         other.strategy = "tpe"
         #expect(throws: SearchError.self) { try store.prepare(other) }
+        // Another search space under the same name: the message names the study and both spaces.
+        var otherSpace = Self.randomStudy(seed: 4)
+        otherSpace.space = SearchSpace(parameters: [SearchParameter(name: "y", domain: .uniform(lower: 0, upper: 1))])
+        do {
+            try store.prepare(otherSpace)
+            Issue.record("a study with another space was accepted")
+        } catch let error as SearchError {
+            #expect(error.message.contains(store.location) && error.message.contains("x, lr vs y"), "\(error)")
+        }
     }
 
-    @Test(arguments: [false, true])
-    func twoWorkersWithSeparateConnectionsNeverShareATrial(sharedFileSystem: Bool) throws {
-        let (_, path) = try makeStudy(Self.randomStudy(), sharedFileSystem: sharedFileSystem)
+    static let connectionKinds: [(StudyBackend, Bool)] = [(.sqlite, false), (.sqlite, true)]
+        + (StudyBackend.available.contains(.postgres) ? [(.postgres, false)] : [])
+
+    @Test(arguments: connectionKinds)
+    func twoWorkersWithSeparateConnectionsNeverShareATrial(backend: StudyBackend, sharedFileSystem: Bool) throws {
+        let (_, path) = try makeStudy(Self.randomStudy(), backend: backend, sharedFileSystem: sharedFileSystem)
         let log = EvaluationLog()
         let total = 24
-        let group = DispatchGroup()
-        let errors = LockedErrors()
         let summaries = LockedSummaries()
-        for w in 0..<2 {
-            group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
-                do {
-                    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
-                    let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
-                    summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
-                } catch {
-                    errors.append(error)
-                }
-            }
+        let errors = runWorkerThreads(2) { w in
+            let store = try path.open(sharedFileSystem: sharedFileSystem)
+            let driver = StudyDriver(store: store, strategy: RandomSearch(), worker: WorkerIdentity(id: "worker-\(w)"))
+            summaries.set(w, try driver.run(totalTrials: total, runner: syntheticRunner(log: log, delay: 0.002, f: quadraticObjective)))
         }
-        group.wait()
-        #expect(errors.all.isEmpty, "\(errors.all)")
+        #expect(errors.isEmpty, "\(errors)")
         let numbers = log.all.map(\.number)
         #expect(numbers.count == total)
         #expect(Set(numbers) == Set(0..<total))
@@ -110,7 +114,7 @@ struct StudyStoreTests {
         let a = Set(summaries.get(0)?.evaluated ?? []), b = Set(summaries.get(1)?.evaluated ?? [])
         #expect(a.isDisjoint(with: b))
         #expect(!a.isEmpty && !b.isEmpty, "both workers should get work: \(a.count) and \(b.count)")
-        let store = try StudyStore(path: path)
+        let store = try path.open()
         let trials = try store.trials()
         #expect(trials.count == total && trials.allSatisfy { $0.status == .completed })
         for trial in trials {
@@ -119,14 +123,15 @@ struct StudyStoreTests {
         }
     }
 
-    @Test func deadWorkersRunningTrialIsRequeued() throws {
-        let (store, _) = try makeStudy(Self.randomStudy())
+    @Test(arguments: StudyBackend.available)
+    func deadWorkersRunningTrialIsRequeued(backend: StudyBackend) throws {
+        let (store, _) = try makeStudy(Self.randomStudy(), backend: backend)
         // A process that has exited: its pid is no longer alive.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/true")
         try process.run()
         process.waitUntilExit()
-        #expect(!StudyStore.processIsAlive(process.processIdentifier))
+        #expect(!WorkerIdentity.processIsAlive(process.processIdentifier))
         let dead = WorkerIdentity(id: "dead", pid: process.processIdentifier)
         guard case .trial(let claimed) = try store.claim(worker: dead, strategy: RandomSearch(), totalTrials: 3) else {
             Issue.record("no trial claimed"); return
@@ -143,10 +148,12 @@ struct StudyStoreTests {
         #expect(trials[0].id == claimed.id && trials[0].configuration == claimed.configuration)
         #expect(try store.worker(trialID: claimed.id) == "alive")
         #expect(try store.metrics(trialID: claimed.id).count == 3)
+        #expect(trials[0].attempts == 2 && trials[1].attempts == 1)
     }
 
-    @Test func staleHeartbeatIsRequeuedButFreshOneIsNot() throws {
-        let (store, _) = try makeStudy(Self.randomStudy())
+    @Test(arguments: StudyBackend.available)
+    func staleHeartbeatIsRequeuedButFreshOneIsNot(backend: StudyBackend) throws {
+        let (store, _) = try makeStudy(Self.randomStudy(), backend: backend)
         let alive = WorkerIdentity(id: "slow")
         guard case .trial(let claimed) = try store.claim(worker: alive, strategy: RandomSearch(), totalTrials: 2) else {
             Issue.record("no trial claimed"); return
@@ -162,13 +169,14 @@ struct StudyStoreTests {
         #expect(again.id == claimed.id && again.number == 0)
     }
 
-    @Test func heartbeatTimerKeepsASlowEpochAlive() throws {
-        let (store, path) = try makeStudy(Self.randomStudy())
+    @Test(arguments: StudyBackend.available)
+    func heartbeatTimerKeepsASlowEpochAlive(backend: StudyBackend) throws {
+        let (store, path) = try makeStudy(Self.randomStudy(), backend: backend)
         let requeuedWhileRunning = LockedCounts()
         // One silent 0.6 s "epoch"; another connection checks for stale trials (0.25 s) meanwhile.
         let runner: TrialRunner = { context, report in
             Thread.sleep(forTimeInterval: 0.3)
-            let watcher = try StudyStore(path: path)
+            let watcher = try path.open()
             let count = try watcher.requeueDeadTrials(staleAfter: 0.25)
             requeuedWhileRunning.set(0, count)
             Thread.sleep(forTimeInterval: 0.3)
@@ -182,11 +190,11 @@ struct StudyStoreTests {
         // Without the timer (interval longer than the trial) the same check re-queues it; the
         // first evaluation's result is then discarded (it no longer owns the trial) and the trial
         // is evaluated again.
-        let (other, otherPath) = try makeStudy(Self.randomStudy())
+        let (other, otherPath) = try makeStudy(Self.randomStudy(), backend: backend)
         let staleRunner: TrialRunner = { context, report in
             if requeuedWhileRunning.get(1) == nil {
                 Thread.sleep(forTimeInterval: 0.3)
-                requeuedWhileRunning.set(1, try StudyStore(path: otherPath).requeueDeadTrials(staleAfter: 0.25))
+                requeuedWhileRunning.set(1, try otherPath.open().requeueDeadTrials(staleAfter: 0.25))
                 #expect(!report(0, ["dev_cost": 5]))
                 return TrialResult(metrics: ["dev_cost": 5], epochs: 1)
             }
@@ -201,9 +209,10 @@ struct StudyStoreTests {
         #expect(try other.metrics(trialID: finalTrial.id).isEmpty)
     }
 
-    @Test func failingRunnerMarksTrialFailedAndSearchGoesOn() throws {
+    @Test(arguments: StudyBackend.available)
+    func failingRunnerMarksTrialFailedAndSearchGoesOn(backend: StudyBackend) throws {
         struct Boom: Error {}
-        let (store, _) = try makeStudy(Self.randomStudy())
+        let (store, _) = try makeStudy(Self.randomStudy(), backend: backend)
         let runner: TrialRunner = { context, _ in
             if context.number == 1 { throw Boom() }
             return TrialResult(metrics: ["dev_cost": Double(context.number)], epochs: 1)
@@ -212,9 +221,24 @@ struct StudyStoreTests {
         #expect(summary.completed == 2 && summary.failed == 1)
         #expect(try store.trials().map(\.status) == [.completed, .failed, .completed])
         let missing: TrialRunner = { _, _ in TrialResult(metrics: ["other": 1], epochs: 1) }
-        let (second, _) = try makeStudy(Self.randomStudy())
+        let (second, _) = try makeStudy(Self.randomStudy(), backend: backend)
         #expect(try StudyDriver(store: second, strategy: RandomSearch()).run(totalTrials: 1, runner: missing).failed == 1)
     }
+}
+
+/// Runs `body(w)` for `w` in `0..<count`, each on its own thread, and returns the errors thrown.
+func runWorkerThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) -> [Error] {
+    let group = DispatchGroup()
+    let errors = LockedErrors()
+    for w in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            do { try body(w) } catch { errors.append(error) }
+        }
+    }
+    group.wait()
+    return errors.all
 }
 
 /// Errors collected from worker threads.

@@ -2,12 +2,59 @@ import Foundation
 import Backprop
 @testable import BackpropSelection
 
-/// A new study file in a fresh temporary directory, prepared with `study`.
-func makeStudy(_ study: StudyDescription, file: String = "study.db", sharedFileSystem: Bool = false) throws -> (store: StudyStore, path: String) {
-    let path = try makeSearchTestDirectory().appendingPathComponent(file).path
-    let store = try StudyStore(path: path, sharedFileSystem: sharedFileSystem)
+/// The study back ends the store tests run against: SQLite always, PostgreSQL when
+/// `BACKPROP_TEST_POSTGRES_URL` names a server (`scripts/postgres-test-server start` prints it).
+enum StudyBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite, postgres
+
+    static let postgresURL = ProcessInfo.processInfo.environment["BACKPROP_TEST_POSTGRES_URL"]
+
+    /// The back ends to test; says once why PostgreSQL is left out.
+    static let available: [StudyBackend] = {
+        guard postgresURL != nil else {
+            print("PostgreSQL study tests skipped: BACKPROP_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-test-server start)\" sets it)")
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
+    }()
+
+    var description: String { rawValue }
+}
+
+/// Where a test study lives: a file in a fresh folder, or a fresh name in the test database.
+struct TestStudyLocation: Sendable {
+    var backend: StudyBackend
+    /// The SQLite file, or the PostgreSQL URL.
+    var location: String
+    /// The PostgreSQL study name.
+    var name: String
+
+    init(backend: StudyBackend, file: String = "study.db") throws {
+        self.backend = backend
+        name = "test-" + UUID().uuidString.prefix(12).lowercased()
+        switch backend {
+        case .sqlite: location = try makeSearchTestDirectory().appendingPathComponent(file).path
+        case .postgres: location = StudyBackend.postgresURL ?? ""
+        }
+    }
+
+    /// A new connection to the study, as another worker would open it.
+    func open(sharedFileSystem: Bool = false) throws -> any StudyStore {
+        switch backend {
+        case .sqlite: try SQLiteStudyStore(path: location, sharedFileSystem: sharedFileSystem)
+        case .postgres: try PostgresStudyStore(url: PostgresURL(parsing: location), name: name, retryDelays: [0.1, 0.2])
+        }
+    }
+}
+
+/// A new study (a file in a fresh temporary directory, or a new name in the test database),
+/// prepared with `study`.
+func makeStudy(_ study: StudyDescription, backend: StudyBackend = .sqlite, file: String = "study.db",
+               sharedFileSystem: Bool = false) throws -> (store: any StudyStore, path: TestStudyLocation) {
+    let location = try TestStudyLocation(backend: backend, file: file)
+    let store = try location.open(sharedFileSystem: sharedFileSystem)
     try store.prepare(study)
-    return (store, path)
+    return (store, location)
 }
 
 /// A thread-safe log of what a runner evaluated.
