@@ -36,7 +36,7 @@ struct SearchPostgresTests {
         environment["PGPASSWORD"] = password
         let outputs = (0..<3).map { folder.appendingPathComponent("worker-\($0).txt") }
         let workers = try outputs.map { output -> Process in
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let process = Process()
             process.executableURL = SearchCommandTests.executable
             process.arguments = ["search", "--config", config, "--strategy", "random", "--trials", "24", "--seed", "3",
