@@ -58,6 +58,9 @@ struct StudyNameOption: ParsableArguments {
 /// The search options of `search` and of its workers (the training settings are a separate
 /// ``RecipeOptions`` group of each command).
 struct SearchOptions: ParsableArguments {
+    /// The config-file keys `search` reads itself: the study and its name.
+    static let studyKeys: Set<String> = ["study", "study-name"]
+
     enum ObjectiveName: String, CaseIterable, ExpressibleByArgument {
         case devAccuracy = "dev-accuracy"
         case devCost = "dev-cost"
@@ -104,10 +107,14 @@ struct SearchOptions: ParsableArguments {
     /// Prepares the study, evaluates trials (with `jobs − 1` extra worker processes when
     /// `spawnWorkers`), then prints the leaderboard to `output`.
     func search(_ recipeOptions: RecipeOptions, spawnWorkers: Bool, output: @escaping @Sendable (String) -> Void) throws {
-        // `--study` is optional to the parser so that `search show` needs none, and checked here.
-        guard let study else { throw ValidationError("Missing expected argument '--study <study>'") }
         try reportingFailures {
-            let configuration = try recipeOptions.configuration()
+            // A config file may name the study (`study:`, `study-name:`); the flags win.
+            let fileAndFlags = try recipeOptions.configuration()
+            let configuration = fileAndFlags.removingEntries(Self.studyKeys)
+            // `--study` is optional to the parser so that `search show` needs none, and checked here.
+            guard let study = try study ?? fileAndFlags.string("study") else {
+                throw ValidationError("Missing expected argument '--study <study>' (or a study: key in the config file)")
+            }
             guard let space = try configuration.searchSpace() else {
                 throw CommandFailure(message: "\(recipeOptions.config ?? "the configuration") has no search: block to search over")
             }
@@ -115,7 +122,8 @@ struct SearchOptions: ParsableArguments {
             try trialsMaker.validate(space)
             let settings = SearchStrategies.Settings(budget: trialsMaker.baseRecipe.epochs, minimumBudget: minimumEpochs, eta: eta)
             let searchStrategy = try SearchStrategies.make(strategy, settings: settings)
-            let name = name.studyName ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            let name = try name.studyName ?? fileAndFlags.string("study-name")
+                ?? recipeOptions.config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
             let store = try StudyStores.open(study, studyName: name)
             try store.prepare(StudyDescription(space: space, strategy: searchStrategy.name, seed: seed,
                                                objective: objective.objective, budget: trialsMaker.baseRecipe.epochs))

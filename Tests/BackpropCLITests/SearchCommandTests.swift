@@ -41,6 +41,22 @@ struct SearchCommandTests {
         #expect(Set(trials.map { "\($0.configuration["lr"]!) \($0.configuration["batch-size"]!)" }).count == 6)
     }
 
+    @Test("A config file names the study with study: (the flag wins), and its keys never reach the recipe")
+    func studyFromTheConfigFile() throws {
+        let folder = try Self.folder()
+        let fromFile = folder.appendingPathComponent("file.db").path
+        let config = folder.appendingPathComponent("space.yaml").path
+        try "data: \"moons:n=150\"\nlayers: [2, 8, 2]\nepochs: 2\nstudy: \(fromFile)\nstudy-name: ignored-by-sqlite\nsearch:\n  lr: [0.05, 0.5]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        _ = try Self.search(["--config", config, "--strategy", "grid", "--trials", "2"])
+        #expect(try SQLiteStudyStore(path: fromFile).trials().count == 2)
+
+        let fromFlag = folder.appendingPathComponent("flag.db").path
+        _ = try Self.search(["--config", config, "--strategy", "grid", "--trials", "2", "--study", fromFlag])
+        #expect(try SQLiteStudyStore(path: fromFlag).trials().count == 2)
+        #expect(try SQLiteStudyStore(path: fromFile).trials().count == 2, "the flag's study was used, not the file's")
+    }
+
     @Test("Rerunning with more trials adds trials without repeating the finished ones; show prints the leaderboard and writes HTML")
     func resumeAndShow() throws {
         let folder = try Self.folder()

@@ -82,6 +82,14 @@ public struct RunConfiguration: Sendable, Equatable {
         }
     }
 
+    /// A copy without the entries of `keys`: a command that reads keys of its own (`search`
+    /// reads `study` and `study-name`) takes them out before the rest becomes a recipe.
+    public func removingEntries(_ keys: Set<String>) -> RunConfiguration {
+        var copy = self
+        copy.entries.removeAll { keys.contains($0.key) }
+        return copy
+    }
+
     /// A copy where each given value replaces the file's value for its key (keeping the key's
     /// position), and new keys are appended in sorted order. Used to let flags override a file.
     public func overriding(with values: [String: ConfigValue]) -> RunConfiguration {
