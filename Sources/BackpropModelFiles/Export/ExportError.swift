@@ -5,16 +5,12 @@ import BackpropCore
 public enum ExportError: BackpropError, Equatable {
     /// A layer the format has no operators for (a layer defined outside Backprop).
     case unsupportedLayer(index: Int, kind: String)
-    /// A format name the exporter does not know.
-    case unknownFormat(String, known: [String])
 
     /// What cannot be exported, and why.
     public var message: String {
         switch self {
         case let .unsupportedLayer(index, kind):
             "layers.\(index) is a \"\(kind)\" layer, which ONNX export does not support (dense, activation, prelu, maxout, batch-norm, dropout and gaussian-noise layers are supported)"
-        case let .unknownFormat(name, known):
-            "unknown export format \"\(name)\" (known: \(known.joined(separator: ", ")))"
         }
     }
 }

@@ -174,3 +174,20 @@ public final class TensorBoardWriter {
         return bytes
     }
 }
+
+extension TensorBoardWriter {
+    /// Records a run's hyper-parameters at step 0, so that runs can be compared side by
+    /// side: each numeric value as the scalar `hparams/<name>`, and all of them as the
+    /// Markdown table `hyperparameters` in the text dashboard.
+    ///
+    /// - Parameters:
+    ///   - values: the names and values, in display order.
+    ///   - numbers: the numeric values by name (scalars); names absent from it are text only.
+    public func hyperparameters(_ values: [(name: String, value: String)], numbers: [String: Double]) {
+        for (name, _) in values {
+            if let number = numbers[name] { scalar("hparams/\(name)", number, step: 0) }
+        }
+        let rows = values.map { "| \($0.name) | \($0.value) |" }
+        text("hyperparameters", (["| hyper-parameter | value |", "|---|---|"] + rows).joined(separator: "\n"), step: 0)
+    }
+}
