@@ -14,7 +14,7 @@ import BackpropCore
 /// | histograms `activations/<layer>` | epoch | the monitor's probe activations |
 ///
 /// Epoch 0 holds the initial weights (and the monitor's first record). Place the callback
-/// after the ``TrainingMonitor`` it reads, so the monitor has measured the epoch first.
+/// after the `TrainingMonitor` it reads, so the monitor has measured the epoch first.
 ///
 /// ```swift
 /// let monitor = TrainingMonitor<Float>(probe: training)
