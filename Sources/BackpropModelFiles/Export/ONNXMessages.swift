@@ -16,23 +16,23 @@ struct ONNXTensor: Equatable {
     var rawData: [UInt8]
 
     init(name: String, dimensions: [Int], floats: [Float]) {
-        precondition(dimensions.reduce(1, *) == floats.count, "\(name): \(floats.count) values for dimensions \(dimensions)")
-        self.name = name
-        self.dimensions = dimensions
-        elementType = .float
         var writer = ProtobufWriter()
         for value in floats { writer.appendLittleEndian(value.bitPattern) }
-        rawData = writer.bytes
+        self.init(name: name, dimensions: dimensions, elementType: .float, count: floats.count, rawData: writer.bytes)
     }
 
     init(name: String, dimensions: [Int], int64s: [Int]) {
-        precondition(dimensions.reduce(1, *) == int64s.count, "\(name): \(int64s.count) values for dimensions \(dimensions)")
-        self.name = name
-        self.dimensions = dimensions
-        elementType = .int64
         var writer = ProtobufWriter()
         for value in int64s { writer.appendLittleEndian(UInt64(bitPattern: Int64(value))) }
-        rawData = writer.bytes
+        self.init(name: name, dimensions: dimensions, elementType: .int64, count: int64s.count, rawData: writer.bytes)
+    }
+
+    private init(name: String, dimensions: [Int], elementType: ElementType, count: Int, rawData: [UInt8]) {
+        precondition(dimensions.reduce(1, *) == count, "\(name): \(count) values for dimensions \(dimensions)")
+        self.name = name
+        self.dimensions = dimensions
+        self.elementType = elementType
+        self.rawData = rawData
     }
 
     var encoded: ProtobufWriter {

@@ -141,6 +141,13 @@ struct ONNXExportTests {
         }
         let ensemble = try EnsembleModel(members: [trained["relu-standardize"]!, trained["maxout-batch-norm-before"]!, trained["softmax-zca-whitening"]!])
         models.append(("ensemble", .ensemble(ensemble)))
+        // One sigmoid output: the class probabilities (1 − p, p), as predict --proba prints them.
+        var manifest = trained["relu-standardize"]!.manifest
+        manifest.blueprint = NetworkBlueprint(sizes: [5, 8, 1], hiddenActivation: .function(.tanh))
+        manifest.classNames = ["no", "yes"]
+        manifest.outputCount = 1
+        manifest.loss = LossKind.binaryCrossEntropy.rawValue
+        models.append(("one-sigmoid-output", .single(try Model(manifest: manifest, network: try manifest.blueprint.build(seed: 5)))))
         // Regression: y = x₀ − 2x₁ + x₂² from a CSV file.
         var random = RandomGenerator(seed: 3)
         var csv = "a,b,c,y\n"
