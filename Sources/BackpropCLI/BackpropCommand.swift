@@ -17,6 +17,7 @@ struct BackpropCommand: AsyncParsableCommand {
             DataCommand.self,
             EvaluateCommand.self,
             PredictCommand.self,
+            ExportCommand.self,
             CrossValidateCommand.self,
             SearchCommand.self,
             EnsembleCommand.self,

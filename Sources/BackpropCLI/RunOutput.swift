@@ -26,6 +26,10 @@ struct RunOutputOptions: ParsableArguments {
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after epoch K as if interrupted, leaving a checkpoint to --resume from.", valueName: "K"))
     var stopAfter: Int?
 
+    @Option(name: .customLong("tensorboard"), defaultAsFlag: "", parsing: .next, help: ArgumentHelp(
+        "Write TensorBoard event files while training, flushed every epoch, into DIR (without DIR: the run folder's tensorboard/).", valueName: "dir"))
+    var tensorboard: String? = nil
+
     func validate() throws {
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter)") }
@@ -102,6 +106,11 @@ final class RunSession {
             suffix += 1
         }
         return URL(fileURLWithPath: candidate)
+    }
+
+    /// The folder of `--tensorboard`, or `nil` without it.
+    var tensorboardFolder: URL? {
+        options.tensorboard.map { $0.isEmpty ? folder.appendingPathComponent("tensorboard") : URL(fileURLWithPath: $0) }
     }
 
     /// Trains `run` (from the snapshot when resuming), writing checkpoints as asked.

@@ -94,6 +94,9 @@ struct SearchOptions: ParsableArguments {
     @Option(name: .customLong("min-epochs"), help: "Hyperband / successive halving: the smallest epoch budget (default: epochs/27, at least 1).")
     var minimumEpochs: Int?
 
+    @Option(help: ArgumentHelp("Write TensorBoard event files of every trial, with its hyper-parameters, into DIR/trial-N (N as the trial lines print it).", valueName: "dir"))
+    var tensorboard: String?
+
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1, got \(trials)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -133,7 +136,7 @@ struct SearchOptions: ParsableArguments {
             }
             let workers = spawnWorkers && jobs > 1 ? try launchWorkers(jobs - 1) : []
             let metric = objective.objective.metric
-            let inner = trialsMaker.runner()
+            let inner = trialsMaker.runner(callbacks: trialCallbacks)
             let runner: TrialRunner = { context, report in
                 let start = Date()
                 let result = try inner(context, report)

@@ -95,6 +95,10 @@ struct TrainCommand: ParsableCommand {
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
         let progress = try ProgressSession(command: self, run: run, directory: session.folder)
         var callbacks: [any TrainingCallback<Float>] = progress.callbacks
+        if let folder = session.tensorboardFolder {
+            callbacks.append(try TensorBoardCallback<Float>(folder: folder, monitor: progress.monitor))
+            if !json { output("TensorBoard: tensorboard --logdir \(folder.relativePath)") }
+        }
         if !json {
             output("\(network)")
             output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.updateDescription), batch \(run.recipe.batchSize)")

@@ -74,10 +74,14 @@ public final class RecipeTrials: @unchecked Sendable {
         return try TrainingRun(recipe: recipe, data: try data(for: dataRecipe))
     }
 
-    /// A runner for ``StudyDriver``: trains the trial's recipe, reporting every epoch.
-    public func runner() -> TrialRunner {
+    /// A runner for ``StudyDriver``: trains the trial's recipe, reporting every epoch, with
+    /// the training callbacks `callbacks` makes for the trial (none by default).
+    public func runner(
+        callbacks: @escaping @Sendable (TrialContext) throws -> [any TrainingCallback<Float>] = { _ in [] }
+    ) -> TrialRunner {
         { [self] context, report in
             let run = try self.run(for: context.configuration, budget: context.budget, seed: context.seed)
+            let extra = try callbacks(context)
             var stopped = false
             let history = try withoutActuallyEscaping(report) { report in
                 let reporter = ClosureCallback<Float>(onEpochEnd: { _, record in
@@ -85,7 +89,7 @@ public final class RecipeTrials: @unchecked Sendable {
                     stopped = true
                     return .stop(reason: "stopped by the search strategy")
                 })
-                return try run.fit(callbacks: [reporter])
+                return try run.fit(callbacks: extra + [reporter])
             }
             var metrics: [String: Double] = [:]
             if !stopped {

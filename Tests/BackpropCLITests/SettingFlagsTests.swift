@@ -58,7 +58,7 @@ struct SettingFlagsTests {
         /// Flags of `train` that are no recipe key: where to read settings and write results,
         /// how to print, the report's baseline (read from the file by its own option group).
         let cliOnly: Set<String> = [
-            "config", "out", "force", "resume", "checkpoint-every", "stop-after", "baseline-error", "print-every", "json",
+            "config", "out", "force", "resume", "checkpoint-every", "stop-after", "tensorboard", "baseline-error", "print-every", "json",
             "version", "help",
         ]
         #expect(cliOnly.isSubset(of: Self.trainFlags()), "\(cliOnly.subtracting(Self.trainFlags()).sorted()) are no train flags")
