@@ -124,16 +124,24 @@ def build(records, machine):
 
 def markdown(report):
     engines = report["engines"]
-    header = ["case"] + engines + ["best peer", "ratio", "achieved GFLOP/s", "GEMM GFLOP/s", "allocs/step"]
+    header = (["case"] + engines + ["backprop step", "best peer", "ratio", "achieved GFLOP/s (% of peak)",
+              "GEMM GFLOP/s (% of peak)", "allocs/step"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in report["rows"]:
         cells = [row["case"]]
         for engine in engines:
             cells.append(format_value(row["records"].get(engine)))
+        own = row["records"].get("backprop") or {}
+        step = own.get("step_seconds_per_epoch")
+        cells.append(f"{step:.3g} s" if step else "—")
         cells.append(row["best_peer"] or "—")
         cells.append(f"{row['ratio_to_best_peer']:.2f}×" if row["ratio_to_best_peer"] else "—")
-        cells.append(f"{row['achieved_gflops']:.1f}" if row["achieved_gflops"] else "—")
-        cells.append(f"{row['gemm_gflops']:.1f}" if row["gemm_gflops"] else "—")
+        def with_peak(value, fraction):
+            if not value:
+                return "—"
+            return f"{value:.1f} ({fraction * 100:.0f} %)" if fraction else f"{value:.1f}"
+        cells.append(with_peak(row["achieved_gflops"], own.get("peak_fraction")))
+        cells.append(with_peak(row["gemm_gflops"], own.get("gemm_peak_fraction")))
         allocations = row["allocations_per_step"]
         cells.append("—" if allocations is None else f"{allocations:g}")
         lines.append("| " + " | ".join(cells) + " |")
@@ -146,7 +154,15 @@ def markdown(report):
                      f"load average before/after: {machine.get('load_before', '?')} / {machine.get('load_after', '?')}; "
                      f"data: {machine.get('data', 'synthetic')}; "
                      f"mode: {machine.get('mode', '?')}, best of {machine.get('rounds', 1)} round(s) per engine; "
+                     f"busy second core: {machine.get('busy_core', 'no')}; "
                      f"date: {machine.get('date', '?')}.")
+        own = report["environment"].get("backprop", {})
+        if own.get("peak_fma"):
+            notes.append(f"Backprop: the value is seconds per epoch through `Trainer` (as `backprop train`, "
+                         f"(4 epochs − 1 epoch)/3, running-mean train metrics); 'backprop step' is its step loop alone; "
+                         f"% of peak against the in-register FMA loop measured with each case "
+                         f"(peak FMA: {own['peak_fma']}); threads {own.get('threads', '?')}; "
+                         f"OpenBLAS kernel: {own.get('openblas_kernel_origin', '?')}.")
     for engine, info in report["environment"].items():
         if engine == "backprop":
             continue

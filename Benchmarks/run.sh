@@ -3,7 +3,7 @@
 # one after another, then prints one table and writes Benchmarks/results/latest.{json,md}.
 #
 #   Benchmarks/run.sh [--quick] [--rounds N] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
-#                     [--data auto|synthetic|mnist]
+#                     [--data auto|synthetic|mnist] [--busy-core]
 #
 # --rounds N (default 1) runs every engine N times in turn and keeps each engine's best
 # round: on a shared machine whose speed drifts, no engine is judged on its slow spell.
@@ -15,6 +15,8 @@
 # files in the folder $BACKPROP_MNIST_DIR names, or on the synthetic MNIST-shaped set; auto
 # (the default) takes MNIST when that variable names a folder holding its training files, and
 # otherwise says why it skips MNIST and uses the synthetic set.
+# --busy-core keeps one core busy for the whole run with a second process (`yes > /dev/null`,
+# a stress-style load), to measure every engine while another program holds a core.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -24,6 +26,7 @@ rounds=1
 cases=""
 engines="backprop,numpy,pytorch,jax"
 data=auto
+busy_core=no
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick="--quick" ;;
@@ -31,7 +34,8 @@ while [ $# -gt 0 ]; do
         --cases) cases="$2"; shift ;;
         --engines) engines="$2"; shift ;;
         --data) data="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --busy-core) busy_core=yes ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -58,6 +62,9 @@ case_arguments=()
 wants() { [[ ",$engines," == *",$1,"* ]]; }
 
 export BENCH_THREADS=${BENCH_THREADS:-2}
+# Backprop runs with its default thread count unless told (as `backprop train` does: never
+# more than the peers' BENCH_THREADS; 1 when the start-up probe finds a core busy).
+backprop_threads=${BENCH_BACKPROP_THREADS:-auto}
 results="$here/results"
 mkdir -p "$results/raw"
 rm -f "$results"/raw/*.jsonl
@@ -88,11 +95,21 @@ if wants numpy || wants pytorch || wants jax; then
     fi
 fi
 
+# MARK: - Load
+busy_pid=""
+stop_busy_core() { [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null; busy_pid=""; }
+trap stop_busy_core EXIT
+if [ "$busy_core" = yes ]; then
+    yes > /dev/null &
+    busy_pid=$!
+    echo "== keeping one core busy (yes > /dev/null, pid $busy_pid)" >&2
+fi
+
 # MARK: - Engines
 run_backprop() {  # round
     wants backprop || return 0
     echo "== backprop (round $1 of $rounds)" >&2
-    LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$BENCH_THREADS" > "$results/raw/backprop-$1.jsonl" \
+    LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$backprop_threads" > "$results/raw/backprop-$1.jsonl" \
         || echo "run.sh: the Backprop benchmark failed" >&2
 }
 run_reference() {  # engine script round
@@ -113,13 +130,15 @@ for round in $(seq 1 "$rounds"); do
     run_reference jax jax_mlp.py "$round"
 done
 
+stop_busy_core
+
 # MARK: - Table
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 python3 - "$results/machine.json" <<PY
 import json, sys
 machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
            "mode": "${quick:-full}".lstrip("-"), "rounds": $rounds, "load_before": "$load_before", "load_after": "$(load)",
-           "threads": $BENCH_THREADS, "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
+           "threads": $BENCH_THREADS, "busy_core": "$busy_core", "OPENBLAS_CORETYPE": "${OPENBLAS_CORETYPE:-unset}",
            "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}", "data": "$data_name"}
 json.dump(machine, open(sys.argv[1], "w"), indent=1)
 PY

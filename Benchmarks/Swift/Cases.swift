@@ -41,6 +41,8 @@ struct Budget {
     var inferenceRepeatSeconds: Double { quick ? 0.15 : 1.5 }
     /// Seconds per timed repeat of one raw GEMM shape.
     var productSeconds: Double { quick ? 0.03 : 0.15 }
+    /// Seconds of the peak FMA probe measured with each case.
+    var peakSeconds: Double { quick ? 0.02 : 0.05 }
 }
 
 /// The batches of one epoch, built once per case so that a step reads its batch in place

@@ -5,6 +5,7 @@ import Foundation
 // Usage: backprop-benchmarks [--quick] [--cases a-,d-] [--threads 2]
 // Prints one JSON object per line on standard output; notes go to standard error.
 
+OpenBLASCoreType.relaunchIfNeeded()
 var quick = false
 var filters: [String] = []
 var engine = ComputeEngine.default
@@ -16,8 +17,13 @@ while let argument = arguments.next() {
     case "--quick": quick = true
     case "--cases": filters = (arguments.next() ?? "").split(separator: ",").map(String.init)
     case "--threads":
-        guard let value = arguments.next().flatMap(Int.init), value > 0 else {
-            log("--threads needs a positive integer"); exit(2)
+        let text = arguments.next()
+        if text == "auto" {
+            engine.threadCount = ComputeEngine.default.threadCount
+            break
+        }
+        guard let value = text.flatMap(Int.init), value > 0 else {
+            log("--threads needs a positive integer or auto"); exit(2)
         }
         engine.threadCount = value
     case "--profile-steps":
@@ -37,8 +43,9 @@ while let argument = arguments.next() {
         engine.nativeParallelFLOPLimit = value
     case "--help", "-h":
         print("""
-            usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N] [--profile-steps N]
+            usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N|auto] [--profile-steps N]
                                        [--single-thread-flops F] [--parallel-flops F]
+              --threads auto  the default engine's count (BACKPROP_THREADS, else the cores free at start-up)
               --single-thread-flops F  products below F floating-point operations run on one BLAS thread
               --parallel-flops F  native-kernel products of at least F floating-point operations use two threads
               --profile-steps N  only run N training steps or inference batches of each selected case (for perf/callgrind)
@@ -61,9 +68,12 @@ info.add("blas_configuration", BLASInfo.configuration)
 info.add("blas_kernel", BLASInfo.kernelName)
 info.add("float_gemm_kernel", engine.floatGEMMKernel.description)
 info.add("threads", engine.threadCount)
+info.add("default_threads", ComputeEngine.defaultThreadChoice.description)
 info.add("single_thread_flop_limit", engine.blasParallelFLOPLimit)
 info.add("elementwise_kernel", BLASInfo.elementwiseKernel)
 info.add("allocation_counter", AllocationCounter.isAvailable)
+info.add("openblas_kernel_origin", OpenBLASCoreType.origin)
+info.add("peak_fma", PeakFMARate.measureAll(seconds: quick ? 0.02 : 0.05).map(\.description).joined(separator: "; "))
 let data: BenchmarkData
 do {
     data = try BenchmarkData.fromEnvironment()

@@ -25,4 +25,11 @@ struct BackpropCommand: AsyncParsableCommand {
             LearningRateFinderCommand.self,
         ]
     )
+
+    /// Relaunches with `OPENBLAS_CORETYPE` chosen from the CPU when OpenBLAS's own detection
+    /// fell back to a narrower kernel (see `OpenBLASCoreType`), then runs the command.
+    static func main() async {
+        OpenBLASCoreType.relaunchIfNeeded()
+        await main(nil)
+    }
 }

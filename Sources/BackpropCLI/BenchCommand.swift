@@ -19,6 +19,8 @@ struct BenchCommand: ParsableCommand {
 /// backward `dZ₂ᵀ·A₁`, `dZ₂·W₂`, `dZ₁ᵀ·X` (the first layer's input gradient is skipped).
 /// Each counts `2·m·n·k` floating-point operations. The ratio of the two rates is the share
 /// of time the step spends in GEMM rather than in activations, the loss and bookkeeping.
+/// Both rates are also given as a share of the peak FMA rate measured in the same process
+/// (`PeakFMARate`: the widest vector width on the threads the products use).
 struct CoreBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
@@ -72,6 +74,9 @@ struct CoreBenchCommand: ParsableCommand {
         var gemmGflops: Double
         var stepGflops: Double
         var ratio: Double
+        /// The in-register FMA peak at the widest vector width on the threads the products use.
+        var peakGflops: Double
+        var peak: String
     }
 
     /// The GEMMs of one training step of `sizes` at batch `m`, in execution order.
@@ -131,11 +136,13 @@ struct CoreBenchCommand: ParsableCommand {
             bestStep = min(bestStep, try secondsPerCall(step))
         }
         let flops = products.reduce(0) { $0 + $1.flops }
+        let peak = PeakFMARate.measure(for: engine)
         return Result(
             layers: sizes.map(String.init).joined(separator: "-"), batchSize: batchSize, precision: Float.precisionName,
             blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: engine.threadCount,
             floatGEMMKernel: engine.floatGEMMKernel.description, products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
-            gemmGflops: flops / bestGEMM / 1e9, stepGflops: flops / bestStep / 1e9, ratio: bestGEMM / bestStep)
+            gemmGflops: flops / bestGEMM / 1e9, stepGflops: flops / bestStep / 1e9, ratio: bestGEMM / bestStep,
+            peakGflops: peak.gflops, peak: peak.description)
     }
 
     /// The mean seconds per call of `body` over a round of at least ``roundSeconds``.
@@ -156,7 +163,9 @@ struct CoreBenchCommand: ParsableCommand {
     // MARK: - Output
 
     func text(_ result: Result) -> String {
-        func rate(_ value: Double) -> String { String(format: "%7.2f GFLOP/s", value) }
+        func rate(_ value: Double) -> String {
+            String(format: "%7.2f GFLOP/s", value) + (result.peakGflops > 0 ? String(format: " (%.0f %% of peak)", value / result.peakGflops * 100) : "")
+        }
         func milliseconds(_ value: Double) -> String { String(format: "%.3f ms", value * 1000) }
         var lines = [
             "Core benchmark: \(result.layers) relu, softmax-ce, \(result.precision), batch \(result.batchSize)",
@@ -171,6 +180,7 @@ struct CoreBenchCommand: ParsableCommand {
             "Raw GEMM:          \(rate(result.gemmGflops))  (\(milliseconds(result.gemmSecondsPerStep)) per step)",
             "Training step:     \(rate(result.stepGflops))  (\(milliseconds(result.stepSecondsPerStep)) per step)",
             String(format: "Ratio: %.1f%% of raw GEMM throughput", result.ratio * 100),
+            "Peak FMA rate: \(result.peak) (in-register loop)",
         ]
         return lines.joined(separator: "\n")
     }

@@ -6,22 +6,30 @@ import Backprop
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Print the version, the BLAS backend in use and its thread count.")
+        abstract: "Print the version, the BLAS backend and kernel, the threads and the measured peak FMA rate.")
+
+    @Flag(name: .customLong("no-peak"), help: "Skip the peak FMA measurement (about 0.6 s).")
+    var noPeak = false
 
     func run() throws {
         print("backprop \(BackpropVersion.current)")
         print("BLAS backend: \(BLASInfo.backendName)")
-        print("BLAS kernel: \(BLASInfo.kernelName)")
+        print("BLAS kernel: \(BLASInfo.kernelName)" + (BLASInfo.backendName == "OpenBLAS" ? " (\(OpenBLASCoreType.origin))" : ""))
         print("BLAS configuration: \(BLASInfo.configuration)")
         let engine = ComputeEngine.default
         print("BLAS threads: \(engine.threadCount) for products above \(String(format: "%.0e", engine.blasParallelFLOPLimit)) FLOP, 1 below")
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
         print("Float matrix products: \(engine.floatGEMMKernel)"
               + (FloatGEMMKernel.isNativeAvailable ? "" : " (no AVX-512 on this CPU)"))
+        print("Default threads (\(ComputeEngine.threadsEnvironmentVariable), else the free cores): \(ComputeEngine.defaultThreadChoice)")
         print("Default engine (\(ComputeEngine.kernelEnvironmentVariable), OpenBLAS/BLIS thread variables): \(engine)")
         print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
         if let problem = BLASLibrary.selectionProblem {
             print("BLAS selection problem: \(problem)")
+        }
+        if !noPeak {
+            print("Peak FMA rate (in-register loop, best of 10):")
+            for rate in PeakFMARate.measureAll() { print("  \(rate)") }
         }
     }
 

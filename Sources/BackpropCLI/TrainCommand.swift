@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Regularisation") var regularizationOptions: RegularizationOptions
     @OptionGroup(title: "Model files and checkpoints") var runOutput: RunOutputOptions
     @OptionGroup(title: "Report") var reportOptions: ReportOptions
+    @OptionGroup(title: "Execution") var execution: ExecutionOptions
 
     @Option(help: "Seed of every random choice (data, split, initialisation, shuffles, dropout; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
@@ -90,6 +91,7 @@ struct TrainCommand: ParsableCommand {
     func train(output: @escaping (String) -> Void) throws -> TrainSummary {
         let session = try RunSession.begin(options: runOutput, settingsGiven: config != nil || !flagValues.isEmpty, recipe: recipe)
         let run = try TrainingRun(recipe: session.recipe)
+        execution.apply(to: run)
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)

@@ -3,8 +3,17 @@
 // Waking a sleeping thread through the kernel costs tens of microseconds, more than many
 // of the products it would share; so after each task the helper keeps polling for the
 // next one for a short while (a training step posts several products in quick succession)
-// before it sleeps on a condition variable. The caller waits for the helper's half by
-// polling, as it has nothing else to do.
+// before it sleeps on a condition variable.
+//
+// Neither thread ever waits long for a partner the scheduler has not given a core (another
+// process busy on the second core): the helper's half is open to whichever thread claims it
+// first, so a caller that finishes its own half while the helper has not started takes the
+// helper's half itself; only a half the helper has already begun is waited for, by polling
+// for a bounded while and then sleeping until the helper signals. Either thread runs a half
+// with the same code, so the result does not depend on who ran it.
+#if defined(__linux__)
+#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
+#endif
 #include "ThreadPool.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,31 +25,43 @@
 #define RELAX() ((void)0)
 #endif
 
-enum { POLLS_BEFORE_SLEEP = 20000 };
+// Polls of the helper for a next task before it sleeps, and of the caller for a started
+// half before it sleeps (each poll is one pause instruction, tens of nanoseconds).
+enum { HELPER_POLLS = 4000, CALLER_POLLS = 4000 };
 
 static struct {
     pthread_once_t once;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;   // the helper sleeps here for a task
+    pthread_cond_t done;   // the caller sleeps here for the helper's half
     int started;
     atomic_flag busy;
-    _Atomic unsigned long posted;
-    _Atomic unsigned long finished;
+    _Atomic unsigned long posted;    // generation of the latest task
+    _Atomic unsigned long open;      // generation whose second half nobody has claimed yet, else 0
+    _Atomic unsigned long finished;  // generation whose second half the helper finished
+    _Atomic int callerWaiting;
     void (*task)(void *, int);
     void *context;
 } pool = {
     .once = PTHREAD_ONCE_INIT,
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
     .busy = ATOMIC_FLAG_INIT,
 };
+
+// Claims the second half of `generation`: 1 for the first thread to ask, 0 afterwards.
+static int claim(unsigned long generation) {
+    unsigned long expected = generation;
+    return atomic_compare_exchange_strong(&pool.open, &expected, 0);
+}
 
 static void *helperLoop(void *unused) {
     (void)unused;
     unsigned long seen = 0;
     for (;;) {
         unsigned long posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
-        for (int poll = 0; posted == seen && poll < POLLS_BEFORE_SLEEP; poll++) {
+        for (int poll = 0; posted == seen && poll < HELPER_POLLS; poll++) {
             RELAX();
             posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
         }
@@ -51,8 +72,14 @@ static void *helperLoop(void *unused) {
             pthread_mutex_unlock(&pool.lock);
         }
         seen = posted;
+        if (!claim(seen)) continue;  // the caller took this half itself
         pool.task(pool.context, 1);
-        atomic_store_explicit(&pool.finished, seen, memory_order_release);
+        atomic_store(&pool.finished, seen);
+        if (atomic_load(&pool.callerWaiting)) {
+            pthread_mutex_lock(&pool.lock);
+            pthread_cond_broadcast(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
     }
     return 0;
 }
@@ -72,12 +99,70 @@ int backprop_run_in_parallel(void (*task)(void *context, int part), void *contex
     pool.task = task;
     pool.context = context;
     unsigned long generation = atomic_load_explicit(&pool.posted, memory_order_relaxed) + 1;
+    atomic_store(&pool.open, generation);
     pthread_mutex_lock(&pool.lock);
     atomic_store_explicit(&pool.posted, generation, memory_order_release);
     pthread_cond_signal(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     task(context, 0);
-    while (atomic_load_explicit(&pool.finished, memory_order_acquire) != generation) RELAX();
+    if (claim(generation)) {
+        task(context, 1);  // the helper has not started: no reason to wait for it
+    } else {
+        for (int poll = 0; poll < CALLER_POLLS && atomic_load(&pool.finished) != generation; poll++) RELAX();
+        if (atomic_load(&pool.finished) != generation) {
+            pthread_mutex_lock(&pool.lock);
+            atomic_store(&pool.callerWaiting, 1);
+            while (atomic_load(&pool.finished) != generation) pthread_cond_wait(&pool.done, &pool.lock);
+            atomic_store(&pool.callerWaiting, 0);
+            pthread_mutex_unlock(&pool.lock);
+        }
+    }
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
     return 1;
+}
+
+// MARK: - Free cores
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+#include <time.h>
+#include <unistd.h>
+
+static double seconds(clockid_t clock) {
+    struct timespec time;
+    clock_gettime(clock, &time);
+    return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
+}
+
+typedef struct {
+    double wall;
+    double share;  // CPU time the thread got ÷ wall time
+} Probe;
+
+static void *spin(void *context) {
+    Probe *probe = context;
+    double startWall = seconds(CLOCK_MONOTONIC), startCPU = seconds(CLOCK_THREAD_CPUTIME_ID);
+    volatile unsigned long counter = 0;
+    while (seconds(CLOCK_MONOTONIC) - startWall < probe->wall) counter++;
+    probe->share = (seconds(CLOCK_THREAD_CPUTIME_ID) - startCPU) / (seconds(CLOCK_MONOTONIC) - startWall);
+    return 0;
+}
+
+int backprop_usable_cores(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cores = CPU_COUNT(&set);
+#endif
+    return cores < 1 ? 1 : (int)cores;
+}
+
+double backprop_probe_cpu_share(double wallSeconds) {
+    Probe main = { wallSeconds, 0 }, helper = { wallSeconds, 0 };
+    pthread_t thread;
+    if (pthread_create(&thread, 0, spin, &helper) != 0) return 0;
+    spin(&main);
+    pthread_join(thread, 0);
+    return main.share < helper.share ? main.share : helper.share;
 }

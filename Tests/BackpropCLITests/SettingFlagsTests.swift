@@ -56,9 +56,11 @@ struct SettingFlagsTests {
     @Test("RunConfiguration.trainKeys are exactly the train flags that shape a recipe")
     func trainKeysAreTheTrainFlags() {
         /// Flags of `train` that are no recipe key: where to read settings and write results,
-        /// how to print, the report's baseline (read from the file by its own option group).
+        /// how to print, the report's baseline (read from the file by its own option group),
+        /// and how the run computes and measures without changing what it learns.
         let cliOnly: Set<String> = [
             "config", "out", "force", "resume", "checkpoint-every", "stop-after", "tensorboard", "baseline-error", "print-every", "json",
+            "threads", "eval-train",
             "version", "help",
         ]
         #expect(cliOnly.isSubset(of: Self.trainFlags()), "\(cliOnly.subtracting(Self.trainFlags()).sorted()) are no train flags")

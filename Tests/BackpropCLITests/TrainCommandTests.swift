@@ -144,6 +144,22 @@ struct TrainCommandTests {
         #expect(first.trainCost == second.trainCost && first.devCost == second.devCost)
     }
 
+    /// `--eval-train full` measures the whole training set after every epoch; the default
+    /// reports running means of the batches. Neither, nor `--threads`, changes the weights:
+    /// the final metrics (exact passes after training) are the same bits.
+    @Test func evalTrainAndThreadsChangeOnlyHowTheRunIsMeasured() throws {
+        var running: [String] = [], full: [String] = []
+        let base = ["--epochs", "3", "--data", "moons:n=200", "--seed", "3"]
+        let first = try Self.parse(base).train { running.append($0) }
+        let second = try Self.parse(base + ["--eval-train", "full", "--threads", "1"]).train { full.append($0) }
+        #expect(first.trainCost == second.trainCost && first.devCost == second.devCost && first.testCost == second.testCost)
+        let epochLines = { (lines: [String]) in lines.filter { $0.hasPrefix("epoch") } }
+        #expect(epochLines(running).count == 3 && epochLines(running) != epochLines(full))
+        #expect(epochLines(running).allSatisfy { $0.contains(" acc ") })
+        #expect(Self.parseError(["--eval-train", "sometimes"]) != nil)
+        #expect(Self.parseError(["--threads", "0"])?.contains("--threads must be at least 1") == true)
+    }
+
     @Test func theDefaultRunLearnsTheMoons() throws {
         let summary = try Self.parse([]).train { _ in }
         #expect((summary.trainAccuracy ?? 0) >= 0.95)

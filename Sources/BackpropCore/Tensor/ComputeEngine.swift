@@ -1,4 +1,5 @@
 import Foundation
+import CBackpropKernels
 
 /// How a network computes: which kernel multiplies `Float` matrices, how many threads
 /// products and element-wise passes may use, and from what size they split.
@@ -15,7 +16,7 @@ import Foundation
 /// | Field | Default | Environment |
 /// |---|---|---|
 /// | ``floatGEMMKernel`` | ``FloatGEMMKernel/native`` on CPUs with AVX-512 F/VL/BW/DQ, else ``FloatGEMMKernel/blas`` | `BACKPROP_GEMM=blas` selects BLAS |
-/// | ``threadCount`` | the BLAS library's own thread count (2 on a two-core machine; 1 on Apple platforms) | `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
+/// | ``threadCount`` | the cores free at start-up (see ``defaultThreadChoice``: 2 on an idle two-core machine, 1 when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
 /// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |
 /// | ``blasParallelFLOPLimit`` | 10⁹ floating-point operations | — |
 /// | ``parallelElementLimit`` | 2¹⁵ elements | — |
@@ -103,19 +104,79 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     public static let kernelEnvironmentVariable = "BACKPROP_GEMM"
 
     /// The engine that `environment` asks for: ``floatGEMMKernel`` from
-    /// ``kernelEnvironmentVariable``, ``threadCount`` from the thread count
-    /// ``BLASLibrary/current`` read from its own variables when it loaded
-    /// (``BLASLibrary/defaultThreadCount``; 1 on Apple platforms), the limits at their defaults.
+    /// ``kernelEnvironmentVariable``, ``threadCount`` as ``defaultThreadChoice(_:)`` decides
+    /// (`BACKPROP_THREADS`, the BLAS library's variables, else the free cores), the limits at
+    /// their defaults.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> ComputeEngine {
         let asksForBLAS = environment[kernelEnvironmentVariable]?.lowercased() == "blas"
+        return ComputeEngine(floatGEMMKernel: asksForBLAS ? .blas : .native,
+                             threadCount: defaultThreadChoice(environment).count)
+    }
+
+    // MARK: - Default thread count
+
+    /// The environment variable that sets ``threadCount``: `BACKPROP_THREADS=N` (N ≥ 1).
+    public static let threadsEnvironmentVariable = "BACKPROP_THREADS"
+
+    /// The variables through which a BLAS library reads its thread count; when one is set,
+    /// the default engine follows the library's count rather than probing.
+    public static let blasThreadVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", "BLIS_NUM_THREADS"]
+
+    /// A thread count and why it was chosen.
+    public struct ThreadChoice: Sendable, Hashable, CustomStringConvertible {
+        /// The count.
+        public var count: Int
+        /// Where it came from: `"BACKPROP_THREADS=1"`, `"2 usable cores, both free in a 10 ms probe"`, ….
+        public var reason: String
+        /// `"2 (2 usable cores, both free in a 10 ms probe)"`.
+        public var description: String { "\(count) (\(reason))" }
+    }
+
+    /// How ``default`` chose its ``threadCount``, in order of precedence:
+    /// 1. ``threadsEnvironmentVariable`` (`BACKPROP_THREADS=N`) when set to a whole number ≥ 1;
+    /// 2. the BLAS library's own count when one of ``blasThreadVariables`` is set (the
+    ///    user's choice for the library is kept); always 1 on Apple platforms;
+    /// 3. otherwise the cores that are actually free: the cores this process may run on
+    ///    (its CPU affinity mask, which `taskset` and container CPU sets narrow) and, when
+    ///    there are two or more, a 10 ms probe in which the calling thread and a second
+    ///    thread both spin and measure the CPU time each got (`CLOCK_THREAD_CPUTIME_ID`).
+    ///    When either got less than 80 % of the wall time, another process keeps a core
+    ///    busy and the default is 1 thread, since a product split with a helper thread
+    ///    that waits for a core loses to one thread alone; otherwise the usable cores
+    ///    (capped at the BLAS library's count). The probe runs once per process.
+    public static let defaultThreadChoice: ThreadChoice = defaultThreadChoice(ProcessInfo.processInfo.environment)
+
+    /// The rule of ``defaultThreadChoice`` applied to `environment`.
+    public static func defaultThreadChoice(_ environment: [String: String]) -> ThreadChoice {
+        if let text = environment[threadsEnvironmentVariable], let count = Int(text.trimmingCharacters(in: .whitespaces)), count >= 1 {
+            return ThreadChoice(count: count, reason: "\(threadsEnvironmentVariable)=\(count)")
+        }
         #if canImport(Accelerate)
-        let threads = 1
+        return ThreadChoice(count: 1, reason: "Accelerate")
         #else
-        let threads = BLASLibrary.current.defaultThreadCount
+        let library = BLASLibrary.current.defaultThreadCount
+        if let variable = blasThreadVariables.first(where: { environment[$0] != nil }) {
+            return ThreadChoice(count: library, reason: "\(variable) read by \(BLASLibrary.current.name)")
+        }
+        let probe = freeCoresAtStart
+        return ThreadChoice(count: min(probe.count, max(library, 1)), reason: probe.reason)
         #endif
-        return ComputeEngine(floatGEMMKernel: asksForBLAS ? .blas : .native, threadCount: threads)
+    }
+
+    private static let freeCoresAtStart = freeCores()
+
+    /// The cores free for this process now: see ``defaultThreadChoice``.
+    public static func freeCores(probeSeconds: Double = 0.01, minimumShare: Double = 0.8) -> ThreadChoice {
+        let usable = Int(backprop_usable_cores())
+        guard usable >= 2 else { return ThreadChoice(count: 1, reason: "1 usable core") }
+        let share = backprop_probe_cpu_share(probeSeconds)
+        let milliseconds = Int((probeSeconds * 1000).rounded())
+        if share >= minimumShare {
+            return ThreadChoice(count: usable, reason: "\(usable) usable cores, two threads each got \(Int(share * 100)) % of a \(milliseconds) ms probe")
+        }
+        return ThreadChoice(count: 1, reason: "\(usable) usable cores, but a thread got only \(Int(share * 100)) % of a \(milliseconds) ms probe: another process is busy")
     }
 
     /// `"native AVX-512 (…), 2 threads (native products from 4e+06 FLOP, BLAS from 1e+09 FLOP, element-wise from 32768 elements)"`.

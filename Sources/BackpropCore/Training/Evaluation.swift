@@ -65,7 +65,7 @@ public final class Evaluator<Scalar: NetworkScalar> {
 
     /// How many rows of `logits` predict their label: arg-max of the row, or `logit > 0`
     /// for a single output column.
-    static func correctCount(logits: Matrix<Scalar>, labels: ArraySlice<Int>) -> Int {
+    static func correctCount(logits: Matrix<Scalar>, labels: some Sequence<Int>) -> Int {
         var correct = 0
         let columns = logits.columns
         for (row, label) in zip(0..<logits.rows, labels) {

@@ -9,8 +9,16 @@
 /// ``TrainingError/nonFinite(epoch:batch:place:hint:)``), and the optimiser's update with
 /// `α = schedule(epoch, step) · learningRateFactor`, then the ``constraints`` (max-norm).
 ///
-/// After each epoch it measures train (and dev) cost and accuracy, appends an
-/// ``EpochRecord`` and asks the callbacks whether to go on.
+/// After each epoch it records the train cost and accuracy, measures the dev cost and
+/// accuracy, appends an ``EpochRecord`` and asks the callbacks whether to go on. The train
+/// figures are, by default, running means over the epoch's batches as Keras reports them:
+/// the cost is the mean of the epoch's batch costs (each the batch-mean loss plus the
+/// penalty, as recorded in ``TrainingHistory/batchCosts``) and the accuracy the share of the
+/// epoch's examples whose training-mode logits, before their batch's update, predicted
+/// their label. They cost nothing extra but lag the weights by half an epoch and include
+/// dropout; ``TrainingOptions/evaluatesTrainingSet`` asks for an exact pass over the whole
+/// training set in inference mode after every epoch instead (`--eval-train full`). The dev
+/// set is always evaluated exactly.
 ///
 /// ```swift
 /// let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: adam,
@@ -124,7 +132,7 @@ public final class Trainer<Scalar: NetworkScalar> {
             let started = clock.now
             context.epoch = epoch + 1
             context.shuffleGenerator.shuffle(&context.order)
-            var costSum = 0.0
+            var costSum = 0.0, correct = 0
             var learningRate = 0.0
             for batch in 0..<plan.batchesPerEpoch {
                 gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
@@ -140,13 +148,17 @@ public final class Trainer<Scalar: NetworkScalar> {
                 }
                 context.step += 1
                 costSum += cost
+                if let labels = training.labels, let logits = step.logits {
+                    correct += Evaluator<Scalar>.correctCount(logits: logits, labels: context.order[plan.range(ofBatch: batch)].lazy.map { labels[$0] })
+                }
                 context.history.batchCosts.append(cost)
                 for callback in callbacks { try callback.batchDidEnd(context, batch: batch + 1, cost: cost) }
             }
 
             let train: Evaluation = options.evaluatesTrainingSet
                 ? try evaluator.evaluate(network, loss: loss, on: training, regularizer: regularizer, penaltyExampleCount: n)
-                : Evaluation(cost: costSum / Double(plan.batchesPerEpoch), accuracy: nil)
+                : Evaluation(cost: costSum / Double(plan.batchesPerEpoch),
+                             accuracy: training.labels == nil ? nil : Double(correct) / Double(plan.exampleCount))
             let dev = try validation.map {
                 try evaluator.evaluate(network, loss: loss, on: $0, regularizer: regularizer, penaltyExampleCount: n)
             }

@@ -1,8 +1,8 @@
 /// The settings of a training run that are not parts (network, loss, optimiser, schedule).
 ///
 /// Defaults: 10 epochs, batch 32, seed 0, penalty count `n` = training-set size,
-/// evaluation chunks of 1024 rows, training metrics evaluated on the whole training set
-/// after every epoch, NaN/Inf checks on.
+/// evaluation chunks of 1024 rows, training metrics as running means over each epoch's
+/// batches, NaN/Inf checks on.
 public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Passes over the training set.
     public var epochs: Int
@@ -15,15 +15,17 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Rows per chunk when evaluating a set.
     public var evaluationBatchSize: Int
     /// When `true` the train cost and accuracy of an epoch are measured on the whole
-    /// training set in inference mode after the epoch; when `false` they are the mean of
-    /// the epoch's batch costs (cheaper, noisier) and the accuracy is not reported.
+    /// training set in inference mode after the epoch (a forward pass over every example);
+    /// when `false` (the default) they are running means over the epoch's batches, as Keras
+    /// reports them: the mean of the batch costs and the share of the epoch's examples
+    /// predicted correctly by their batch's training-mode forward pass (see ``Trainer``).
     public var evaluatesTrainingSet: Bool
     /// Check the cost and every gradient for NaN/Inf before each update.
     public var checksFiniteValues: Bool
 
     /// Options with the defaults above unless given.
     public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0, penaltyExampleCount: Int? = nil,
-                evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = true, checksFiniteValues: Bool = true) {
+                evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = false, checksFiniteValues: Bool = true) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed

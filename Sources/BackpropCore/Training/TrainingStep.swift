@@ -37,6 +37,10 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     public let batchCapacity: Int
     /// Whether the cost and gradients are scanned for NaN/Inf before each update (default `true`).
     public var checksFiniteValues = true
+    /// The logits of the latest forward pass (the network's output buffer, valid until the
+    /// network runs again), from which a fit loop counts the batch's correct predictions;
+    /// `nil` before the first step.
+    public private(set) var logits: Matrix<Scalar>?
 
     private let parameters: [Parameter<Scalar>]
     private let regularizedParameters: [Parameter<Scalar>]
@@ -105,6 +109,7 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     @_specialize(where Scalar == Double)
     public func computeGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool = true) throws -> Double {
         let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
+        self.logits = logits
         outputGradient.resize(rows: logits.rows)
         var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
         network.backward(outputGradient)

@@ -49,4 +49,24 @@ void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, lo
                               const float *a, long lda, const float *b, long ldb, float *c, long ldc,
                               const float *bias, float *rectified, long ldRectified, int threads);
 
+// The cores this process may run on: the CPU affinity mask's count on Linux, else the
+// online processors.
+int backprop_usable_cores(void);
+
+// Spins the calling thread and one new thread for wallSeconds and returns the smaller
+// share of that time either got on a core (CPU time ÷ wall time): about 1 when two cores
+// are free, about 2/3 or less when another process keeps one of them busy.
+double backprop_probe_cpu_share(double wallSeconds);
+
+// The in-register fused multiply-add rate of one thread, in floating-point operations per
+// second (an FMA counts 2), measured for about wallSeconds: width 16 (AVX-512), 8 (AVX2 +
+// FMA) or 1 (scalar C code as the compiler builds it). 0 when the CPU lacks the width.
+// With threads 2 the calling thread and the pool's helper run it together and the sum is
+// returned.
+double backprop_peak_fma_rate(int width, int threads, double wallSeconds);
+
+// The CPU's vector features as bits: 1 AVX-512 F/VL/BW/DQ/CD, 2 AVX-512 BF16 (with 1),
+// 4 AVX2 with FMA, 8 AVX-512 F.
+int backprop_cpu_features(void);
+
 #endif

@@ -154,7 +154,7 @@ struct TrainerTests {
         }
         let trained = try network()
         let trainer = Trainer(network: trained, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(alpha),
-                              regularizer: L2(lambda: lambda), options: TrainingOptions(epochs: 1, batchSize: 40))
+                              regularizer: L2(lambda: lambda), options: TrainingOptions(epochs: 1, batchSize: 40, evaluatesTrainingSet: true))
         let history = try trainer.fit(data)
         for (actual, wanted) in zip(trained.parameters.map(\.value.elements), expected) {
             #expect(allClose(actual, wanted, absolute: 1e-12, relative: 1e-10))
@@ -261,15 +261,52 @@ struct TrainerHookTests {
         #expect(constrained.parameters[1].value.elements == free.parameters[1].value.elements)
     }
 
-    @Test func batchMeanCostsWhenTheTrainingSetIsNotEvaluated() throws {
+    /// The default train metrics are running means: the cost is the mean of the epoch's
+    /// recorded batch costs, the accuracy the share of the epoch's examples predicted by
+    /// their batch's forward pass (checked here with a learning rate of 0, where every
+    /// batch sees the same weights as a full pass in inference mode).
+    @Test func trainMetricsAreRunningMeansOfTheBatchesByDefault() throws {
         let network = try Sequential<Double>.mlp([2, 4, 2])
         initializeForTests(network, seed: 2)
         let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
-                              options: TrainingOptions(epochs: 2, batchSize: 16, seed: 1, evaluatesTrainingSet: false))
-        let history = try trainer.fit(try moons(64))
-        #expect(history.epochs.allSatisfy { $0.trainAccuracy == nil })
-        let secondEpoch = history.batchCosts[4..<8].reduce(0, +) / 4
-        #expect(isClose(history.epochs[1].trainCost, secondEpoch))
+                              options: TrainingOptions(epochs: 2, batchSize: 16, seed: 1))
+        #expect(trainer.options.evaluatesTrainingSet == false)
+        let data: Dataset<Double> = try moons(64)
+        let history = try trainer.fit(data)
+        for (epoch, record) in history.epochs.enumerated() {
+            let costs = history.batchCosts[(epoch * 4)..<(epoch * 4 + 4)]
+            #expect(record.trainCost == costs.reduce(0, +) / Double(costs.count))
+            #expect(record.trainAccuracy.map { $0 >= 0 && $0 <= 1 } == true)
+        }
+
+        let frozen = try Sequential<Double>.mlp([2, 4, 2])
+        initializeForTests(frozen, seed: 2)
+        let still = Trainer(network: frozen, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0),
+                            options: TrainingOptions(epochs: 1, batchSize: 16, seed: 1))
+        let record = try #require(try still.fit(data).last)
+        let exact = try Evaluator<Double>().evaluate(frozen, loss: SoftmaxCrossEntropy(), on: data)
+        #expect(record.trainAccuracy == exact.accuracy)
+        #expect(isClose(record.trainCost, exact.cost))
+    }
+
+    /// `evaluatesTrainingSet` (`--eval-train full`) measures the whole training set after
+    /// every epoch, as every run did before running means: the same figures as an
+    /// evaluation of the trained network, and the same weights as a run with running means.
+    @Test func aFullPassReproducesTheExactTrainMetrics() throws {
+        func run(full: Bool) throws -> (TrainingHistory, Sequential<Double>) {
+            let network = try Sequential<Double>.mlp([2, 4, 2])
+            initializeForTests(network, seed: 2)
+            let trainer = Trainer(network: network, loss: SoftmaxCrossEntropy(), optimizer: TestSGD(), schedule: ConstantSchedule(0.1),
+                                  options: TrainingOptions(epochs: 3, batchSize: 16, seed: 1, evaluatesTrainingSet: full))
+            return (try trainer.fit(try moons(64)), network)
+        }
+        let (full, network) = try run(full: true)
+        let (running, runningNetwork) = try run(full: false)
+        let exact = try Evaluator<Double>().evaluate(network, loss: SoftmaxCrossEntropy(), on: try moons(64))
+        #expect(full.last?.trainCost == exact.cost && full.last?.trainAccuracy == exact.accuracy)
+        #expect(full.batchCosts == running.batchCosts)
+        #expect(network.parameters.map(\.value.elements) == runningNetwork.parameters.map(\.value.elements))
+        #expect(full.last?.trainCost != running.last?.trainCost)
     }
 }
 
