@@ -59,7 +59,7 @@ struct SettingFlagsTests {
         /// how to print, the report's baseline (read from the file by its own option group).
         let cliOnly: Set<String> = [
             "config", "out", "force", "resume", "checkpoint-every", "stop-after", "baseline-error", "print-every", "json",
-            "version", "help",
+            "version", "help", "mirror", "offline",
         ]
         #expect(cliOnly.isSubset(of: Self.trainFlags()), "\(cliOnly.subtracting(Self.trainFlags()).sorted()) are no train flags")
         // `--no-header` sets the key `header`.
@@ -70,11 +70,11 @@ struct SettingFlagsTests {
         #expect(TrainingRecipe.keys == RunConfiguration.trainKeys)
     }
 
-    @Test func aBareMNISTFlagNamesBothWaysToGiveTheFolder() throws {
+    @Test func aBareMNISTFlagIsTheCataloguedSetWithoutTheFolderVariable() throws {
         guard ProcessInfo.processInfo.environment[DataSource.mnistDirectoryVariable] == nil else { return }
-        #expect { try TrainCommand.parse(["--data", "mnist"]) } throws: { error in
-            let message = TrainCommand.message(for: error)
-            return message.contains("--data mnist:DIR") && message.contains("BACKPROP_MNIST_DIR")
-        }
+        let command = try TrainCommand.parse(["--data", "mnist", "--offline", "--mirror", "http://127.0.0.1:9"])
+        #expect(try command.dataOptions.source() == .catalogue("mnist"))
+        #expect(command.dataOptions.fetch.options.offline)
+        #expect(command.dataOptions.fetch.options.mirror == "http://127.0.0.1:9")
     }
 }
