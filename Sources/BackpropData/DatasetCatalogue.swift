@@ -113,7 +113,7 @@ public struct CatalogueDataset: Sendable, Equatable {
 /// Each lists its mirrors in the order they are tried, the SHA-256 of every file, its
 /// licence and its citation. The digests are those published with TensorFlow Datasets,
 /// torchvision and the UCI loaders of other toolkits; MNIST's training images accept a
-/// second digest, that of a copy whose gzip wrapper differs from the original.
+/// second digest, that of another circulating copy of the same size.
 public enum DatasetCatalogue {
     /// Every catalogued data set, in the order `backprop data list` shows them.
     public static let all: [CatalogueDataset] = [mnist, fashionMNIST, kmnist, emnistDigits, cifar10, iris, wine, breastCancer, digits]
