@@ -12,8 +12,13 @@ public struct RemoteFile: Sendable, Equatable {
 
     /// A file with its accepted digests.
     public init(_ name: String, sha256: String..., size: Int? = nil) {
+        self.init(name, digests: sha256, size: size)
+    }
+
+    /// A file with its accepted digests, as a list.
+    public init(_ name: String, digests: [String], size: Int?) {
         self.name = name
-        self.sha256 = sha256
+        self.sha256 = digests
         self.size = size
     }
 }
@@ -128,51 +133,65 @@ public enum DatasetCatalogue {
 
     private static let idxFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
     private static let uci = "https://archive.ics.uci.edu/ml/machine-learning-databases"
-    private static let uciLicence = "CC BY 4.0 (UCI Machine Learning Repository)"
+
+    /// A UCI table: one file in the UCI folder `folder`, rewritten as CSV by `layout`; the
+    /// feature and class counts come from the layout.
+    private static func uciTable(_ name: String, _ title: String, folder: String, sha256: String, size: Int?, examples: Int,
+                                 layout: TabularLayout, citation: String, homepage: String) -> CatalogueDataset {
+        CatalogueDataset(
+            name: name, title: title, format: .csv, classCount: layout.classes.count, featureCount: layout.featureNames.count,
+            trainCount: examples, testCount: 0, mirrors: [uci + "/" + folder],
+            files: [RemoteFile(layout.source, sha256: sha256, size: size)], preparation: .table(layout),
+            licence: "CC BY 4.0 (UCI Machine Learning Repository)", citation: citation, homepage: homepage)
+    }
+
+    /// A set of the MNIST family: 28×28 grey images of 10 classes, 60000 for training and
+    /// 10000 for testing, in the four standard IDX files (whose digests and sizes are given
+    /// in the order train images, train labels, test images, test labels).
+    private static func mnistFamily(_ name: String, _ title: String, mirrors: [String], digests: [[String]], sizes: [Int?],
+                                    licence: String, citation: String, homepage: String) -> CatalogueDataset {
+        CatalogueDataset(
+            name: name, title: title, format: .idx, classCount: 10, featureCount: 784, trainCount: 60_000, testCount: 10_000,
+            mirrors: mirrors, files: idxFiles.indices.map { RemoteFile(idxFiles[$0], digests: digests[$0], size: sizes[$0]) },
+            licence: licence, citation: citation, homepage: homepage)
+    }
 
     /// MNIST handwritten digits.
-    public static let mnist = CatalogueDataset(
-        name: "mnist", title: "MNIST handwritten digits, 28×28 grey", format: .idx,
-        classCount: 10, featureCount: 784, trainCount: 60_000, testCount: 10_000,
+    public static let mnist = mnistFamily(
+        "mnist", "MNIST handwritten digits, 28×28 grey",
         mirrors: ["https://ossci-datasets.s3.amazonaws.com/mnist", "https://storage.googleapis.com/cvdf-datasets/mnist"],
-        files: [
-            RemoteFile(idxFiles[0], sha256: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-                       "ae46c4f260ac4905871204038b01a6c0a113631ad2d5a23f68961fc8b88747cb", size: 9_912_422),
-            RemoteFile(idxFiles[1], sha256: "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", size: 28_881),
-            RemoteFile(idxFiles[2], sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", size: 1_648_877),
-            RemoteFile(idxFiles[3], sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", size: 4_542),
-        ],
+        digests: [["440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", "ae46c4f260ac4905871204038b01a6c0a113631ad2d5a23f68961fc8b88747cb"],
+                  ["3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"],
+                  ["8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"],
+                  ["f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"]],
+        sizes: [9_912_422, 28_881, 1_648_877, 4_542],
         licence: "CC BY-SA 3.0",
         citation: "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, \"Gradient-based learning applied to document recognition\", Proceedings of the IEEE 86(11):2278–2324, 1998.",
         homepage: "http://yann.lecun.com/exdb/mnist/")
 
     /// Fashion-MNIST: Zalando article images in MNIST's format.
-    public static let fashionMNIST = CatalogueDataset(
-        name: "fashion-mnist", title: "Zalando article images, 28×28 grey", format: .idx,
-        classCount: 10, featureCount: 784, trainCount: 60_000, testCount: 10_000,
+    public static let fashionMNIST = mnistFamily(
+        "fashion-mnist", "Zalando article images, 28×28 grey",
         mirrors: ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com",
                   "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion"],
-        files: [
-            RemoteFile(idxFiles[0], sha256: "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", size: 26_421_880),
-            RemoteFile(idxFiles[1], sha256: "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", size: 29_515),
-            RemoteFile(idxFiles[2], sha256: "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", size: 4_422_102),
-            RemoteFile(idxFiles[3], sha256: "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", size: 5_148),
-        ],
+        digests: [["3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"],
+                  ["a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"],
+                  ["346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"],
+                  ["67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"]],
+        sizes: [26_421_880, 29_515, 4_422_102, 5_148],
         licence: "MIT",
         citation: "H. Xiao, K. Rasul, R. Vollgraf, \"Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms\", arXiv:1708.07747, 2017.",
         homepage: "https://github.com/zalandoresearch/fashion-mnist")
 
     /// Kuzushiji-MNIST: cursive Japanese characters in MNIST's format.
-    public static let kmnist = CatalogueDataset(
-        name: "kmnist", title: "Kuzushiji-MNIST cursive Japanese, 28×28 grey", format: .idx,
-        classCount: 10, featureCount: 784, trainCount: 60_000, testCount: 10_000,
+    public static let kmnist = mnistFamily(
+        "kmnist", "Kuzushiji-MNIST cursive Japanese, 28×28 grey",
         mirrors: ["https://codh.rois.ac.jp/kmnist/dataset/kmnist", "http://codh.rois.ac.jp/kmnist/dataset/kmnist"],
-        files: [
-            RemoteFile(idxFiles[0], sha256: "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4", size: 18_165_135),
-            RemoteFile(idxFiles[1], sha256: "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"),
-            RemoteFile(idxFiles[2], sha256: "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"),
-            RemoteFile(idxFiles[3], sha256: "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"),
-        ],
+        digests: [["51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4"],
+                  ["e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"],
+                  ["edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"],
+                  ["20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"]],
+        sizes: [18_165_135, nil, nil, nil],
         licence: "CC BY-SA 4.0",
         citation: "T. Clanuwat, M. Bober-Irizar, A. Kitamoto, A. Lamb, K. Yamamoto, D. Ha, \"Deep Learning for Classical Japanese Literature\", arXiv:1812.01718, 2018.",
         homepage: "https://github.com/rois-codh/kmnist")
@@ -207,60 +226,44 @@ public enum DatasetCatalogue {
         homepage: "https://www.cs.toronto.edu/~kriz/cifar.html")
 
     /// Fisher's iris flowers.
-    public static let iris = CatalogueDataset(
-        name: "iris", title: "Fisher's iris flowers, 4 measurements", format: .csv,
-        classCount: 3, featureCount: 4, trainCount: 150, testCount: 0,
-        mirrors: [uci + "/iris"],
-        files: [RemoteFile("iris.data", sha256: "6f608b71a7317216319b4d27b4d9bc84e6abd734eda7872b71a458569e2656c0", size: 4_551)],
-        preparation: .table(TabularLayout(
+    public static let iris = uciTable(
+        "iris", "Fisher's iris flowers, 4 measurements", folder: "iris", sha256: "6f608b71a7317216319b4d27b4d9bc84e6abd734eda7872b71a458569e2656c0", size: 4_551, examples: 150,
+        layout: TabularLayout(
             source: "iris.data", labelColumn: 4, classes: ["Iris-setosa", "Iris-versicolor", "Iris-virginica"],
-            featureNames: ["sepal_length", "sepal_width", "petal_length", "petal_width"])),
-        licence: uciLicence,
+            featureNames: ["sepal_length", "sepal_width", "petal_length", "petal_width"]),
         citation: "R. A. Fisher, \"The use of multiple measurements in taxonomic problems\", Annals of Eugenics 7(2):179–188, 1936.",
         homepage: "https://archive.ics.uci.edu/dataset/53/iris")
 
     /// Wines of three cultivars, 13 chemical measurements.
-    public static let wine = CatalogueDataset(
-        name: "wine", title: "Italian wines of three cultivars, 13 chemical measurements", format: .csv,
-        classCount: 3, featureCount: 13, trainCount: 178, testCount: 0,
-        mirrors: [uci + "/wine"],
-        files: [RemoteFile("wine.data", sha256: "6be6b1203f3d51df0b553a70e57b8a723cd405683958204f96d23d7cd6aea659", size: 10_782)],
-        preparation: .table(TabularLayout(
+    public static let wine = uciTable(
+        "wine", "Italian wines of three cultivars, 13 chemical measurements", folder: "wine", sha256: "6be6b1203f3d51df0b553a70e57b8a723cd405683958204f96d23d7cd6aea659", size: 10_782, examples: 178,
+        layout: TabularLayout(
             source: "wine.data", labelColumn: 0, classes: ["1", "2", "3"],
             featureNames: ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols", "flavanoids",
-                           "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue", "od280_od315", "proline"])),
-        licence: uciLicence,
+                           "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue", "od280_od315", "proline"]),
         citation: "S. Aeberhard, M. Forina, \"Wine\", UCI Machine Learning Repository, 1991, doi:10.24432/C5PC7J.",
         homepage: "https://archive.ics.uci.edu/dataset/109/wine")
 
     /// Breast Cancer Wisconsin (Diagnostic): 30 features of cell nuclei, benign (0) or
     /// malignant (1).
-    public static let breastCancer = CatalogueDataset(
-        name: "breast-cancer", title: "Breast Cancer Wisconsin (Diagnostic), 30 cell-nucleus features", format: .csv,
-        classCount: 2, featureCount: 30, trainCount: 569, testCount: 0,
-        mirrors: [uci + "/breast-cancer-wisconsin"],
-        files: [RemoteFile("wdbc.data", sha256: "d606af411f3e5be8a317a5a8b652b425aaf0ff38ca683d5327ffff94c3695f4a", size: 124_103)],
-        preparation: .table(TabularLayout(
+    public static let breastCancer = uciTable(
+        "breast-cancer", "Breast Cancer Wisconsin (Diagnostic), 30 cell-nucleus features", folder: "breast-cancer-wisconsin", sha256: "d606af411f3e5be8a317a5a8b652b425aaf0ff38ca683d5327ffff94c3695f4a", size: 124_103, examples: 569,
+        layout: TabularLayout(
             source: "wdbc.data", labelColumn: 1, dropColumns: [0], classes: ["B", "M"],
             featureNames: ["mean", "se", "worst"].flatMap { kind in
                 ["radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave_points",
                  "symmetry", "fractal_dimension"].map { "\($0)_\(kind)" }
-            })),
-        licence: uciLicence,
+            }),
         citation: "W. N. Street, W. H. Wolberg, O. L. Mangasarian, \"Nuclear feature extraction for breast tumor diagnosis\", IS&T/SPIE Electronic Imaging 1905:861–870, 1993.",
         homepage: "https://archive.ics.uci.edu/dataset/17/breast+cancer+wisconsin+diagnostic")
 
     /// Optical recognition of handwritten digits: 8×8 blocks counting 0–16 pixels (the
     /// UCI training file).
-    public static let digits = CatalogueDataset(
-        name: "digits", title: "handwritten digits, 8×8 counts 0–16 (UCI optdigits)", format: .csv,
-        classCount: 10, featureCount: 64, trainCount: 3_823, testCount: 0,
-        mirrors: [uci + "/optdigits"],
-        files: [RemoteFile("optdigits.tra", sha256: "e1b683cc211604fe8fd8c4417e6a69f31380e0c61d4af22e93cc21e9257ffedd")],
-        preparation: .table(TabularLayout(
+    public static let digits = uciTable(
+        "digits", "handwritten digits, 8×8 counts 0–16 (UCI optdigits)", folder: "optdigits", sha256: "e1b683cc211604fe8fd8c4417e6a69f31380e0c61d4af22e93cc21e9257ffedd", size: nil, examples: 3_823,
+        layout: TabularLayout(
             source: "optdigits.tra", labelColumn: 64, classes: (0...9).map(String.init),
-            featureNames: (0..<64).map { "pixel_\($0 / 8)_\($0 % 8)" })),
-        licence: uciLicence,
+            featureNames: (0..<64).map { "pixel_\($0 / 8)_\($0 % 8)" }),
         citation: "E. Alpaydin, C. Kaynak, \"Optical Recognition of Handwritten Digits\", UCI Machine Learning Repository, 1998, doi:10.24432/C50P49.",
         homepage: "https://archive.ics.uci.edu/dataset/80/optical+recognition+of+handwritten+digits")
 }
