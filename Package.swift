@@ -56,6 +56,12 @@ let package = Package(
                 .product(name: "Numerics", package: "swift-numerics"),
             ]
         ),
+        // Catalogued data sets fetched over HTTP (Foundation's URLSession), verified (SHA-256),
+        // cached and unpacked (tar.gz, zip).
+        .target(
+            name: "BackpropDatasets",
+            dependencies: ["BackpropCore", "BackpropData", "CZlib"]
+        ),
         // What a run is made of (`TrainingRecipe`) and the YAML/TOML files that describe it.
         .target(
             name: "BackpropRecipes",
@@ -74,7 +80,7 @@ let package = Package(
         // A recipe made concrete: data loaded, network built, trainer ready.
         .target(
             name: "BackpropRuns",
-            dependencies: ["BackpropCore", "BackpropData", "BackpropRecipes", "BackpropModelFiles"]
+            dependencies: ["BackpropCore", "BackpropData", "BackpropDatasets", "BackpropRecipes", "BackpropModelFiles"]
         ),
         // Cross-validation, hyper-parameter search over studies stored in SQLite or PostgreSQL, ensembles.
         .target(
@@ -94,7 +100,7 @@ let package = Package(
             name: "Backprop",
             dependencies: [
                 "BackpropCore", "BackpropData", "BackpropRecipes", "BackpropModelFiles", "BackpropRuns",
-                "BackpropSelection",
+                "BackpropSelection", "BackpropDatasets",
             ]
         ),
         .executableTarget(

@@ -6,8 +6,8 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect data sets.",
-        subcommands: [DataDescribeCommand.self])
+        abstract: "Inspect, fetch and list data sets.",
+        subcommands: [DataDescribeCommand.self, DataFetchCommand.self, DataListCommand.self])
 }
 
 /// `backprop data describe --data …`: counts, class histogram and feature statistics.

@@ -5,9 +5,11 @@ import Backprop
 /// the commands that train.
 struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The examples (\(DataSource.choiceList)): moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR (a bare mnist reads the folder from $\(DataSource.mnistDirectoryVariable)), csv:FILE or npy:FEATURES.npy,TARGETS.npy.",
+        "The examples (\(DataSource.choiceList)): moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR (a bare mnist reads the folder from $\(DataSource.mnistDirectoryVariable), else the cache), csv:FILE, npy:FEATURES.npy,TARGETS.npy, or a catalogued set fetched into the cache (backprop data list).",
         valueName: "spec"), transform: DataSource.textArgument)
     var data: SettingText<DataSource>?
+
+    @OptionGroup var fetch: FetchFlags
 
     @Option(name: .customLong("target-column"), help: ArgumentHelp("CSV: the target column, by header name or 0-based index (negative counts from the end, written --target-column=-1; default: the last).", valueName: "name|index"))
     var targetColumn: String?
@@ -159,6 +161,7 @@ struct DataOptions: ParsableArguments {
     /// Loads and splits the data, fits the preprocessing on the training part and applies
     /// it to every part.
     func load<Scalar: NetworkScalar>(seed: UInt64, as _: Scalar.Type = Scalar.self) throws -> (splits: DatasetSplits<Scalar>, pipeline: PreprocessingPipeline) {
+        try fetch.prepare(source())
         let splits: DatasetSplits<Scalar> = try source().load(options: loadingOptions(seed: seed))
         return try splits.preprocessed(with: preprocessingMethods())
     }

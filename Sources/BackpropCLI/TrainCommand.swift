@@ -90,6 +90,7 @@ struct TrainCommand: ParsableCommand {
     /// and returns the final metrics.
     func train(output: @escaping (String) -> Void) throws -> TrainSummary {
         let session = try RunSession.begin(options: runOutput, settingsGiven: config != nil || !flagValues.isEmpty, recipe: recipe)
+        try dataOptions.fetch.prepare(session.recipe.data.value)
         let run = try TrainingRun(recipe: session.recipe)
         execution.apply(to: run)
         let splits = run.splits, network = run.network, trainer = run.trainer

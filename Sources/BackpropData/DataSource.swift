@@ -11,13 +11,14 @@ import Foundation
 /// | `blobs[:n=300,noise=1,classes=3,dimensions=2,seed=S]` | ``BackpropCore/Dataset/blobs(count:classes:dimensions:noise:seed:)`` |
 /// | `xor[:n=300,noise=0.1,seed=S]` | ``BackpropCore/Dataset/xor(count:noise:seed:)`` |
 /// | `mnist:DIR` | the four MNIST IDX files in `DIR` (gzip or raw) |
-/// | `mnist` | the same, in the folder named by the environment variable `BACKPROP_MNIST_DIR` |
+/// | `mnist` | the same, in the folder named by the environment variable `BACKPROP_MNIST_DIR`; without it, the catalogued `mnist` |
+/// | `fashion-mnist`, `cifar-10`, `iris`, … | a data set of ``DatasetCatalogue``, read from the ``DatasetCache`` (fetched there first by the commands and `TrainingRun`) |
 /// | `csv:FILE` | a delimited text file (``CSVLoader``) |
 /// | `npy:FEATURES.npy,TARGETS.npy` | two NumPy arrays (``NumPyLoader``) |
 ///
 /// Synthetic sets without `seed=` use the seed given to ``load(options:as:)``. A bare `mnist`
-/// takes its folder from `BACKPROP_MNIST_DIR` when the source is parsed; without it parsing
-/// fails with a message naming both `--data mnist:DIR` and `BACKPROP_MNIST_DIR`.
+/// takes its folder from `BACKPROP_MNIST_DIR` when the source is parsed; without it, it
+/// names the catalogued MNIST in the cache.
 ///
 /// ```swift
 /// let source = try DataSource(parsing: "spiral:n=600,classes=4")
@@ -32,6 +33,8 @@ public enum DataSource: Equatable, Sendable, Setting {
     case csv(path: String)
     /// A features array and a targets array.
     case npy(features: String, targets: String)
+    /// A data set of ``DatasetCatalogue`` by name, read from the ``DatasetCache``.
+    case catalogue(String)
 
     /// The generated sets.
     public enum SyntheticKind: String, CaseIterable, Sendable {
@@ -108,7 +111,7 @@ public enum DataSource: Equatable, Sendable, Setting {
             SettingName("mnist", "mnist:DIR, the MNIST IDX files in DIR (default: $\(mnistDirectoryVariable))"),
             SettingName("csv", "csv:FILE, a delimited text file"),
             SettingName("npy", "npy:FEATURES.npy,TARGETS.npy, two NumPy arrays"),
-        ]
+        ] + DatasetCatalogue.all.filter { $0.name != "mnist" }.map { SettingName($0.name, "\($0.title), fetched into the cache") }
     }
 
     // MARK: - Parsing
@@ -126,8 +129,8 @@ public enum DataSource: Equatable, Sendable, Setting {
     /// Parses a `--data` specification; a bare `mnist` takes its folder from
     /// `environment["BACKPROP_MNIST_DIR"]`.
     ///
-    /// - Throws: as ``init(parsing:)``; a bare `mnist` without the variable names both
-    ///   `--data mnist:DIR` and `BACKPROP_MNIST_DIR`.
+    /// - Throws: as ``init(parsing:)``. A bare `mnist` without the variable is the
+    ///   catalogued MNIST.
     public init(parsing text: String, environment: [String: String]) throws {
         let trimmed = text.trimmingSpaces
         let kindText: Substring, argument: Substring?
@@ -150,10 +153,11 @@ public enum DataSource: Equatable, Sendable, Setting {
         case "mnist":
             if argument == nil || argument!.trimmingSpaces.isEmpty {
                 let variable = Self.mnistDirectoryVariable
-                guard let directory = environment[variable]?.trimmingSpaces, !directory.isEmpty else {
-                    throw invalid("mnist needs a folder: give --data mnist:DIR or set \(variable) to the folder of the MNIST files")
+                if let directory = environment[variable]?.trimmingSpaces, !directory.isEmpty {
+                    self = .mnist(directory: directory)
+                } else {
+                    self = .catalogue("mnist")
                 }
-                self = .mnist(directory: directory)
             } else {
                 self = .mnist(directory: try path("mnist:DIR"))
             }
@@ -165,9 +169,13 @@ public enum DataSource: Equatable, Sendable, Setting {
                 throw invalid("npy needs two files: npy:FEATURES.npy,TARGETS.npy")
             }
             self = .npy(features: paths[0], targets: paths[1])
+        case _ where DatasetCatalogue.named(kind) != nil:
+            guard argument == nil else { throw invalid("\(kind) takes no options: write --data \(kind)") }
+            self = .catalogue(kind)
         default:
             guard let synthetic = SyntheticKind(rawValue: kind) else {
                 let kinds = SyntheticKind.allCases.map(\.rawValue) + ["mnist:DIR", "csv:FILE", "npy:FEATURES.npy,TARGETS.npy"]
+                    + DatasetCatalogue.names
                 var message = "unknown data kind \"\(kindText)\"; choose from \(kinds.joined(separator: ", "))"
                 if let suggestion = KeySuggestion.closest(to: kind, in: Self.names) { message += " (did you mean '\(suggestion)'?)" }
                 throw invalid(message)
@@ -221,6 +229,7 @@ public enum DataSource: Equatable, Sendable, Setting {
         case let .mnist(directory): return "mnist:\(directory)"
         case let .csv(path): return "csv:\(path)"
         case let .npy(features, targets): return "npy:\(features),\(targets)"
+        case let .catalogue(name): return name
         }
     }
 }
@@ -268,20 +277,25 @@ extension DataSource {
             return try CSVLoader.load(path: path, options: options.csv)
         case let .npy(features, targets):
             return try NumPyLoader.loadDataset(features: features, targets: targets, classCount: options.csv.classCount)
+        case let .catalogue(name):
+            return try DatasetCache().load(Self.catalogued(name), as: Scalar.self).train
         }
     }
 
     /// The source divided into train / dev / test.
     ///
-    /// MNIST keeps its own test set (the `t10k` files); its training file goes to training,
+    /// MNIST (and every catalogued set that ships a test set) keeps its own test set (the
+    /// `t10k` files); its training file goes to training,
     /// or is split into train and dev in the ratio `train : dev` of `options.fractions`
     /// when given. Every other source is split by `options.fractions` (default: 60/20/20
     /// up to 10⁶ examples, 98/1/1 above), stratified when asked, with `options.seed`.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func load<Scalar: NetworkScalar>(options: DataLoadingOptions = DataLoadingOptions(), as _: Scalar.Type = Scalar.self) throws -> DatasetSplits<Scalar> {
-        if case let .mnist(directory) = self {
-            let (train, test) = try MNISTLoader.load(directory: directory, as: Scalar.self)
+        var shipped: (train: Dataset<Scalar>, test: Dataset<Scalar>?)?
+        if case let .mnist(directory) = self { shipped = try MNISTLoader.load(directory: directory, as: Scalar.self) }
+        if case let .catalogue(name) = self { shipped = try DatasetCache().load(Self.catalogued(name), as: Scalar.self) }
+        if let (train, shippedTest) = shipped, let test = shippedTest {
             guard let fractions = options.fractions, fractions.dev > 0 else { return DatasetSplits(train: train, test: test) }
             let share = fractions.dev / (fractions.train + fractions.dev)
             let devOnly = try SplitFractions(train: 1 - share, dev: share, test: 0)
@@ -289,7 +303,26 @@ extension DataSource {
             parts.test = test
             return parts
         }
-        let all = try loadDataset(options: options, as: Scalar.self)
+        let all = try shipped?.train ?? loadDataset(options: options, as: Scalar.self)
         return all.split(fractions: options.fractions, stratified: options.stratified && all.isClassification, seed: options.seed)
+    }
+}
+
+extension DataSource {
+    /// The catalogued data set `name`.
+    ///
+    /// - Throws: ``DataError`` with ``DataError/Reason/invalidSpecification(_:)`` when the
+    ///   catalogue has no such set.
+    public static func catalogued(_ name: String) throws -> CatalogueDataset {
+        guard let dataset = DatasetCatalogue.named(name) else {
+            throw DataError(file: nil, reason: .invalidSpecification("no data set \"\(name)\" in the catalogue; choose from \(DatasetCatalogue.names.joined(separator: ", "))"))
+        }
+        return dataset
+    }
+
+    /// The catalogued data set this source reads, or `nil` for every other source.
+    public var catalogueDataset: CatalogueDataset? {
+        if case let .catalogue(name) = self { return DatasetCatalogue.named(name) }
+        return nil
     }
 }

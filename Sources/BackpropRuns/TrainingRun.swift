@@ -1,5 +1,6 @@
 import BackpropCore
 import BackpropData
+import BackpropDatasets
 import BackpropRecipes
 
 /// A `TrainingRecipe` made concrete: the data loaded, split and preprocessed, the network
@@ -65,6 +66,8 @@ public final class TrainingRun {
 
     private static func loadData(for recipe: TrainingRecipe, seed: UInt64) throws -> DatasetSplits<Float> {
         let source = recipe.data.value
+        // A catalogued set missing from the cache is fetched ($BACKPROP_MIRROR, $BACKPROP_OFFLINE).
+        try DatasetFetcher(options: FetchOptions()).prepare(source)
         let csv = CSVOptions(
             delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
             targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,

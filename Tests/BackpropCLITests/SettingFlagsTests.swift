@@ -60,7 +60,7 @@ struct SettingFlagsTests {
         /// and how the run computes and measures without changing what it learns.
         let cliOnly: Set<String> = [
             "config", "out", "force", "resume", "checkpoint-every", "stop-after", "tensorboard", "baseline-error", "print-every", "json",
-            "threads", "eval-train",
+            "threads", "eval-train", "mirror", "offline",
             "version", "help",
         ]
         #expect(cliOnly.isSubset(of: Self.trainFlags()), "\(cliOnly.subtracting(Self.trainFlags()).sorted()) are no train flags")
@@ -72,11 +72,11 @@ struct SettingFlagsTests {
         #expect(TrainingRecipe.keys == RunConfiguration.trainKeys)
     }
 
-    @Test func aBareMNISTFlagNamesBothWaysToGiveTheFolder() throws {
+    @Test func aBareMNISTFlagIsTheCataloguedSetWithoutTheFolderVariable() throws {
         guard ProcessInfo.processInfo.environment[DataSource.mnistDirectoryVariable] == nil else { return }
-        #expect { try TrainCommand.parse(["--data", "mnist"]) } throws: { error in
-            let message = TrainCommand.message(for: error)
-            return message.contains("--data mnist:DIR") && message.contains("BACKPROP_MNIST_DIR")
-        }
+        let command = try TrainCommand.parse(["--data", "mnist", "--offline", "--mirror", "http://127.0.0.1:9"])
+        #expect(try command.dataOptions.source() == .catalogue("mnist"))
+        #expect(command.dataOptions.fetch.options.offline)
+        #expect(command.dataOptions.fetch.options.mirror == "http://127.0.0.1:9")
     }
 }

@@ -19,7 +19,7 @@ struct DataSourceTests {
     }
 
     @Test(arguments: ["pictures", "moons:q=1", "moons:classes=3", "moons:n=abc", "moons:n=-5", "moons:n=5,n=6",
-                      "moons:n", "mnist", "csv:", "npy:x.npy", "blobs:noise=-1", "spiral:seed=x"])
+                      "moons:n", "iris:n=3", "csv:", "npy:x.npy", "blobs:noise=-1", "spiral:seed=x"])
     func rejectsBadSpecifications(text: String) {
         let error = dataError { _ = try DataSource(parsing: text) }
         guard case .invalidSpecification(let message)? = error?.reason else { Issue.record("no specification error for \(text)"); return }
