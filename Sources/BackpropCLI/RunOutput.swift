@@ -73,14 +73,8 @@ final class RunSession {
         let folder: URL
         if let out = options.out {
             folder = URL(fileURLWithPath: out)
-            var isFolder: ObjCBool = false
-            if files.fileExists(atPath: out, isDirectory: &isFolder) {
-                guard isFolder.boolValue else { throw CommandFailure(message: "--out \(out) is a file, not a folder") }
-                let contents = (try? files.contentsOfDirectory(atPath: out)) ?? []
-                if !contents.isEmpty, !options.force {
-                    throw CommandFailure(message: "--out \(out) exists and is not empty; choose a new folder, continue its run with --resume \(out), or replace its model and checkpoint with --force")
-                }
-            }
+            try OutputFolder.check(out, force: options.force,
+                                   alternatives: "choose a new folder, continue its run with --resume \(out), or replace its model and checkpoint with --force")
         } else {
             folder = defaultFolder()
         }
