@@ -89,7 +89,7 @@ struct EnsembleCommand: ParsableCommand {
     func train(output: @escaping (String) -> Void) throws -> Report {
         // Checked before training, so a long run is not lost to a refused folder.
         if let out { try OutputFolder.check(out, force: force) }
-        try reportingFailures {
+        return try reportingFailures {
             let say: (String) -> Void = json ? { _ in } : output
             let ensemble: EnsembleModel
             let data: DatasetSplits<Float>
