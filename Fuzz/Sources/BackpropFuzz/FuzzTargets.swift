@@ -9,7 +9,7 @@ import BackpropRecipes
 import Foundation
 
 /// The parsers, by the name given in BACKPROP_FUZZ_TARGET.
-let targets: [String: ([UInt8]) -> Void] = [
+let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "csv": { bytes in
         _ = try? CSVLoader.parse(bytes: bytes, file: "fuzz.csv") as Dataset<Float>
         _ = try? CSVLoader.parse(bytes: bytes, file: "fuzz.csv", options: CSVOptions(hasHeader: false, targetKind: .regression)) as Dataset<Double>
@@ -62,7 +62,7 @@ let checkpointFolder: URL = {
     return run
 }()
 
-let selected: ([UInt8]) -> Void = {
+let selected: @Sendable ([UInt8]) -> Void = {
     let name = ProcessInfo.processInfo.environment["BACKPROP_FUZZ_TARGET"] ?? ""
     guard let target = targets[name] else {
         FileHandle.standardError.write(Data("BACKPROP_FUZZ_TARGET must be one of: \(targets.keys.sorted().joined(separator: ", "))\n".utf8))
@@ -76,4 +76,18 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     selected(bytes)
     return 0
+}
+
+// SwiftPM links an executable target's entry point as `<module>_main`; it hands over to
+// libFuzzer's driver, which parses the libFuzzer flags and calls the function above.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+@_cdecl("BackpropFuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
 }
