@@ -126,6 +126,15 @@ struct HostileInputTests {
         #expect(throws: Never.self) { try RunConfiguration.parse(few, format: .yaml, file: "ok.yaml") }
     }
 
+    /// Found by fuzzing: toml++ asserted on a table header without a key.
+    @Test func tomlTableHeaderWithoutAKeyIsRefused() {
+        for text in ["[[[[[[[[[2032:T77:00Z\n", "[ ]\n", "a = 1\n[[.x]]\n"] {
+            let error = #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "h.toml") }
+            #expect(error?.line != nil)
+        }
+        #expect(throws: Never.self) { try RunConfiguration.parse("[search]\nlr = 1\nm = [\n  [ [1], {a = 2} ],\n]\n[[runs]]\nx = 2\n", format: .toml, file: "ok.toml") }
+    }
+
     @Test func oversizedConfigurationIsRefused() {
         let text = "# " + String(repeating: "x", count: ConfigLimits.maximumSize) + "\n"
         #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "big.toml") }
