@@ -115,3 +115,10 @@ let package = Package(
         .testTarget(name: "BackpropCLITests", dependencies: ["BackpropCLI"]),
     ]
 )
+
+// The libFuzzer target of every parser: built only by scripts/fuzz (BACKPROP_FUZZ=1, with
+// -sanitize=fuzzer,address), never by `swift build` or `swift test`.
+if Context.environment["BACKPROP_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "BackpropFuzz", dependencies: ["BackpropData", "BackpropRecipes", "BackpropModelFiles"], path: "Fuzz/Sources/BackpropFuzz"))
+}

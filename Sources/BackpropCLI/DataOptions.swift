@@ -61,9 +61,31 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         _ = try csvOptions()
+        if let data { try checkFileOptionsApply(to: data.value) }
         _ = try fractions()
         _ = try preprocessingMethods()
         _ = try augmentation()
+    }
+
+    /// Throws when a CSV or NumPy option is given with a source that would ignore it
+    /// (`--regression` with `moons` trained a classifier without a word).
+    func checkFileOptionsApply(to source: DataSource) throws {
+        var ignored: [String] = []
+        switch source {
+        case .csv: return
+        case .npy:
+            if targetColumn != nil { ignored.append("--target-column") }
+            if delimiter != "," { ignored.append("--delimiter") }
+            if noHeader { ignored.append("--no-header") }
+        case .synthetic, .mnist:
+            if targetColumn != nil { ignored.append("--target-column") }
+            if delimiter != "," { ignored.append("--delimiter") }
+            if noHeader { ignored.append("--no-header") }
+            if regression { ignored.append("--regression") }
+        }
+        guard ignored.isEmpty else {
+            throw ValidationError("\(ignored.joined(separator: ", ")) \(ignored.count == 1 ? "does" : "do") not apply to --data \(source): only CSV files (and NumPy files for --regression) read \(ignored.count == 1 ? "it" : "them")")
+        }
     }
 
     /// The parsed `--data`.

@@ -38,8 +38,11 @@ struct EnsembleCommand: ParsableCommand {
     @Option(help: "Seed of the data split and of member 1 (member k uses seed + k − 1; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("A folder to save the ensemble in: ensemble.json and one model folder member-k per member.", valueName: "dir"))
+    @Option(help: ArgumentHelp("A new or empty folder to save the ensemble in: ensemble.json and one model folder member-k per member.", valueName: "dir"))
     var out: String?
+
+    @Flag(help: "Allow --out to name an existing non-empty folder; its ensemble files are replaced.")
+    var force = false
 
     @Flag(help: "Print the result as one JSON object.")
     var json = false
@@ -84,7 +87,9 @@ struct EnsembleCommand: ParsableCommand {
     /// Trains (or loads) the members, measures and saves, sending lines to `output`
     /// (nothing with `--json`).
     func train(output: @escaping (String) -> Void) throws -> Report {
-        try reportingFailures {
+        // Checked before training, so a long run is not lost to a refused folder.
+        if let out { try OutputFolder.check(out, force: force) }
+        return try reportingFailures {
             let say: (String) -> Void = json ? { _ in } : output
             let ensemble: EnsembleModel
             let data: DatasetSplits<Float>

@@ -23,6 +23,9 @@ final class ProgressSession {
         monitor = TrainingMonitor(probe: run.splits.train, probeSize: 256)
         bar = !command.json && ProgressBar.isTerminal ? ProgressBar(epochs: run.recipe.epochs) : nil
         baselineError = try command.baselineError()
+        if run.splits.train.isClassification, baselineError >= 1 {
+            throw CommandFailure(message: "--baseline-error \(baselineError) is a classifier's error rate and must be below 1 (0.05 is 5 %)")
+        }
         self.directory = directory
     }
 

@@ -20,8 +20,8 @@ struct RunOutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Continue the run in DIR from its checkpoint, exactly as if never interrupted (no other settings allowed).", valueName: "dir"))
     var resume: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N epochs and at the end (0: none).", valueName: "N"))
-    var checkpointEvery: Int = 1
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N epochs and at the end (0: none; default 1, or the resumed run's).", valueName: "N"))
+    var checkpointEvery: Int?
 
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after epoch K as if interrupted, leaving a checkpoint to --resume from.", valueName: "K"))
     var stopAfter: Int?
@@ -31,7 +31,7 @@ struct RunOutputOptions: ParsableArguments {
     var tensorboard: String? = nil
 
     func validate() throws {
-        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+        if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter)") }
         if resume != nil, out != nil { throw ValidationError("--resume DIR writes into DIR; drop --out") }
         if resume != nil, force { throw ValidationError("--force does not apply to --resume") }
@@ -47,12 +47,15 @@ final class RunSession {
     /// The state to resume from, or `nil` for a fresh run.
     let snapshot: TrainingSnapshot?
     private let options: RunOutputOptions
+    /// Epochs between checkpoints: the flag, else the resumed run's, else 1.
+    let checkpointEvery: Int
 
-    private init(folder: URL, recipe: TrainingRecipe, snapshot: TrainingSnapshot?, options: RunOutputOptions) {
+    private init(folder: URL, recipe: TrainingRecipe, snapshot: TrainingSnapshot?, options: RunOutputOptions, recordedEvery: Int? = nil) {
         self.folder = folder
         self.recipe = recipe
         self.snapshot = snapshot
         self.options = options
+        checkpointEvery = options.checkpointEvery ?? recordedEvery ?? 1
     }
 
     /// Resolves the folder and the recipe. `settingsGiven` tells whether settings flags or
@@ -72,19 +75,14 @@ final class RunSession {
                 let how = checkpoint.snapshot.history.stopReason.map { " (\($0))" } ?? ""
                 throw CleanExit.message("\(resume): the run already finished after \(checkpoint.snapshot.epoch) epochs\(how); its model is \(resume)/\(Model.manifestFileName). Nothing to resume.")
             }
-            return RunSession(folder: folder, recipe: checkpoint.recipe, snapshot: checkpoint.snapshot, options: options)
+            return RunSession(folder: folder, recipe: checkpoint.recipe, snapshot: checkpoint.snapshot, options: options,
+                              recordedEvery: checkpoint.checkpointEvery)
         }
         let folder: URL
         if let out = options.out {
             folder = URL(fileURLWithPath: out)
-            var isFolder: ObjCBool = false
-            if files.fileExists(atPath: out, isDirectory: &isFolder) {
-                guard isFolder.boolValue else { throw CommandFailure(message: "--out \(out) is a file, not a folder") }
-                let contents = (try? files.contentsOfDirectory(atPath: out)) ?? []
-                if !contents.isEmpty, !options.force {
-                    throw CommandFailure(message: "--out \(out) exists and is not empty; choose a new folder, continue its run with --resume \(out), or replace its model and checkpoint with --force")
-                }
-            }
+            try OutputFolder.check(out, force: options.force,
+                                   alternatives: "choose a new folder, continue its run with --resume \(out), or replace its model and checkpoint with --force")
         } else {
             folder = defaultFolder()
         }
@@ -119,7 +117,49 @@ final class RunSession {
     func fit(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>]) throws -> TrainingHistory {
         let stopAfter = options.stopAfter, epochs = run.recipe.epochs, folder = folder
         let write: (TrainingContext<Float>) throws -> Void = Checkpoint.writer(
-            recipe: run.recipe, into: folder, schedule: CheckpointSchedule(every: options.checkpointEvery, alsoAfter: stopAfter))
+            recipe: run.recipe, into: folder, schedule: CheckpointSchedule(every: checkpointEvery, alsoAfter: stopAfter))
+        // A --force run over an interrupted run keeps that run's checkpoint aside until it
+        // has succeeded: a failure puts it back, so the old run can still be resumed.
+        let aside = try setAsideReplacedCheckpoint()
+        do {
+            let history = try fitWritingCheckpoints(run, callbacks: callbacks, stopAfter: stopAfter, epochs: epochs, write: write)
+            if let aside { try? FileManager.default.removeItem(at: aside) }
+            return history
+        } catch let error as CleanExit {
+            if let aside { try? FileManager.default.removeItem(at: aside) }
+            throw error
+        } catch {
+            if let aside { restore(aside) }
+            throw error
+        }
+    }
+
+    /// Moves the checkpoint of the run `--force` replaces to `checkpoint.replaced/`.
+    private func setAsideReplacedCheckpoint() throws -> URL? {
+        guard snapshot == nil, options.force else { return nil }
+        let files = FileManager.default
+        let current = folder.appendingPathComponent(Checkpoint.folderName)
+        let aside = folder.appendingPathComponent(Checkpoint.folderName + ".replaced")
+        guard files.fileExists(atPath: current.path) else { return nil }
+        try? files.removeItem(at: aside)
+        do { try files.moveItem(at: current, to: aside) } catch {
+            throw CommandFailure(message: "--force cannot set aside the checkpoint in \(folder.relativePath): \(error.localizedDescription)")
+        }
+        return aside
+    }
+
+    /// Puts the set-aside checkpoint back in place of the failed run's.
+    private func restore(_ aside: URL) {
+        let files = FileManager.default
+        for name in ["", ".next", ".previous"] {
+            try? files.removeItem(at: folder.appendingPathComponent(Checkpoint.folderName + name))
+        }
+        try? files.moveItem(at: aside, to: folder.appendingPathComponent(Checkpoint.folderName))
+    }
+
+    private func fitWritingCheckpoints(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>], stopAfter: Int?, epochs: Int,
+                                       write: @escaping (TrainingContext<Float>) throws -> Void) throws -> TrainingHistory {
+        let folder = folder
         return try run.fit(callbacks: callbacks, resumingFrom: snapshot) { context in
             try write(context)
             let epoch = context.epoch

@@ -49,7 +49,7 @@ public struct CSVOptions: Sendable, Equatable {
 /// target is a numeric feature.
 ///
 /// Fields may be wrapped in double quotes (`"a,b"`, with `""` for a quote inside). Blank
-/// lines are skipped; `\r\n` line ends are accepted. Every problem is reported with the
+/// lines are skipped; `\r\n` and old Mac `\r` line ends are accepted, NUL bytes refused. Every problem is reported with the
 /// file, the 1-based line and column, and the reason: an empty file, a header without
 /// rows, a ragged row, an empty (missing) or non-numeric cell, a negative or too-large
 /// integer label.
@@ -91,7 +91,7 @@ public enum CSVLoader {
         let terminated = bytes + [0]
         try terminated.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            try forEachLine(bytes) { line, lineNumber in
+            try forEachLine(bytes, file: file) { line, lineNumber in
                 if firstLine != 0 && !line.contains(quote) {
                     // Fast path: an unquoted record.
                     ranges.removeAll(keepingCapacity: true)
@@ -142,14 +142,31 @@ public enum CSVLoader {
         guard !targetCells.isEmpty else { throw DataError(file: file, reason: .noRecords) }
 
         let count = targetCells.count
-        let features = Matrix<Scalar>(rows: count, columns: fieldCount - 1)
-        for index in 0..<values.count { features.base[index] = Scalar(values[index]) }
+        let width = fieldCount - 1
+        try ResourceLimits.bytes(for: [count, width], elementSize: MemoryLayout<Scalar>.stride, what: "the features", file: file)
+        let features = Matrix<Scalar>(rows: count, columns: width)
+        for index in 0..<values.count {
+            let value = Scalar(values[index])
+            guard value.isFinite else {
+                // 1e39 is a finite Double but overflows Float.
+                let feature = index % width
+                let column = feature < target ? feature : feature + 1
+                throw DataError(file: file, location: location(targetLines[index / width], column, header),
+                                reason: .outOfRange(value: "\(values[index])", type: Scalar.typeDescription))
+            }
+            features.base[index] = value
+        }
 
         switch options.targetKind {
         case .regression:
             let targets = Matrix<Scalar>(rows: count, columns: 1)
             for row in 0..<count {
-                targets[row, 0] = Scalar(try number(targetCells[row], file: file, line: targetLines[row], column: target, header: header))
+                let value = try number(targetCells[row], file: file, line: targetLines[row], column: target, header: header)
+                guard Scalar(value).isFinite else {
+                    throw DataError(file: file, location: location(targetLines[row], target, header),
+                                    reason: .outOfRange(value: "\(value)", type: Scalar.typeDescription))
+                }
+                targets[row, 0] = Scalar(value)
             }
             return try Dataset(features: features, targets: targets)
         case .classification:
@@ -159,7 +176,10 @@ public enum CSVLoader {
             let integers = targetCells.map { Int($0) }
             if integers.allSatisfy({ $0 != nil }) {
                 let labels = integers.map { $0! }
-                let classCount = options.classCount ?? ((labels.max() ?? 0) + 1)
+                let classCount = try ResourceLimits.classCount(labels: labels, given: options.classCount, file: file) {
+                    location(targetLines[$0], target, header)
+                }
+                try ResourceLimits.bytes(for: [count, classCount], elementSize: MemoryLayout<Scalar>.stride, what: "the one-hot targets", file: file)
                 for (row, label) in labels.enumerated() where label < 0 || label >= classCount {
                     throw DataError(file: file, location: location(targetLines[row], target, header),
                                     reason: .labelOutOfRange(label: label, classCount: label < 0 && options.classCount == nil ? nil : classCount))
@@ -177,20 +197,28 @@ public enum CSVLoader {
 
     // MARK: - Lines and fields
 
-    /// Calls `body` with every non-blank line (without its `\n` or `\r\n`) and its
-    /// 1-based number; a leading UTF-8 byte-order mark is skipped.
-    static func forEachLine(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+    /// Calls `body` with every non-blank line (without its `\n`, `\r\n` or old Mac `\r`
+    /// end) and its 1-based number; a leading UTF-8 byte-order mark is skipped.
+    ///
+    /// - Throws: ``DataError`` naming the line of a NUL byte (a binary file, or UTF-16 text).
+    static func forEachLine(_ bytes: [UInt8], file: String? = nil, _ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var lineNumber = 0
+        let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
         while start < bytes.count {
             lineNumber += 1
             var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            var stop = end
-            if stop > start && bytes[stop - 1] == UInt8(ascii: "\r") { stop -= 1 }
-            let line = bytes[start..<stop]
+            while end < bytes.count && bytes[end] != newline && bytes[end] != carriageReturn {
+                if bytes[end] == 0 {
+                    throw DataError(file: file, location: .line(lineNumber, column: end - start + 1),
+                                    reason: .malformed("a NUL byte: this is a binary file (or UTF-16 text), not UTF-8 CSV"))
+                }
+                end += 1
+            }
+            let line = bytes[start..<end]
             if !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { try body(line, lineNumber) }
-            start = end + 1
+            // `\r\n` is one line end; a lone `\r` (old Mac files) is one too.
+            start = end + (end + 1 < bytes.count && bytes[end] == carriageReturn && bytes[end + 1] == newline ? 2 : 1)
         }
     }
 

@@ -68,8 +68,9 @@ public struct DataError: BackpropError, Equatable {
         case nonNumeric(String)
         /// An empty cell.
         case missingValue
-        /// A class label outside `0..<classCount` (or negative when no count is known).
-        case labelOutOfRange(label: Int, classCount: Int?)
+        /// A class label outside `0..<classCount` (or negative when no count is known),
+        /// with an optional note on how to fix it.
+        case labelOutOfRange(label: Int, classCount: Int?, note: String? = nil)
         /// A header or structure that is malformed.
         case malformed(String)
         /// A valid file using a feature the loader does not support.
@@ -78,6 +79,11 @@ public struct DataError: BackpropError, Equatable {
         case mismatch(String)
         /// A `--data` specification that cannot be understood.
         case invalidSpecification(String)
+        /// Sizes announced by the file that overflow or exceed the memory budget; the text
+        /// gives the size needed and the size available.
+        case tooLarge(String)
+        /// A value that does not fit in the element type the data is loaded as.
+        case outOfRange(value: String, type: String)
 
         public var description: String {
             switch self {
@@ -90,13 +96,16 @@ public struct DataError: BackpropError, Equatable {
             case let .raggedRow(expected, found): return "ragged row: expected \(expected) fields, found \(found)"
             case let .nonNumeric(value): return "non-numeric value \"\(value)\""
             case .missingValue: return "missing value (empty cell)"
-            case let .labelOutOfRange(label, classCount):
-                if let classCount { return "label \(label) is outside 0..<\(classCount)" }
-                return "label \(label) is negative"
+            case let .labelOutOfRange(label, classCount, note):
+                let suffix = note.map { ": \($0)" } ?? ""
+                if let classCount { return "label \(label) is outside 0..<\(classCount)\(suffix)" }
+                return "label \(label) is negative\(suffix)"
             case let .malformed(message): return "malformed: \(message)"
             case let .unsupported(message): return "unsupported: \(message)"
             case let .mismatch(message): return "mismatch: \(message)"
             case let .invalidSpecification(message): return message
+            case let .tooLarge(message): return "too large: \(message)"
+            case let .outOfRange(value, type): return "the value \(value) does not fit in \(type)"
             }
         }
     }
@@ -116,4 +125,42 @@ public struct DataError: BackpropError, Equatable {
 
     /// The reason.
     public var message: String { reason.description }
+
+    /// `limit` reported against `file` at `location`.
+    init(file: String?, location: Location? = nil, limit: ResourceLimitError) {
+        self.init(file: file, location: location, reason: .tooLarge(limit.message))
+    }
+}
+
+extension ResourceLimits {
+    /// ``ResourceLimits/bytes(for:elementSize:what:)`` with the error reported as a
+    /// ``DataError`` about `file`.
+    @discardableResult
+    static func bytes(for dimensions: [Int], elementSize: Int, what: String, file: String?, location: DataError.Location? = nil) throws -> Int {
+        do {
+            return try bytes(for: dimensions, elementSize: elementSize, what: what)
+        } catch let error as ResourceLimitError {
+            throw DataError(file: file, location: location, limit: error)
+        }
+    }
+
+    /// The class count for integer `labels`: `given` when set, else the largest label plus
+    /// one, refused when that exceeds ``maximumInferredClassCount`` (sparse labels such as
+    /// 1e9 would otherwise make a giant one-hot matrix).
+    static func classCount(labels: [Int], given: Int?, file: String?, location: (Int) -> DataError.Location) throws -> Int {
+        if let given { return given }
+        guard let (row, largest) = labels.enumerated().max(by: { $0.element < $1.element }) else { return 1 }
+        guard largest < maximumInferredClassCount else {
+            let distinct = Set(labels).count
+            throw DataError(file: file, location: location(row),
+                            reason: .labelOutOfRange(label: largest, classCount: maximumInferredClassCount,
+                                                     note: "labels are class indices 0…C−1; \(distinct) distinct labels would make \(largest) + 1 classes. Renumber them 0…\(distinct - 1), or write them as names (e.g. \"c\(largest)\") so they are mapped"))
+        }
+        return largest + 1
+    }
+}
+
+extension NetworkScalar {
+    /// `32-bit floats` or `64-bit floats`, for messages about values out of range.
+    static var typeDescription: String { "\(MemoryLayout<Self>.size * 8)-bit floats" }
 }

@@ -1,3 +1,4 @@
+import BackpropCore
 import CZlib
 import Foundation
 
@@ -44,6 +45,7 @@ public enum Gzip {
         var stream = z_stream()
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var consumed = 0
+        let budget = ResourceLimits.memoryBudget
         try compressed.withUnsafeBufferPointer { input in
             while consumed < input.count {
                 guard backprop_inflate_init(&stream) == Z_OK else {
@@ -60,6 +62,10 @@ public enum Gzip {
                         return inflate(&stream, Z_NO_FLUSH)
                     }
                     let produced = chunk.count - Int(stream.avail_out)
+                    if output.count + produced > budget {
+                        // A small stream can expand to any size (a "zip bomb").
+                        throw DataError(file: file, reason: .tooLarge("the gzip stream expands past the memory budget of \(ResourceLimits.describe(bytes: budget)) (set \(ResourceLimits.memoryBudgetVariable) to change it)"))
+                    }
                     output.append(contentsOf: chunk[0..<produced])
                     switch status {
                     case Z_OK, Z_STREAM_END:

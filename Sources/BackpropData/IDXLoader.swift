@@ -45,10 +45,14 @@ public enum IDXLoader {
             throw DataError(file: file, reason: .truncated(expectedBytes: headerSize, actualBytes: bytes.count))
         }
         let dimensions = (0..<dimensionCount).map { Int(readBigEndian(bytes, at: 4 + 4 * $0)) }
-        let elementCount = dimensions.reduce(1, *)
+        // The product is checked: 3 dimensions of 2³² − 1 overflow Int.
+        guard let elementCount = ResourceLimits.product(dimensions), elementCount <= Int.max - headerSize else {
+            throw DataError(file: file, location: .byte(4),
+                            reason: .malformed("the header announces \(dimensions.map(String.init).joined(separator: " × ")) elements, more than a 64-bit integer counts; the file holds \(bytes.count) bytes"))
+        }
         let expected = headerSize + elementCount
         guard bytes.count >= expected else {
-            let recordSize = max(1, dimensions.dropFirst().reduce(1, *))
+            let recordSize = max(1, ResourceLimits.product(dimensions.dropFirst()) ?? 1)
             throw DataError(file: file, location: .record((bytes.count - headerSize) / recordSize),
                             reason: .truncated(expectedBytes: expected, actualBytes: bytes.count))
         }
@@ -66,10 +70,11 @@ public enum IDXLoader {
     public static func loadImages<Scalar: NetworkScalar>(path: String, as _: Scalar.Type = Scalar.self) throws -> (images: Matrix<Scalar>, rows: Int, columns: Int) {
         let array = try parse(DataFile.decompressedBytes(at: path), expectedMagic: imageMagic, file: path)
         let (count, rows, columns) = (array.dimensions[0], array.dimensions[1], array.dimensions[2])
-        let pixels = rows * columns
+        let pixels = rows * columns  // bounded by the file size, checked in `parse`
         guard pixels > 0 else {
             throw DataError(file: path, location: .byte(8), reason: .malformed("images of size \(rows)×\(columns)"))
         }
+        try ResourceLimits.bytes(for: [count, pixels], elementSize: MemoryLayout<Scalar>.stride, what: "the images", file: path)
         let matrix = Matrix<Scalar>(rows: count, columns: pixels)
         array.bytes.withUnsafeBufferPointer { source in
             for index in 0..<(count * pixels) { matrix.base[index] = Scalar(source[index]) }
@@ -131,7 +136,11 @@ public enum MNISTLoader {
     @_specialize(exported: true, where Scalar == Double)
     public static func load<Scalar: NetworkScalar>(directory: String, as _: Scalar.Type = Scalar.self) throws -> (train: Dataset<Scalar>, test: Dataset<Scalar>) {
         let train = try loadPair(images: locate(fileNames.trainImages, in: directory), labels: locate(fileNames.trainLabels, in: directory), as: Scalar.self)
-        let test = try loadPair(images: locate(fileNames.testImages, in: directory), labels: locate(fileNames.testLabels, in: directory), as: Scalar.self)
+        let testImages = try locate(fileNames.testImages, in: directory)
+        let test = try loadPair(images: testImages, labels: locate(fileNames.testLabels, in: directory), as: Scalar.self)
+        guard test.featureCount == train.featureCount else {
+            throw DataError(file: testImages, reason: .mismatch("test images of \(test.featureCount) pixels, training images of \(train.featureCount)"))
+        }
         return (train, test)
     }
 

@@ -65,15 +65,35 @@ public enum NumPyLoader {
             }
         }
 
+        /// Element `index` of an integer array, exactly (an `int64` beyond 2⁵³ is not
+        /// rounded through `Double`).
+        public func integer(at index: Int) -> Int {
+            let offset = index * elementType.size
+            return data.withUnsafeBytes { raw in
+                switch elementType {
+                case .int64: return Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                case .int32: return Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                case .uint8: return Int(raw[offset])
+                case .float32, .float64:
+                    let value = self.value(at: index)
+                    return value.isFinite && abs(value) < 9e18 ? Int(value) : -1
+                }
+            }
+        }
+
         /// The array as a `rowCount × columnCount` matrix.
         @_specialize(exported: true, where Scalar == Float)
         @_specialize(exported: true, where Scalar == Double)
         public func matrix<Scalar: NetworkScalar>(as _: Scalar.Type = Scalar.self) throws -> Matrix<Scalar> {
+            try ResourceLimits.bytes(for: [rowCount, columnCount], elementSize: MemoryLayout<Scalar>.stride, what: "the array", file: file)
             let result = Matrix<Scalar>(rows: rowCount, columns: columnCount)
             for index in 0..<(rowCount * columnCount) {
                 let value = self.value(at: index)
                 guard value.isFinite else {
                     throw DataError(file: file, location: .record(index / max(columnCount, 1)), reason: .nonNumeric("\(value)"))
+                }
+                guard Scalar(value).isFinite else {
+                    throw DataError(file: file, location: .record(index / max(columnCount, 1)), reason: .outOfRange(value: "\(value)", type: Scalar.typeDescription))
                 }
                 result.base[index] = Scalar(value)
             }
@@ -119,10 +139,14 @@ public enum NumPyLoader {
         }
         let header = String(decoding: bytes[headerStart..<dataStart], as: UTF8.self)
         let (elementType, shape) = try parseHeader(header, file: file)
-        let elementCount = shape.reduce(1, *)
-        let expected = dataStart + elementCount * elementType.size
+        // Checked: a shape such as (2**40, 2**40) overflows Int.
+        guard let dataBytes = ResourceLimits.product(shape + [elementType.size]), dataBytes <= Int.max - dataStart else {
+            throw DataError(file: file, location: .byte(10),
+                            reason: .malformed("the header announces shape \(shape), more bytes than a 64-bit integer counts; the file holds \(bytes.count) bytes"))
+        }
+        let expected = dataStart + dataBytes
         guard bytes.count >= expected else {
-            let rowBytes = max(1, shape.dropFirst().reduce(1, *) * elementType.size)
+            let rowBytes = max(1, ResourceLimits.product(shape.dropFirst() + [elementType.size]) ?? 1)
             throw DataError(file: file, location: .record((bytes.count - dataStart) / rowBytes),
                             reason: .truncated(expectedBytes: expected, actualBytes: bytes.count))
         }
@@ -211,8 +235,8 @@ public enum NumPyLoader {
             guard targetArray.columnCount == 1 else {
                 throw DataError(file: targetsPath, reason: .unsupported("integer targets must be one label per row, found \(targetArray.columnCount) columns"))
             }
-            let labels = (0..<targetArray.rowCount).map { Int(targetArray.value(at: $0)) }
-            let count = classCount ?? ((labels.max() ?? 0) + 1)
+            let labels = (0..<targetArray.rowCount).map { targetArray.integer(at: $0) }
+            let count = try ResourceLimits.classCount(labels: labels, given: classCount, file: targetsPath) { .record($0) }
             for (record, label) in labels.enumerated() where label < 0 || label >= count {
                 throw DataError(file: targetsPath, location: .record(record),
                                 reason: .labelOutOfRange(label: label, classCount: label < 0 && classCount == nil ? nil : count))

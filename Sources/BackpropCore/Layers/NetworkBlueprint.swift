@@ -64,6 +64,24 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
         if let bad = sizes.firstIndex(where: { $0 < 1 }) {
             throw NetworkError.invalidSize(what: "The layer size at position \(bad) of \(sizes)", value: sizes[bad], requirement: "must be at least 1")
         }
+        if let bad = sizes.firstIndex(where: { $0 > ResourceLimits.maximumLayerWidth }) {
+            throw NetworkError.invalidSize(what: "The layer size at position \(bad) of \(sizes)", value: sizes[bad],
+                                           requirement: "must be at most \(ResourceLimits.maximumLayerWidth)")
+        }
+        // The weights, their gradients and up to two optimiser moments, in checked arithmetic:
+        // sizes such as 100000,100000,… would otherwise allocate until the process is killed.
+        var parameters = 0
+        for index in 0..<(sizes.count - 1) {
+            let (weights, overflow) = sizes[index].multipliedReportingOverflow(by: sizes[index + 1] + 1)
+            let (total, overflowTotal) = parameters.addingReportingOverflow(weights)
+            guard !overflow, !overflowTotal else { parameters = Int.max; break }
+            parameters = total
+        }
+        do {
+            try ResourceLimits.bytes(for: [parameters, 4], elementSize: 8, what: "The network \(sizes) (\(parameters) parameters, with gradients and optimiser state)")
+        } catch let error as ResourceLimitError {
+            throw NetworkError.invalidValue(setting: "The layer sizes", value: "\(sizes)", requirement: "must fit in memory: \(error.message)")
+        }
         guard dropProbabilities.count <= 1 || dropProbabilities.count == hiddenLayerCount else {
             throw NetworkError.incompatible(
                 "\(dropProbabilities.count) drop probabilities",

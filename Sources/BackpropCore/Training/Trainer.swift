@@ -162,6 +162,12 @@ public final class Trainer<Scalar: NetworkScalar> {
             let dev = try validation.map {
                 try evaluator.evaluate(network, loss: loss, on: $0, regularizer: regularizer, penaltyExampleCount: n)
             }
+            // Finite batch costs can still end in weights that overflow (a diverging
+            // regression): the epoch's evaluation is checked too, for every loss.
+            if !train.cost.isFinite || dev.map({ !$0.cost.isFinite }) == true {
+                let place = train.cost.isFinite ? "the dev cost (\(dev!.cost))" : "the training cost (\(train.cost))"
+                throw TrainingError.nonFinite(epoch: epoch + 1, batch: plan.batchesPerEpoch, place: place, hint: hint(context: context))
+            }
             let record = EpochRecord(
                 epoch: epoch + 1, trainCost: train.cost, trainAccuracy: train.accuracy, devCost: dev?.cost,
                 devAccuracy: dev?.accuracy, learningRate: learningRate,

@@ -34,6 +34,9 @@ public struct Checkpoint: Sendable, Equatable {
     public var recipe: TrainingRecipe
     /// The state of the run at the end of an epoch.
     public var snapshot: TrainingSnapshot
+    /// The run's epochs between checkpoints, so `--resume` keeps it; `nil` in checkpoints
+    /// written before it was recorded.
+    public var checkpointEvery: Int?
 
     /// A checkpoint of `snapshot` in the run of `recipe`.
     public init(recipe: TrainingRecipe, snapshot: TrainingSnapshot) {
@@ -67,6 +70,7 @@ public struct Checkpoint: Sendable, Equatable {
         var history: TrainingHistory
         var callbackNumbers: [String: [String: Double]]
         var callbackTensorCounts: [String: Int]
+        var checkpointEvery: Int?
 
         enum CodingKeys: String, CodingKey {
             case format, formatVersion = "format_version", backpropVersion = "backprop_version", recipe, epoch, step
@@ -74,6 +78,7 @@ public struct Checkpoint: Sendable, Equatable {
             case optimizerStep = "optimizer_step", optimizerSlots = "optimizer_slots"
             case shuffleGeneratorState = "shuffle_generator_state", layerGeneratorStates = "layer_generator_states"
             case order, history, callbackNumbers = "callback_numbers", callbackTensorCounts = "callback_tensor_counts"
+            case checkpointEvery = "checkpoint_every"
         }
     }
 
@@ -84,7 +89,11 @@ public struct Checkpoint: Sendable, Equatable {
     public static func writer<Scalar: NetworkScalar>(
         recipe: TrainingRecipe, into runFolder: URL, schedule: CheckpointSchedule
     ) -> (TrainingContext<Scalar>) throws -> Void {
-        schedule.handler(epochs: recipe.epochs) { try Checkpoint(recipe: recipe, snapshot: $0).write(into: runFolder) }
+        schedule.handler(epochs: recipe.epochs) {
+            var checkpoint = Checkpoint(recipe: recipe, snapshot: $0)
+            checkpoint.checkpointEvery = schedule.interval
+            try checkpoint.write(into: runFolder)
+        }
     }
 
     /// Writes `checkpoint/` inside `runFolder` as described above.
@@ -97,8 +106,20 @@ public struct Checkpoint: Sendable, Equatable {
         let previous = runFolder.appendingPathComponent(Self.folderName + ".previous")
         try? files.removeItem(at: next)
         let (manifest, tensors) = parts()
-        try AtomicFile.write(tensors.encoded(), to: next.appendingPathComponent(Self.tensorsFileName))
-        try AtomicFile.write(VersionedJSON.encode(manifest), to: next.appendingPathComponent(Self.manifestFileName))
+        do {
+            try AtomicFile.write(tensors.encoded(), to: next.appendingPathComponent(Self.tensorsFileName))
+            try AtomicFile.write(VersionedJSON.encode(manifest), to: next.appendingPathComponent(Self.manifestFileName))
+        } catch {
+            // The half-written next checkpoint goes; the previous one stays as it was.
+            try? files.removeItem(at: next)
+            let reason = switch error {
+            case let error as ModelFileError: error.description
+            case is EncodingError: "a value cannot be written as JSON (a NaN or infinite number in the history?)"
+            default: "\(error)"
+            }
+            let kept = files.fileExists(atPath: target.path) ? "the previous checkpoint is intact" : "there is no earlier checkpoint"
+            throw ModelFileError.unreadable(file: target.path, detail: "the checkpoint of epoch \(snapshot.epoch) was not written (\(reason)); \(kept)")
+        }
         do {
             try? files.removeItem(at: previous)
             if files.fileExists(atPath: target.path) { try files.moveItem(at: target, to: previous) }
@@ -129,7 +150,7 @@ public struct Checkpoint: Sendable, Equatable {
             shuffleGeneratorState: snapshot.shuffleGeneratorState, layerGeneratorStates: snapshot.layerGeneratorStates,
             order: snapshot.order, history: snapshot.history,
             callbackNumbers: snapshot.callbackStates.mapValues(\.numbers),
-            callbackTensorCounts: snapshot.callbackStates.mapValues(\.tensors.count))
+            callbackTensorCounts: snapshot.callbackStates.mapValues(\.tensors.count), checkpointEvery: checkpointEvery)
         let metadata = ["backprop_format": Self.formatName, "format_version": String(Self.currentFormatVersion), "epoch": String(snapshot.epoch)]
         return (manifest, SafeTensors(tensors: tensors, metadata: metadata))
     }
@@ -197,6 +218,8 @@ public struct Checkpoint: Sendable, Equatable {
             parameters: parameters, buffers: buffers, optimizerState: OptimizerState(step: manifest.optimizerStep, slots: slots),
             shuffleGeneratorState: manifest.shuffleGeneratorState, layerGeneratorStates: manifest.layerGeneratorStates,
             history: manifest.history, order: manifest.order, callbackStates: callbackStates)
-        return Checkpoint(recipe: manifest.recipe, snapshot: snapshot)
+        var checkpoint = Checkpoint(recipe: manifest.recipe, snapshot: snapshot)
+        checkpoint.checkpointEvery = manifest.checkpointEvery
+        return checkpoint
     }
 }

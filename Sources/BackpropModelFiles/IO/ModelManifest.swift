@@ -88,6 +88,14 @@ public struct ModelManifest: Codable, Equatable, Sendable {
         if let classNames, classNames.count != max(outputCount, 2) {
             throw ModelFileError.malformed(file: file, detail: "\(classNames.count) class names for \(outputCount) outputs")
         }
+        if !regression && classNames == nil {
+            throw ModelFileError.malformed(file: file, detail: "a classification model without \"class_names\"")
+        }
+        do {
+            try blueprint.validate()
+        } catch let error as any BackpropError {
+            throw ModelFileError.malformed(file: file, detail: "blueprint: \(error.message)")
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 /// The safetensors format: an 8-byte little-endian header length `N`, `N` bytes of JSON
@@ -6,7 +7,8 @@ import Foundation
 ///
 /// Readers validate everything before touching data: header length within the file,
 /// valid JSON, known dtypes, offsets inside the data section, byte counts equal to
-/// `shape` product × element size, and no overlapping tensors.
+/// `shape` product × element size (with overflow-checked arithmetic), no overlapping
+/// tensors, no bytes outside the tensors, and finite values only.
 public struct SafeTensors: Sendable {
     /// Element types this library reads and writes.
     public enum DType: String, Sendable, CaseIterable {
@@ -121,8 +123,8 @@ public struct SafeTensors: Sendable {
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any],
                   let dtypeName = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offsets = (info["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2 else {
+                  let shape = integers(info["shape"]),
+                  let offsets = integers(info["data_offsets"]), offsets.count == 2 else {
                 throw ModelFileError.malformed(file: file, detail: "tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = DType(rawValue: dtypeName) else {
@@ -131,11 +133,16 @@ public struct SafeTensors: Sendable {
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1] else {
                 throw ModelFileError.malformed(file: file, detail: "tensor '\(name)' has a negative dimension or reversed offsets")
             }
-            guard offsets[1] - offsets[0] == shape.reduce(1, *) * dtype.size else {
-                throw ModelFileError.malformed(file: file, detail: "tensor '\(name)' of shape \(shape) needs \(shape.reduce(1, *) * dtype.size) bytes, offsets give \(offsets[1] - offsets[0])")
+            // Checked arithmetic: offsets near Int.max and shapes whose product overflows
+            // are errors, not traps.
+            guard let needed = ResourceLimits.product(shape + [dtype.size]) else {
+                throw ModelFileError.malformed(file: file, detail: "tensor '\(name)' of shape \(shape) needs more bytes than a 64-bit integer counts")
             }
-            guard dataStart + offsets[1] <= bytes.count else {
-                throw ModelFileError.truncated(file: file, detail: "tensor '\(name)' ends at byte \(dataStart + offsets[1]), file has \(bytes.count)")
+            guard offsets[1] <= bytes.count - dataStart else {
+                throw ModelFileError.truncated(file: file, detail: "tensor '\(name)' ends at byte \(offsets[1]) of the data section, which holds \(bytes.count - dataStart)")
+            }
+            guard offsets[1] - offsets[0] == needed else {
+                throw ModelFileError.malformed(file: file, detail: "tensor '\(name)' of shape \(shape) needs \(needed) bytes, offsets give \(offsets[1] - offsets[0])")
             }
             entries.append((name, dtype, shape, offsets[0], offsets[1]))
         }
@@ -143,7 +150,14 @@ public struct SafeTensors: Sendable {
         for (previous, next) in zip(entries, entries.dropFirst()) where next.begin < previous.end {
             throw ModelFileError.malformed(file: file, detail: "tensors '\(previous.name)' and '\(next.name)' overlap")
         }
-        tensors = entries.map { entry in
+        let dataLength = bytes.count - dataStart
+        let covered = entries.reduce(0) { $0 + ($1.end - $1.begin) }
+        if covered != dataLength {
+            // Bytes after the last tensor or in gaps between tensors: not a file this
+            // library wrote, perhaps two files concatenated or a damaged copy.
+            throw ModelFileError.malformed(file: file, detail: "the data section holds \(dataLength) bytes, the tensors cover \(covered)")
+        }
+        tensors = try entries.map { entry in
             let start = dataStart + entry.begin
             let count = (entry.end - entry.begin) / entry.dtype.size
             let values: [Double] = (0..<count).map { index in
@@ -154,6 +168,9 @@ public struct SafeTensors: Sendable {
                 case .float64:
                     return Double(bitPattern: littleEndianInteger(bytes, at, as: UInt64.self))
                 }
+            }
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelFileError.malformed(file: file, detail: "tensor '\(entry.name)' holds \(values[index]) at index \(index); weights must be finite numbers")
             }
             return Tensor(name: entry.name, shape: entry.shape, values: values, dtype: entry.dtype)
         }
@@ -169,6 +186,19 @@ public struct SafeTensors: Sendable {
         }
         try self.init(data: data, file: url.path)
     }
+}
+
+/// A JSON array of integers, or `nil` when `value` is something else or holds a fraction
+/// or a number beyond ±9·10¹⁸ (which `NSNumber.intValue` would silently wrap).
+private func integers(_ value: Any?) -> [Int]? {
+    guard let numbers = value as? [NSNumber] else { return nil }
+    var result: [Int] = []
+    for number in numbers {
+        let double = number.doubleValue
+        guard double.isFinite, abs(double) < 9e18, double == double.rounded() else { return nil }
+        result.append(Int(number.int64Value))
+    }
+    return result
 }
 
 private func littleEndianInteger<T: FixedWidthInteger & UnsignedInteger>(_ bytes: [UInt8], _ offset: Int, as _: T.Type) -> T {

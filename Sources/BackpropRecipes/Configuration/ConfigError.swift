@@ -25,6 +25,8 @@ public struct ConfigError: BackpropError, Equatable, LocalizedError {
         case invalidValue(String)
         /// A required key is missing.
         case missingKey
+        /// The document exceeds a limit checked before parsing (size, nesting depth, aliases).
+        case exceedsLimit(String)
     }
 
     /// The file the problem is in (path as given), or `"<flags>"` for command-line values.
@@ -58,6 +60,7 @@ public struct ConfigError: BackpropError, Equatable, LocalizedError {
         case .wrongType(let expected, let found): "expected \(expected), found \(found)"
         case .unknownKey(let suggestion): "unknown key" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
         case .invalidValue(let reason): "invalid value: \(reason)"
+        case .exceedsLimit(let reason): "refused before parsing: \(reason)"
         case .missingKey: "missing required key"
         }
     }

@@ -21,12 +21,115 @@ public enum ConfigFormat: String, Sendable, CaseIterable {
     }
 }
 
+// MARK: - Limits
+
+/// Bounds checked on the raw text before it reaches a parser: the YAML and TOML parsers
+/// recurse once per nesting level (a deeply nested document overflows the stack) and YAML
+/// aliases expand a small document into an exponentially large one ("billion laughs").
+public enum ConfigLimits {
+    /// The largest configuration file read, in bytes.
+    public static let maximumSize = 1 << 20
+    /// The deepest nesting of lists and tables, flow (`[[[…]]]`) or block (indentation).
+    public static let maximumDepth = 64
+    /// The most YAML aliases (`*name`) in one document.
+    public static let maximumAliases = 64
+    /// The most values (scalars, lists, tables) a YAML document may expand to.
+    public static let maximumNodes = 100_000
+
+    /// Throws a ``ConfigError`` naming `file` when `text` exceeds a limit.
+    ///
+    /// - Parameters:
+    ///   - text: The document.
+    ///   - format: YAML or TOML; aliases and block nesting are YAML only.
+    ///   - file: The file named in the error.
+    public static func check(_ text: String, format: ConfigFormat, file: String) throws {
+        let bytes = Array(text.utf8)
+        guard bytes.count <= maximumSize else {
+            throw ConfigError(file: file, problem: .exceedsLimit("the document holds \(bytes.count) bytes, at most \(maximumSize) are read"))
+        }
+        if format == .toml { try checkTableHeaders(text, file: file) }
+        var flowDepth = 0, aliases = 0, line = 1
+        var quote: UInt8? = nil, comment = false, lineStart = true, indentation = 0
+        for (index, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                comment = false
+                lineStart = true
+                indentation = 0
+                quote = nil
+                continue
+            }
+            if comment { continue }
+            if let open = quote {
+                if byte == open && (open == UInt8(ascii: "'") || index == 0 || bytes[index - 1] != UInt8(ascii: "\\")) { quote = nil }
+                continue
+            }
+            if lineStart {
+                // Block nesting: indentation plus compact "- - -" sequence markers.
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":") {
+                    indentation += 1
+                    if format == .yaml && indentation > 2 * maximumDepth {
+                        throw ConfigError(file: file, line: line, problem: .exceedsLimit("nesting deeper than \(maximumDepth) levels"))
+                    }
+                    continue
+                }
+                lineStart = false
+            }
+            switch byte {
+            case UInt8(ascii: "#"): comment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                flowDepth += 1
+                if flowDepth > maximumDepth {
+                    throw ConfigError(file: file, line: line, problem: .exceedsLimit("nesting deeper than \(maximumDepth) levels"))
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): flowDepth = max(0, flowDepth - 1)
+            case UInt8(ascii: "*") where format == .yaml:
+                aliases += 1
+                if aliases > maximumAliases {
+                    throw ConfigError(file: file, line: line, problem: .exceedsLimit("more than \(maximumAliases) aliases (*name); alias expansion can make a small document enormous"))
+                }
+            default: break
+            }
+        }
+    }
+}
+
+extension ConfigLimits {
+    /// A TOML table header (`[name]`, `[[name]]`) must name a key: toml++ asserts (and
+    /// aborts a debug build) on `[[[…` or `[` followed by another character.
+    static func checkTableHeaders(_ text: String, file: String) throws {
+        var depth = 0  // of brackets still open: a line inside a multi-line array is no header
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            defer {
+                var quote: Character?
+                for character in raw {
+                    if let open = quote { if character == open { quote = nil }; continue }
+                    if character == "#" { break }
+                    if character == "\"" || character == "'" { quote = character }
+                    if character == "[" || character == "{" { depth += 1 }
+                    if character == "]" || character == "}" { depth = max(0, depth - 1) }
+                }
+            }
+            var rest = raw.drop { $0 == " " || $0 == "\t" }
+            guard depth == 0, rest.first == "[" else { continue }
+            rest = rest.dropFirst()
+            if rest.first == "[" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard let first = rest.first, first.isASCII, first.isLetter || first.isNumber || "_-\"'".contains(first) else {
+                throw ConfigError(file: file, line: index + 1, problem: .malformed("a table header must name a key: \(raw.prefix(40))"))
+            }
+        }
+    }
+}
+
 // MARK: - Parsing
 
 /// Turns YAML or TOML text into ordered, typed ``ConfigEntry`` lists.
 enum ConfigParser {
     /// Parses `text` as a top-level table. Errors name `file` and, where the parser gives it, the line.
     static func parse(_ text: String, format: ConfigFormat, file: String) throws -> [ConfigEntry] {
+        try ConfigLimits.check(text, format: format, file: file)
         switch format {
         case .yaml: return try parseYAML(text, file: file)
         case .toml: return try parseTOML(text, file: file)
@@ -49,10 +152,13 @@ enum ConfigParser {
             throw ConfigError(file: file, line: root.mark?.line,
                               problem: .malformed("the top level must be a mapping of keys to values"))
         }
-        return try yamlEntries(mapping, file: file)
+        var budget = ConfigLimits.maximumNodes
+        return try yamlEntries(mapping, file: file, budget: &budget)
     }
 
-    private static func yamlEntries(_ mapping: Node.Mapping, file: String) throws -> [ConfigEntry] {
+    /// `budget` counts the nodes still allowed: aliases share one composed node, and
+    /// converting it once per reference could otherwise grow exponentially.
+    private static func yamlEntries(_ mapping: Node.Mapping, file: String, budget: inout Int) throws -> [ConfigEntry] {
         var entries: [ConfigEntry] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
@@ -62,18 +168,25 @@ enum ConfigParser {
             if entries.contains(where: { $0.key == key }) {
                 throw ConfigError(file: file, key: key, line: keyNode.mark?.line, problem: .malformed("duplicate key"))
             }
-            let value = try yamlValue(valueNode, key: key, file: file)
+            let value = try yamlValue(valueNode, key: key, file: file, budget: &budget)
             entries.append(ConfigEntry(key: key, value: value, line: keyNode.mark?.line))
         }
         return entries
     }
 
-    private static func yamlValue(_ node: Node, key: String, file: String) throws -> ConfigValue {
+    private static func yamlValue(_ node: Node, key: String, file: String, budget: inout Int) throws -> ConfigValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConfigError(file: file, key: key, line: node.mark?.line,
+                              problem: .exceedsLimit("the document expands to more than \(ConfigLimits.maximumNodes) values (through aliases)"))
+        }
         switch node {
         case .mapping(let mapping):
-            return .table(try yamlEntries(mapping, file: file))
+            return .table(try yamlEntries(mapping, file: file, budget: &budget))
         case .sequence(let sequence):
-            return .list(try sequence.map { try yamlValue($0, key: key, file: file) })
+            var values: [ConfigValue] = []
+            for element in sequence { values.append(try yamlValue(element, key: key, file: file, budget: &budget)) }
+            return .list(values)
         case .scalar(let scalar):
             if scalar.style != .plain && scalar.style != .any { return .string(scalar.string) }
             if node.null != nil {

@@ -86,7 +86,7 @@ extension TrainingRecipe {
         optimizer = try setting("optimizer") ?? optimizer
         learningRate = try config.double("lr", in: Double.leastNonzeroMagnitude...1e6) ?? learningRate
         batchSize = try config.int("batch-size", in: 1...Int.max) ?? batchSize
-        epochs = try config.int("epochs", in: 0...10_000_000) ?? epochs
+        epochs = try config.int("epochs", in: 1...10_000_000) ?? epochs
         if let value: SettingText<ScheduleConfiguration> = try setting("schedule") {
             do { _ = try value.value.makeSchedule(initialLearningRate: learningRate, epochs: epochs) } catch {
                 throw invalid("schedule", error)
