@@ -77,7 +77,7 @@ struct DataOptions: ParsableArguments {
             if targetColumn != nil { ignored.append("--target-column") }
             if delimiter != "," { ignored.append("--delimiter") }
             if noHeader { ignored.append("--no-header") }
-        case .synthetic, .mnist:
+        case .synthetic, .mnist, .catalogue:
             if targetColumn != nil { ignored.append("--target-column") }
             if delimiter != "," { ignored.append("--delimiter") }
             if noHeader { ignored.append("--no-header") }
