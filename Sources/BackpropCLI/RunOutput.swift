@@ -11,6 +11,9 @@ import Foundation
 /// `--out` must name a new or empty folder unless `--force` is given (an existing run is
 /// continued with `--resume` instead).
 struct RunOutputOptions: ParsableArguments {
+    /// Config-file keys these options also read (a flag wins over the file).
+    static let configurationKeys = ["out", "checkpoint-every"]
+
     @Option(help: ArgumentHelp("Folder receiving model.json, model.safetensors and checkpoint/ (default: a new runs/<yyyyMMdd-HHmmss>). It must be new or empty unless --force.", valueName: "dir"))
     var out: String?
 
@@ -29,6 +32,17 @@ struct RunOutputOptions: ParsableArguments {
     @Option(name: .customLong("tensorboard"), defaultAsFlag: "", parsing: .next, help: ArgumentHelp(
         "Write TensorBoard event files while training, flushed every epoch, into DIR (without DIR: the run folder's tensorboard/).", valueName: "dir"))
     var tensorboard: String? = nil
+
+    /// These options with `out` and `checkpoint-every` taken from the config file at `path`
+    /// where no flag gave them.
+    func completed(fromConfig path: String?) throws -> RunOutputOptions {
+        guard let path, out == nil || checkpointEvery == nil else { return self }
+        let file = try RunConfiguration.load(path: path)
+        var options = self
+        if options.out == nil { options.out = try file.string("out") }
+        if options.checkpointEvery == nil { options.checkpointEvery = try file.int("checkpoint-every", in: 0...Int.max) }
+        return options
+    }
 
     func validate() throws {
         if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }

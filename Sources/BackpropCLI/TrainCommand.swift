@@ -81,7 +81,8 @@ struct TrainCommand: ParsableCommand {
     /// The recipe: defaults, then the config file, then the flags.
     func recipe() throws -> TrainingRecipe {
         let file = try config.map { try RunConfiguration.load(path: $0) } ?? RunConfiguration(entries: [])
-        return try TrainingRecipe(configuration: file.overriding(with: flagValues), allowedExtraKeys: ReportOptions.configurationKeys)
+        return try TrainingRecipe(configuration: file.overriding(with: flagValues),
+                                  allowedExtraKeys: ReportOptions.configurationKeys + RunOutputOptions.configurationKeys)
     }
 
     // MARK: - Training
@@ -89,7 +90,8 @@ struct TrainCommand: ParsableCommand {
     /// Trains as the settings say, sending progress lines to `output` (none with `--json`),
     /// and returns the final metrics.
     func train(output: @escaping (String) -> Void) throws -> TrainSummary {
-        let session = try RunSession.begin(options: runOutput, settingsGiven: config != nil || !flagValues.isEmpty, recipe: recipe)
+        let session = try RunSession.begin(options: try runOutput.completed(fromConfig: config),
+                                           settingsGiven: config != nil || !flagValues.isEmpty, recipe: recipe)
         try dataOptions.fetch.prepare(session.recipe.data.value)
         let run = try TrainingRun(recipe: session.recipe)
         execution.apply(to: run)

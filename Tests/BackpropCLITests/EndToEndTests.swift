@@ -145,6 +145,24 @@ struct EndToEndTests {
         return folder
     }
 
+    @Test("A config file's out and checkpoint-every are read like their flags; a flag wins")
+    func outputKeysInTheConfigFile() throws {
+        let folder = CommandRunner.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("run.yaml")
+        let fromFile = folder.appendingPathComponent("from-file")
+        try "out: \(fromFile.path)\ncheckpoint-every: 0\nepochs: 2\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = CommandRunner.execute(["train", "--config", config.path, "--json"] + Self.moons)
+        try #require(result.code == 0, "\(result.message)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: fromFile.path)
+        #expect(written.contains("model.json") && !written.contains("checkpoint"), "\(written)")
+
+        let fromFlag = folder.appendingPathComponent("from-flag")
+        let flagged = CommandRunner.execute(["train", "--config", config.path, "--out", fromFlag.path, "--checkpoint-every", "1", "--json"] + Self.moons)
+        try #require(flagged.code == 0, "\(flagged.message)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fromFlag.path).contains("checkpoint"))
+    }
+
     @Test func badSettingsFailWithoutTouchingAnExistingRun() throws {
         let folder = try Self.trainedFolder()
         let before = try CommandRunner.contents(of: folder)
