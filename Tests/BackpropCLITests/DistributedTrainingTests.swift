@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Backprop
+@testable import BackpropCLI
 
 /// `mpirun -np N backprop train …` against the single-process run of the same recipe. Each
 /// test prints why it is skipped when `mpirun`, Open MPI's library or the built `backprop`
@@ -134,5 +135,17 @@ struct DistributedTrainingTests {
         let resumed = try Self.run(["train", "--resume", out.path], ranks: 2)
         #expect(resumed.status == 0, "\(resumed.errors)")
         #expect(try Checkpoint.read(from: out).snapshot.epoch == 150)
+    }
+
+    @Test func distributedFlagParses() throws {
+        #expect(try TrainCommandTests.parse(["--distributed", "mpi"]).distributed == .mpi)
+        #expect(try TrainCommandTests.parse(["--distributed", "off"]).distributed == .off)
+        #expect(TrainCommandTests.parseError(["--distributed", "nccl"]) != nil)
+        #expect(try DistributedMode.group(.off) == nil)
+    }
+
+    @Test func missingMPIIsExplained() {
+        let error = MPIError.unavailable(attempts: ["libmpi.so.40 (cannot open shared object file)"])
+        #expect(error.description.contains("Open MPI") && error.description.contains("openmpi-bin") && error.description.contains("libmpi.so.40"))
     }
 }
