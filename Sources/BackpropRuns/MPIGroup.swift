@@ -22,7 +22,7 @@ public enum MPIError: BackpropError, Equatable {
     }
 }
 
-/// The processes of an `mpirun` job as a ``DataParallelGroup``, through Open MPI opened at
+/// The processes of an `mpirun` job as a `DataParallelGroup`, through Open MPI opened at
 /// run time with `dlopen` (so neither the build nor `swift test` needs MPI).
 ///
 /// The binding targets **Open MPI's ABI**: handles are pointers, and `MPI_COMM_WORLD`,
