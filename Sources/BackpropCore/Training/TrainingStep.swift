@@ -12,6 +12,9 @@
 /// 6. the optimiser's update with step size α = `learningRate`, then the ``constraints``
 ///    (max-norm) on the updated parameters.
 ///
+/// With a ``group`` (data-parallel training) the gradients and the cost of step 3 are summed
+/// over the processes before step 4, each process having run steps 1–3 on its slice.
+///
 /// Buffers are sized once for ``batchCapacity`` rows and reused: a step allocates nothing.
 /// The optimiser computes with the network's ``ComputeEngine`` (kernel and threads).
 ///
