@@ -137,6 +137,16 @@ struct DistributedTrainingTests {
         #expect(try Checkpoint.read(from: out).snapshot.epoch == 150)
     }
 
+    @Test("a rank that hangs (stopped) makes the others give up after BACKPROP_MPI_TIMEOUT with a clear error")
+    func hungRankTimesOut() throws {
+        if Self.skipped("hungRankTimesOut") { return }
+        let arguments = ["train", "--data", "moons:n=1000", "--layers", "2,16,16,2", "--epochs", "300", "--out", Self.folder().path]
+        let wrapper = #"if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 2; kill -STOP $$) & fi; exec "$@""#
+        let hung = try Self.run(arguments, ranks: 2, environment: ["BACKPROP_MPI_TIMEOUT": "5"], timeout: 120, wrapper: wrapper)
+        #expect(hung.status != 0)
+        #expect(hung.errors.contains("backprop: rank 0 of 2: no answer from the other processes for 5.0 s"), "\(hung.errors)")
+    }
+
     @Test func distributedFlagParses() throws {
         #expect(try TrainCommandTests.parse(["--distributed", "mpi"]).distributed == .mpi)
         #expect(try TrainCommandTests.parse(["--distributed", "off"]).distributed == .off)
