@@ -24,12 +24,21 @@ struct InfoCommand: ParsableCommand {
         print("Default threads (\(ComputeEngine.threadsEnvironmentVariable), else the free cores): \(ComputeEngine.defaultThreadChoice)")
         print("Default engine (\(ComputeEngine.kernelEnvironmentVariable), OpenBLAS/BLIS thread variables): \(engine)")
         print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
+        print("MPI (mpirun -np N backprop train …): \(Self.mpiAvailability())")
         if let problem = BLASLibrary.selectionProblem {
             print("BLAS selection problem: \(problem)")
         }
         if !noPeak {
             print("Peak FMA rate (in-register loop, best of 10):")
             for rate in PeakFMARate.measureAll() { print("  \(rate)") }
+        }
+    }
+
+    /// `"available (libmpi.so.40)"` or `"unavailable: <reason>"`.
+    static func mpiAvailability() -> String {
+        switch MPIGroup.availability() {
+        case let .success(file): return "available (Open MPI, \(file))"
+        case let .failure(error): return "unavailable: \(error)"
         }
     }
 

@@ -183,6 +183,18 @@ final class RunSession {
         }
     }
 
+    /// Trains `run` as a process of rank > 0 of a data-parallel group: the same steps,
+    /// evaluations and stops as rank 0 (which alone writes the checkpoints and the model),
+    /// then exits quietly.
+    func follow(_ run: TrainingRun) throws -> Never {
+        let stopAfter = options.stopAfter, epochs = run.recipe.epochs
+        _ = try run.fit(resumingFrom: snapshot) { context in
+            if stopAfter == context.epoch && context.history.stopReason == nil && context.epoch < epochs { throw ExitCode.success }
+        }
+        _ = try run.evaluate()
+        throw ExitCode.success
+    }
+
     /// Writes the model files once training has ended, and reports where (unless `report` is `nil`).
     func finish(_ run: TrainingRun, metrics: [String: Double], report: ((String) -> Void)?) throws {
         try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)

@@ -43,6 +43,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final metrics, as one JSON object.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Data-parallel training: mpi (one network over the processes of mpirun, through Open MPI loaded at run time; fails without it) or off. Default: mpi when started by mpirun, else off.",
+        valueName: "mpi|off"))
+    var distributed: DistributedMode?
+
     func validate() throws {
         guard printEvery >= 0 else { throw ValidationError("--print-every must be 0 or more, got \(printEvery)") }
     }
@@ -95,6 +100,11 @@ struct TrainCommand: ParsableCommand {
         try dataOptions.fetch.prepare(session.recipe.data.value)
         let run = try TrainingRun(recipe: session.recipe)
         execution.apply(to: run)
+        if let group = try DistributedMode.group(distributed) {
+            run.trainer.group = group
+            // Rank 0 alone prints and writes; the others take their share of every step.
+            if group.rank != 0 { try session.follow(run) }
+        }
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)
@@ -152,6 +162,24 @@ struct TrainCommand: ParsableCommand {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
+
+/// `--distributed`: whether a training run shares its batches with the other processes of an
+/// `mpirun` job.
+enum DistributedMode: String, ExpressibleByArgument, CaseIterable {
+    /// Through Open MPI (fails clearly without it).
+    case mpi
+    /// One process, even under `mpirun`.
+    case off
+
+    /// The group `mode` asks for: MPI's with `mpi` or (without a mode) when `mpirun`
+    /// started the process, else `nil`.
+    static func group(_ mode: DistributedMode?) throws -> (any DataParallelGroup)? {
+        switch mode ?? (MPIGroup.isLaunchedByMPI ? .mpi : .off) {
+        case .mpi: return try MPIGroup.world()
+        case .off: return nil
+        }
     }
 }
 

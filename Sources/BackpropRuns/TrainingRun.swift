@@ -142,6 +142,7 @@ public final class TrainingRun {
     /// absent). Costs include the weight penalty with `n` = training-set size.
     public func evaluate() throws -> (train: Evaluation, dev: Evaluation?, test: Evaluation?) {
         let evaluator = Evaluator<Float>()
+        evaluator.group = trainer.group
         let n = splits.train.count
         func measure(_ data: Dataset<Float>) throws -> Evaluation {
             try evaluator.evaluate(network, loss: trainer.loss, on: data, regularizer: trainer.regularizer, penaltyExampleCount: n)

@@ -18,4 +18,9 @@ struct InfoCommandTests {
     @Test func unknownSubcommandIsRejected() {
         #expect(throws: (any Error).self) { try BackpropCommand.parseAsRoot(["no-such-command"]) }
     }
+
+    @Test func saysWhetherMPIIsAvailable() {
+        let line = InfoCommand.mpiAvailability()
+        #expect(line.hasPrefix("available (Open MPI") || (line.hasPrefix("unavailable: MPI is unavailable") && line.contains("libmpi.so.40")))
+    }
 }

@@ -60,7 +60,7 @@ struct SettingFlagsTests {
         /// and how the run computes and measures without changing what it learns.
         let cliOnly: Set<String> = [
             "config", "out", "force", "resume", "checkpoint-every", "stop-after", "tensorboard", "baseline-error", "print-every", "json",
-            "threads", "eval-train", "mirror", "offline",
+            "threads", "eval-train", "mirror", "offline", "distributed",
             "version", "help",
         ]
         #expect(cliOnly.isSubset(of: Self.trainFlags()), "\(cliOnly.subtracting(Self.trainFlags()).sorted()) are no train flags")

@@ -39,6 +39,14 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
     private let inverseDeviation: Matrix<Scalar>
     private let batchMean: Matrix<Scalar>
     private var lastMode: Mode = .inference
+    /// The processes sharing each training batch, or `nil` for one process. With a group the
+    /// batch mean and variance (and, backward, `Σdβ` and `Σdγ` in `dx`) are summed over the
+    /// group, so the statistics are those of the whole batch; without one nothing changes.
+    public var group: (any DataParallelGroup)? {
+        didSet { groupSums = [Double](repeating: 0, count: 2 * inputCount + 1) }
+    }
+    private var groupSums: [Double] = []
+    private var groupRows = 0
 
     /// Batch normalisation of `width` features with ε = `epsilon` and running-average
     /// momentum `momentum` (0 ≤ k < 1).
@@ -90,19 +98,63 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
             normalize(input, into: xHat, output: y)
             return y
         }
-        guard rows > 1 else {
-            throw NetworkError.unusable(
-                what: "\(self)", reason: "received a training batch of 1 example; batch statistics need at least 2 (choose a batch size that leaves no final batch of one)")
-        }
+        if let group { return try forwardSharingStatistics(input, over: group, into: xHat, output: y) }
+        guard rows > 1 else { throw singleExampleBatch() }
         input.sumRows(into: batchMean)
         let scale = 1 / Scalar(rows)
         for j in 0..<width { mean[j] *= scale }
         // Variance by a second pass over centred values (stable), collected in `inverse`.
+        sumSquaredDeviations(of: input)
+        updateStatistics(rows: rows, scale: scale)
+        normalize(input, into: xHat, output: y)
+        return y
+    }
+
+    private func singleExampleBatch() -> NetworkError {
+        NetworkError.unusable(
+            what: "\(self)", reason: "received a training batch of 1 example; batch statistics need at least 2 (choose a batch size that leaves no final batch of one)")
+    }
+
+    /// `Σ(x − mean)²` per feature into `inverseDeviation`.
+    private func sumSquaredDeviations(of input: Matrix<Scalar>) {
+        let inverse = inverseDeviation.base, mean = batchMean.base, width = inputCount
         for j in 0..<width { inverse[j] = 0 }
-        for row in 0..<rows {
+        for row in 0..<input.rows {
             let x = input.rowPointer(row)
             for j in 0..<width { let centred = x[j] - mean[j]; inverse[j] += centred * centred }
         }
+    }
+
+    /// The forward statistics of the whole batch shared by `group`: the sums of `x` and of
+    /// `(x − μ)²` (and the row count) summed over the group.
+    private func forwardSharingStatistics(_ input: Matrix<Scalar>, over group: any DataParallelGroup,
+                                          into xHat: Matrix<Scalar>, output y: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        let width = inputCount, mean = batchMean.base, inverse = inverseDeviation.base
+        if input.rows > 0 { input.sumRows(into: batchMean) } else { for j in 0..<width { mean[j] = 0 } }
+        let rows = groupSums.withUnsafeMutableBufferPointer { sums in
+            for j in 0..<width { sums[j] = Double(mean[j]) }
+            sums[width] = Double(input.rows)
+            group.allReduceSum(UnsafeMutableBufferPointer(rebasing: sums[0...width]))
+            for j in 0..<width { mean[j] = Scalar(sums[j] / sums[width]) }
+            return Int(sums[width])
+        }
+        guard rows > 1 else { throw singleExampleBatch() }
+        groupRows = rows
+        sumSquaredDeviations(of: input)
+        groupSums.withUnsafeMutableBufferPointer { sums in
+            for j in 0..<width { sums[j] = Double(inverse[j]) }
+            group.allReduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<width]))
+            for j in 0..<width { inverse[j] = Scalar(sums[j]) }
+        }
+        updateStatistics(rows: rows, scale: 1 / Scalar(rows))
+        normalize(input, into: xHat, output: y)
+        return y
+    }
+
+    /// The running averages from the batch mean and `Σ(x − μ)²` (in `inverseDeviation`),
+    /// leaving `1/√(σ² + ε)` there.
+    private func updateStatistics(rows: Int, scale: Scalar) {
+        let width = inputCount, mean = batchMean.base, inverse = inverseDeviation.base
         let k = Scalar(momentum), unbiased = Scalar(rows) / Scalar(rows - 1)
         for j in 0..<width {
             let variance = inverse[j] * scale
@@ -110,8 +162,6 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
             runningVariance.base[j] = k * runningVariance.base[j] + (1 - k) * variance * unbiased
             inverse[j] = 1 / Scalar.sqrt(variance + Scalar(epsilon))
         }
-        normalize(input, into: xHat, output: y)
-        return y
     }
 
     /// `x̂ = (x − mean)·inverse` and `y = γ·x̂ + β` with the statistics in place.
@@ -158,6 +208,24 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
             return dX
         }
         // Σdx̂ = γ·dβ and Σ(dx̂·x̂) = γ·dγ, so no extra pass is needed.
+        if let group {
+            // The sums run over the whole batch; the gradients stay this slice's (the
+            // training step sums them with the others).
+            groupSums.withUnsafeMutableBufferPointer { sums in
+                for j in 0..<width { sums[j] = Double(dBeta[j]); sums[width + j] = Double(dGamma[j]) }
+                group.allReduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<(2 * width)]))
+            }
+            let m = Scalar(groupRows), scale = 1 / Scalar(groupRows)
+            for row in 0..<rows {
+                let dy = outputGradient.rowPointer(row), normal = xHat.rowPointer(row), dx = dX.rowPointer(row)
+                for j in 0..<width {
+                    let dNormal = dy[j] * gamma[j]
+                    let sumBeta = Scalar(groupSums[j]), sumGamma = Scalar(groupSums[width + j])
+                    dx[j] = scale * inverse[j] * (m * dNormal - gamma[j] * sumBeta - normal[j] * gamma[j] * sumGamma)
+                }
+            }
+            return dX
+        }
         let m = Scalar(rows), scale = 1 / Scalar(rows)
         for row in 0..<rows {
             let dy = outputGradient.rowPointer(row), normal = xHat.rowPointer(row), dx = dX.rowPointer(row)

@@ -24,6 +24,13 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     /// When `false` the layer is the identity even in training (gradient checking).
     public var isNoiseEnabled = true
 
+    /// When set, masks are drawn per example: the first row of the next training batch is
+    /// example `firstExampleIndex` of the whole batch, and the mask of example `i`, feature
+    /// `j` is a hash of one draw per batch from ``random`` and `(i, j)` — the same whichever
+    /// process holds the row. Data-parallel training sets it; `nil` (one process) keeps the
+    /// sequential stream.
+    public var firstExampleIndex: Int?
+
     /// The generator drawing the masks.
     public private(set) var random: RandomGenerator
 
@@ -75,6 +82,17 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         let keep = keepProbability
         let scale = Scalar(1 / keep)
         let maskValues = d.base, x = input.base, result = a.base
+        if let first = firstExampleIndex {
+            let key = random.next()
+            for i in 0..<input.count {
+                var counter = key &+ UInt64(first * inputCount + i) &* 0x9E37_79B9_7F4A_7C15
+                let u = Double(RandomGenerator.splitMix64(&counter) >> 11) * 0x1.0p-53
+                let kept: Scalar = u < keep ? scale : 0
+                maskValues[i] = kept
+                result[i] = x[i] * kept
+            }
+            return a
+        }
         for i in 0..<input.count {
             let kept: Scalar = random.uniform() < keep ? scale : 0
             maskValues[i] = kept

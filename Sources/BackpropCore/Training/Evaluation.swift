@@ -18,6 +18,9 @@ public struct Evaluation: Sendable, Hashable, Codable {
 public final class Evaluator<Scalar: NetworkScalar> {
     /// Rows per forward pass.
     public let chunkSize: Int
+    /// The processes sharing the evaluation, or `nil` for one: each evaluates its
+    /// contiguous slice of the set, and the losses and correct counts are summed.
+    public var group: (any DataParallelGroup)?
     private var features: Matrix<Scalar>?
     private var targets: Matrix<Scalar>?
 
@@ -38,9 +41,10 @@ public final class Evaluator<Scalar: NetworkScalar> {
         guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }
         var totalLoss = 0.0
         var correct = 0
-        var start = 0
-        while start < data.count {
-            let rows = min(chunkSize, data.count - start)
+        let part = group?.slice(of: 0..<data.count) ?? 0..<data.count
+        var start = part.lowerBound
+        while start < part.upperBound {
+            let rows = min(chunkSize, part.upperBound - start)
             let x = Matrix.reuse(features, rows: rows, columns: data.featureCount)
             let y = Matrix.reuse(targets, rows: rows, columns: data.outputCount)
             features = x
@@ -48,10 +52,15 @@ public final class Evaluator<Scalar: NetworkScalar> {
             x.base.update(from: data.features.rowPointer(start), count: rows * data.featureCount)
             y.base.update(from: data.targets.rowPointer(start), count: rows * data.outputCount)
             let logits = try network.forward(x, mode: .inference)
-            if start == 0 { try loss.validate(logits: logits, targets: y) }
+            if start == part.lowerBound { try loss.validate(logits: logits, targets: y) }
             totalLoss += Double(loss.cost(logits: logits, targets: y, gradient: nil)) * Double(rows)
             if let labels = data.labels { correct += Self.correctCount(logits: logits, labels: labels[start..<(start + rows)]) }
             start += rows
+        }
+        if let group {
+            let sums = group.sum([totalLoss, Double(correct)])
+            totalLoss = sums[0]
+            correct = Int(sums[1])
         }
         var cost = totalLoss / Double(data.count)
         if let regularizer {

@@ -46,6 +46,13 @@ public final class Trainer<Scalar: NetworkScalar> {
     public var batchTransform: ((Matrix<Scalar>) -> Void)?
     /// Epochs, batch size, seed and the rest.
     public var options: TrainingOptions
+    /// The processes training this network together, or `nil` for one process. Every
+    /// process shuffles identically and takes its contiguous ``DataParallelGroup/slice(of:)``
+    /// of each batch; the step sums the gradients, batch normalisation shares its
+    /// statistics, dropout draws its masks per example index, and the evaluations are split
+    /// and summed — so every process makes the update a single process would make on the
+    /// whole batch (to rounding).
+    public var group: (any DataParallelGroup)?
 
     /// The update rule as reports name it: the optimiser, then each constraint
     /// (`momentum(…) + max-norm(3.0)`).
@@ -109,13 +116,21 @@ public final class Trainer<Scalar: NetworkScalar> {
             throw TrainingError.invalidOptions(
                 "\(training.count) examples in batches of \(plan.batchSize) leave a batch of \(smallestBatch == 1 ? "one example" : "\(smallestBatch) examples"), which \(layer) refuses; choose another batch size")
         }
+        if let group, smallestBatch < group.size {
+            throw TrainingError.invalidOptions(
+                "\(training.count) examples in batches of \(plan.batchSize) leave a batch of \(smallestBatch), fewer than the \(group.size) processes sharing it; choose another batch size")
+        }
         let n = options.penaltyExampleCount ?? training.count
         let step = TrainingStep(network: network, loss: loss, optimizer: optimizer, regularizer: regularizer,
                                 constraints: constraints, penaltyExampleCount: n, batchCapacity: plan.batchSize)
         step.checksFiniteValues = options.checksFiniteValues
+        step.group = group
+        let dropouts = network.layers.compactMap { $0 as? Dropout<Scalar> }
+        for layer in network.layers { (layer as? BatchNormalization<Scalar>)?.group = group }
         let gatherer = BatchGatherer<Scalar>(capacity: plan.batchSize, featureCount: training.featureCount, outputCount: training.outputCount)
         self.gatherer = gatherer
         let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
+        evaluator.group = group
         let context = TrainingContext(network: network, optimizer: optimizer, plan: plan, history: TrainingHistory(),
                                       shuffleGenerator: RandomGenerator(seed: options.seed))
         context.order = Array(0..<training.count)
@@ -135,7 +150,13 @@ public final class Trainer<Scalar: NetworkScalar> {
             var costSum = 0.0, correct = 0
             var learningRate = 0.0
             for batch in 0..<plan.batchesPerEpoch {
-                gatherer.gather(context.order[plan.range(ofBatch: batch)], from: training)
+                let whole = plan.range(ofBatch: batch)
+                let slice = group?.slice(of: whole) ?? whole
+                if group != nil {
+                    step.globalBatchRows = whole.count
+                    for dropout in dropouts { dropout.firstExampleIndex = slice.lowerBound - whole.lowerBound }
+                }
+                gatherer.gather(context.order[slice], from: training)
                 batchTransform?(gatherer.features)
                 learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
                 let cost: Double
@@ -149,12 +170,13 @@ public final class Trainer<Scalar: NetworkScalar> {
                 context.step += 1
                 costSum += cost
                 if let labels = training.labels, let logits = step.logits {
-                    correct += Evaluator<Scalar>.correctCount(logits: logits, labels: context.order[plan.range(ofBatch: batch)].lazy.map { labels[$0] })
+                    correct += Evaluator<Scalar>.correctCount(logits: logits, labels: context.order[slice].lazy.map { labels[$0] })
                 }
                 context.history.batchCosts.append(cost)
                 for callback in callbacks { try callback.batchDidEnd(context, batch: batch + 1, cost: cost) }
             }
 
+            if let group, training.labels != nil { correct = Int(group.sum([Double(correct)])[0]) }
             let train: Evaluation = options.evaluatesTrainingSet
                 ? try evaluator.evaluate(network, loss: loss, on: training, regularizer: regularizer, penaltyExampleCount: n)
                 : Evaluation(cost: costSum / Double(plan.batchesPerEpoch),

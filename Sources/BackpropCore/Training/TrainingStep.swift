@@ -12,6 +12,9 @@
 /// 6. the optimiser's update with step size α = `learningRate`, then the ``constraints``
 ///    (max-norm) on the updated parameters.
 ///
+/// With a ``group`` (data-parallel training) the gradients and the cost of step 3 are summed
+/// over the processes before step 4, each process having run steps 1–3 on its slice.
+///
 /// Buffers are sized once for ``batchCapacity`` rows and reused: a step allocates nothing.
 /// The optimiser computes with the network's ``ComputeEngine`` (kernel and threads).
 ///
@@ -41,11 +44,24 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     /// network runs again), from which a fit loop counts the batch's correct predictions;
     /// `nil` before the first step.
     public private(set) var logits: Matrix<Scalar>?
+    /// The processes sharing each batch, or `nil` for one process alone. With a group, each
+    /// process runs the step on its slice of a batch of ``globalBatchRows`` rows: its
+    /// `∂C/∂z` and cost are weighted by `m_slice / m`, and after the backward pass (before
+    /// the penalty, which every process adds identically) all gradients and the cost are
+    /// summed over the group in one flat buffer, so every process holds the batch-mean
+    /// gradient of the whole batch.
+    public var group: (any DataParallelGroup)? {
+        didSet { if group != nil, flatBuffer.isEmpty { flatBuffer = [Double](repeating: 0, count: parameters.reduce(1) { $0 + $1.gradient.count }) } }
+    }
+    /// The rows of the whole batch shared by ``group`` (ignored without a group).
+    public var globalBatchRows = 0
 
     private let parameters: [Parameter<Scalar>]
     private let regularizedParameters: [Parameter<Scalar>]
     private let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     private let outputGradient: Matrix<Scalar>
+    /// Every gradient then the cost, for the group's sum; sized once when the group is set.
+    private var flatBuffer: [Double] = []
 
     /// A step for `network`; nothing is computed until ``run(features:targets:learningRate:checksFiniteInput:)``.
     ///
@@ -112,7 +128,15 @@ public final class TrainingStep<Scalar: NetworkScalar> {
         self.logits = logits
         outputGradient.resize(rows: logits.rows)
         var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
-        network.backward(outputGradient)
+        if let group {
+            let weight = Double(logits.rows) / Double(max(globalBatchRows, 1))
+            let g = outputGradient.base, factor = Scalar(weight)
+            for i in 0..<outputGradient.count { g[i] *= factor }
+            network.backward(outputGradient)
+            cost = reduceGradients(cost: cost * weight, over: group)
+        } else {
+            network.backward(outputGradient)
+        }
         if let regularizer {
             for parameter in regularizedParameters {
                 cost += Double(regularizer.penalty(parameter.value, exampleCount: penaltyExampleCount))
@@ -120,6 +144,27 @@ public final class TrainingStep<Scalar: NetworkScalar> {
             }
         }
         return cost
+    }
+
+    /// Sums every gradient and `cost` over `group` through the flat buffer; returns the summed cost.
+    private func reduceGradients(cost: Double, over group: any DataParallelGroup) -> Double {
+        flatBuffer.withUnsafeMutableBufferPointer { flat in
+            var offset = 0
+            for parameter in parameters {
+                let g = parameter.gradient.base
+                for i in 0..<parameter.gradient.count { flat[offset + i] = Double(g[i]) }
+                offset += parameter.gradient.count
+            }
+            flat[offset] = cost
+            group.allReduceSum(flat)
+            offset = 0
+            for parameter in parameters {
+                let g = parameter.gradient.base
+                for i in 0..<parameter.gradient.count { g[i] = Scalar(flat[offset + i]) }
+                offset += parameter.gradient.count
+            }
+            return flat[offset]
+        }
     }
 
     /// Step 5: what is NaN or infinite — `"the cost (nan)"` or `"the gradient of
