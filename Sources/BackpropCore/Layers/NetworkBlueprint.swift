@@ -39,6 +39,8 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     public var batchNormalization: BatchNormPlacement?
     /// The running-average momentum k of the batch-norm layers.
     public var batchNormMomentum: Double
+    /// The ε of the batch-norm layers' `√(σ² + ε)`; `nil` for 1e-5.
+    public var batchNormEpsilon: Double?
 
     /// A blueprint with no dropout, noise or batch normalisation unless given.
     public init(sizes: [Int], hiddenActivation: HiddenActivation = .function(.relu), dropProbabilities: [Double] = [],
@@ -75,6 +77,9 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
         }
         guard inputNoise >= 0 && inputNoise.isFinite else {
             throw NetworkError.invalidValue(setting: "The input noise σ", value: "\(inputNoise)", requirement: "must be finite and non-negative")
+        }
+        if let batchNormEpsilon, !(batchNormEpsilon > 0 && batchNormEpsilon.isFinite) {
+            throw NetworkError.invalidValue(setting: "The batch-norm epsilon", value: "\(batchNormEpsilon)", requirement: "must be positive")
         }
         guard batchNormMomentum >= 0 && batchNormMomentum < 1 else {
             throw NetworkError.invalidValue(setting: "The batch-norm momentum", value: "\(batchNormMomentum)", requirement: "must lie in [0, 1)")
@@ -117,7 +122,7 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     }
 
     private func hiddenLayer<Scalar: NetworkScalar>(inputs: Int, outputs: Int) -> [any Layer<Scalar>] {
-        let norm: () -> BatchNormalization<Scalar> = { BatchNormalization(width: outputs, momentum: batchNormMomentum) }
+        let norm: () -> BatchNormalization<Scalar> = { BatchNormalization(width: outputs, epsilon: batchNormEpsilon ?? 1e-5, momentum: batchNormMomentum) }
         switch (hiddenActivation, batchNormalization) {
         case let (.function(activation), nil):
             return [Dense(inputCount: inputs, outputCount: outputs, activation: activation)]

@@ -147,11 +147,12 @@ struct ONNXGraphBuilder {
         }
         let manifest = model.manifest
         let kind = try LossKind(parsing: manifest.loss)
-        let outputActivation: Activation = switch kind {
+        let ownActivation: Activation = switch kind {
         case .softmaxCrossEntropy: .softmax
         case .binaryCrossEntropy: .sigmoid
         case .quadratic: manifest.regression ? .identity : .sigmoid
         }
+        let outputActivation = try manifest.recipe.outputFunction() ?? ownActivation
         current = appendActivation(outputActivation, input: current, name: "\(prefix)output")
         if !manifest.regression && manifest.outputCount == 1 {
             // One sigmoid output p: the two class probabilities (1 − p, p).

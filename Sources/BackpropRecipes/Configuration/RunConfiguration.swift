@@ -24,8 +24,9 @@ public struct RunConfiguration: Sendable, Equatable {
         "data", "target-column", "delimiter", "header", "regression", "split", "stratify",
         "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
         "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
+        "output-activation", "bias-init", "allow-symmetric", "batch-norm-momentum", "batch-norm-epsilon", "input-dropout",
         "optimizer", "lr", "batch-size", "epochs", "schedule",
-        "l1", "l2", "max-norm", "early-stopping", "seed",
+        "l1", "l2", "max-norm", "early-stopping", "early-stopping-monitor", "seed",
     ]
 
     /// The name used for the source of values given on the command line in error messages.

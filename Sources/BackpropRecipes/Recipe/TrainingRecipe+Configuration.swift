@@ -79,8 +79,15 @@ extension TrainingRecipe {
                 batchNorm = BatchNormPlacement(rawValue: name)
             }
         }
+        batchNormMomentum = try config.double("batch-norm-momentum", in: 0...0.999_999) ?? batchNormMomentum
+        batchNormEpsilon = try config.double("batch-norm-epsilon", in: Double.leastNonzeroMagnitude...1) ?? batchNormEpsilon
+        inputDropout = try config.double("input-dropout", in: 0...0.999_999) ?? inputDropout
         initializer = try setting("init") ?? initializer
         loss = try setting("loss", as: LossKind.self)?.value ?? loss
+        outputActivation = try setting("output-activation") ?? outputActivation
+        do { _ = try outputFunction() } catch { throw invalid("output-activation", error) }
+        biasInit = try setting("bias-init") ?? biasInit
+        allowSymmetric = try config.bool("allow-symmetric") ?? allowSymmetric
 
         // Optimisation
         optimizer = try setting("optimizer") ?? optimizer
@@ -105,6 +112,9 @@ extension TrainingRecipe {
                 throw config.error(key: "early-stopping", .invalidValue("patience must be at least 1 epoch, got \(stages)"))
             }
             earlyStopping = stages
+        }
+        if let name = try config.choice("early-stopping-monitor", in: [MonitoredMetric.devCost.rawValue, MonitoredMetric.devAccuracy.rawValue]) {
+            earlyStoppingMonitor = MonitoredMetric(rawValue: name)
         }
         if let value = try config.int("seed", in: 0...Int.max) { seed = UInt64(value) }
     }
