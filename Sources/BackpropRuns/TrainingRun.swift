@@ -69,7 +69,8 @@ public final class TrainingRun {
             delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
             targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
             targetKind: recipe.regression ? .regression : .classification)
-        return try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+        let splits: DatasetSplits<Float> = try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+        return try recipe.subset?.apply(to: splits) ?? splits
     }
 
     private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {

@@ -41,6 +41,18 @@ extension TrainingRecipe {
             do { split = try SplitFractions(parsing: text) } catch { throw invalid("split", error) }
         }
         if let value = try config.bool("stratify") { stratify = value }
+        if config["classes"] != nil || config["limit"] != nil {
+            var chosen = subset ?? DataSubset()
+            if let value = config["classes"] {
+                let names: [String]
+                if case let .list(items) = value { names = items.map(\.description) } else {
+                    names = value.description.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                }
+                chosen.classes = names
+            }
+            chosen.limit = try config.int("limit", in: 1...Int.max) ?? chosen.limit
+            subset = chosen
+        }
         var choices = PreprocessingChoices()
         choices.scale = try setting("scale", as: PixelScale.self)?.value
         choices.standardize = try config.bool("standardize") ?? false

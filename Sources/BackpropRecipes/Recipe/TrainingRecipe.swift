@@ -26,6 +26,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var split: SplitFractions?
     /// Keep class shares in every split.
     public var stratify = false
+    /// The classes to keep (by name or index, in their new order) and the number of
+    /// training examples; `nil` keeps everything.
+    public var subset: DataSubset?
     /// Preprocessing fitted on the training part, in order.
     public var preprocessing: [PreprocessingMethod] = []
     /// Image augmentation per batch, or `nil`.

@@ -144,4 +144,21 @@ struct ExperimentRecipeTests {
         let adamRecipe = try TrainingRecipe(configuration: trial.applied(to: adam))
         #expect(adamRecipe.optimizer.value.beta1 == 0.85 && adamRecipe.optimizer.value.beta2 == 0.995)
     }
+
+    @Test func classesAndLimitChooseAPartOfAnySource() throws {
+        let config = try RunConfiguration.parse(
+            "data: \"blobs:n=300,classes=3\"\nclasses: [2, 0]\nlimit: 50\nlayers: [2, 4, 2]\nepochs: 2\n", format: .yaml, file: "run.yaml")
+        let recipe = try TrainingRecipe(configuration: config)
+        #expect(recipe.subset == DataSubset(classes: ["2", "0"], limit: 50))
+        let run = try TrainingRun(recipe: recipe)
+        #expect(run.splits.train.count == 50 && run.splits.train.classNames == ["2", "0"])
+        #expect(Set(run.splits.train.labels ?? []) == [0, 1] && run.splits.dev.map { $0.count > 30 } == true)
+        let all = try TrainingRun.loadData(for: TrainingRecipe(configuration: RunConfiguration.parse(
+            "data: \"blobs:n=300,classes=3\"\n", format: .yaml, file: "run.yaml")))
+        let firstOfClassTwo = try #require(all.train.labels?.firstIndex(of: 2))
+        #expect(run.splits.train.features.row(0) == all.train.features.row(min(firstOfClassTwo, all.train.labels!.firstIndex(of: 0)!)))
+        var wrong = recipe
+        wrong.subset = DataSubset(classes: ["7", "0"])
+        #expect(throws: DataError.self) { try TrainingRun(recipe: wrong) }
+    }
 }
