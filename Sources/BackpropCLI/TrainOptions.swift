@@ -56,7 +56,7 @@ struct ArchitectureOptions: ParsableArguments {
     var batchNorm: BatchNormPlacement?
 
     @Option(name: .customLong("init"), help: ArgumentHelp(
-        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid); options as name:key=value.",
+        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid, and Xavier for the output layer whatever the hidden activation, as no activation follows it before the loss); options as name:key=value.",
         valueName: "scheme"), transform: InitializerChoice.textArgument)
     var initializer: SettingText<InitializerChoice>?
 
