@@ -1,3 +1,4 @@
+import Foundation
 import BackpropCore
 
 /// A part of a data set chosen by class and by count, for every source: `--classes 0,1`
@@ -70,5 +71,18 @@ public struct DataSubset: Sendable, Equatable, Codable {
         let names = data.classNames.map { all in chosen.map { all[$0] } }
         return try Dataset(features: kept.features, labels: rows.map { chosen.firstIndex(of: labels[$0])! },
                            classCount: chosen.count, classNames: names)
+    }
+}
+
+extension DataSource {
+    /// A specification read back from a file: as ``init(parsing:)``, except that a bare
+    /// `mnist` — stored as written, never with the folder it was found in — reads back
+    /// without `BACKPROP_MNIST_DIR` as `mnist` with no folder, so the model still loads;
+    /// only loading its data then fails.
+    public init(storedText text: String) throws {
+        do { try self.init(parsing: text) } catch {
+            guard text.trimmingCharacters(in: .whitespaces).lowercased() == "mnist" else { throw error }
+            self = .mnist(directory: "")
+        }
     }
 }

@@ -27,10 +27,8 @@ extension TrainingRecipe {
         }
 
         // Data
-        if let value: SettingText<DataSource> = try setting("data") {
-            // A bare `mnist` found its folder in the environment: record the folder.
-            if case .mnist = value.value, !value.text.contains(":") { data = SettingText(value.value) } else { data = value }
-        }
+        // As written: a bare `mnist` stays `mnist`, never the folder found in the environment.
+        data = try setting("data") ?? data
         if let value = config["target-column"] { targetColumn = value.description }
         if let value = try config.string("delimiter") { delimiter = value }
         if let value = try config.bool("header") { hasHeader = value }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Backprop
 @testable import BackpropData
@@ -160,5 +161,19 @@ struct ExperimentRecipeTests {
         var wrong = recipe
         wrong.subset = DataSubset(classes: ["7", "0"])
         #expect(throws: DataError.self) { try TrainingRun(recipe: wrong) }
+    }
+
+    @Test func theDataSpecificationIsStoredAsWritten() throws {
+        let json = try JSONEncoder().encode(["data": "mnist"])
+        // A recipe naming a bare `mnist` reads back whether or not the variable is set now.
+        struct Holder: Decodable { var data: SettingText<DataSource> }
+        let read = try JSONDecoder().decode(Holder.self, from: json)
+        #expect(read.data.text == "mnist")
+        if ProcessInfo.processInfo.environment[DataSource.mnistDirectoryVariable] != nil {
+            let config = try RunConfiguration.parse("data: mnist\n", format: .yaml, file: "run.yaml")
+            #expect(try TrainingRecipe(configuration: config).data.text == "mnist", "not the folder of BACKPROP_MNIST_DIR")
+        }
+        let written = try RunConfiguration.parse("data: \"csv:data/points.csv\"\n", format: .yaml, file: "run.yaml")
+        #expect(try TrainingRecipe(configuration: written).data.text == "csv:data/points.csv")
     }
 }
