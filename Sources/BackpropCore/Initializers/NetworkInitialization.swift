@@ -1,4 +1,4 @@
-/// What ``Sequential/initializeParameters(_:overrides:random:data:force:)`` did to one layer.
+/// What ``Sequential/initializeParameters(_:overrides:random:data:force:bias:)`` did to one layer.
 public struct LayerInitialization: Sendable, Hashable, Codable {
     /// The layer's index in ``Sequential/layers``.
     public var layerIndex: Int

@@ -105,7 +105,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     }
 
     /// The output activation in force when it is not the loss's own; `nil` otherwise.
-    /// - Throws: ``NetworkError`` when the text names `prelu` or `maxout`, which are layers.
+    /// - Throws: `NetworkError` when the text names `prelu` or `maxout`, which are layers.
     public func outputFunction() throws -> Activation? {
         guard let outputActivation else { return nil }
         guard case let .function(function) = outputActivation.value else {
