@@ -71,6 +71,7 @@ struct TrainCommand: ParsableCommand {
         if let momentum = network.batchNormMomentum { values["batch-norm-momentum"] = .double(momentum) }
         if let epsilon = network.batchNormEpsilon { values["batch-norm-epsilon"] = .double(epsilon) }
         if let drop = network.inputDropout { values["input-dropout"] = .double(drop) }
+        if let style = network.dropoutStyle { values["dropout-style"] = .string(style.rawValue) }
         if let optimizer = optimization.optimizer { values["optimizer"] = .string(optimizer.text) }
         if let rate = optimization.learningRate { values["lr"] = .double(rate) }
         if let size = optimization.batchSize { values["batch-size"] = .int(size) }

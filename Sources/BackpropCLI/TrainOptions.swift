@@ -83,6 +83,10 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(name: .customLong("input-dropout"), help: ArgumentHelp("Drop probability on the input features in training (0 ≤ p < 1; keep it small: 0 – 0.2).", valueName: "p"))
     var inputDropout: Double?
 
+    @Option(name: .customLong("dropout-style"), help: ArgumentHelp(
+        "inverted (default: kept features ÷ p in training) or vanilla (no scaling in training, × p at test time).", valueName: "style"))
+    var dropoutStyle: DropoutStyle?
+
     @Flag(name: .customLong("allow-symmetric"), help: "Allow zeros or constant --init for hidden weights (the symmetry problem: every unit stays identical).")
     var allowSymmetric = false
 
@@ -92,6 +96,7 @@ struct ArchitectureOptions: ParsableArguments {
 }
 
 extension BatchNormPlacement: ExpressibleByArgument {}
+extension DropoutStyle: ExpressibleByArgument {}
 
 /// The metrics `--early-stopping-monitor` accepts.
 enum EarlyStoppingMonitor: String, ExpressibleByArgument, CaseIterable {

@@ -98,6 +98,7 @@ public final class TrainingRun {
             inputDropProbability: recipe.inputDropout ?? 0, inputNoise: recipe.inputNoise, batchNormalization: recipe.batchNorm,
             batchNormMomentum: recipe.batchNormMomentum ?? 0.9)
         planned.batchNormEpsilon = recipe.batchNormEpsilon
+        planned.dropoutStyle = recipe.dropoutStyle
         blueprint = planned
         network = try blueprint.build(seed: random.next())
         let scheme = recipe.initializer.value.scheme

@@ -39,6 +39,8 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     public var batchNormalization: BatchNormPlacement?
     /// The running-average momentum k of the batch-norm layers.
     public var batchNormMomentum: Double
+    /// Where dropout scales by the keep probability; `nil` for ``DropoutStyle/inverted``.
+    public var dropoutStyle: DropoutStyle?
     /// The ε of the batch-norm layers' `√(σ² + ε)`; `nil` for 1e-5.
     public var batchNormEpsilon: Double?
 
@@ -107,14 +109,14 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
             layers.append(GaussianNoise(width: sizes[0], standardDeviation: inputNoise, random: random.split()))
         }
         if inputDropProbability > 0 {
-            layers.append(Dropout(width: sizes[0], dropProbability: inputDropProbability, random: random.split()))
+            layers.append(Dropout(width: sizes[0], dropProbability: inputDropProbability, random: random.split(), style: dropoutStyle ?? .inverted))
         }
         for index in 0..<hiddenLayerCount {
             let (inputs, outputs) = (sizes[index], sizes[index + 1])
             layers += hiddenLayer(inputs: inputs, outputs: outputs)
             let drop = dropProbability(hiddenLayer: index)
             if drop > 0 {
-                layers.append(Dropout(width: outputs, dropProbability: drop, random: random.split()))
+                layers.append(Dropout(width: outputs, dropProbability: drop, random: random.split(), style: dropoutStyle ?? .inverted))
             }
         }
         layers.append(Dense(inputCount: sizes[sizes.count - 2], outputCount: sizes[sizes.count - 1]))

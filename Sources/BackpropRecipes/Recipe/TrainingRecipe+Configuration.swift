@@ -92,6 +92,7 @@ extension TrainingRecipe {
         batchNormMomentum = try config.double("batch-norm-momentum", in: 0...0.999_999) ?? batchNormMomentum
         batchNormEpsilon = try config.double("batch-norm-epsilon", in: Double.leastNonzeroMagnitude...1) ?? batchNormEpsilon
         inputDropout = try config.double("input-dropout", in: 0...0.999_999) ?? inputDropout
+        if let name = try config.choice("dropout-style", in: DropoutStyle.allCases.map(\.rawValue)) { dropoutStyle = DropoutStyle(rawValue: name) }
         initializer = try setting("init") ?? initializer
         loss = try setting("loss", as: LossKind.self)?.value ?? loss
         outputActivation = try setting("output-activation") ?? outputActivation

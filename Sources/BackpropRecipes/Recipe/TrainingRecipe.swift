@@ -49,6 +49,8 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var batchNormMomentum: Double?
     /// The batch-norm ε; `nil` for 1e-5.
     public var batchNormEpsilon: Double?
+    /// Where dropout scales by the keep probability (`inverted` or `vanilla`); `nil` for inverted.
+    public var dropoutStyle: DropoutStyle?
     /// Drop probability on the input features in training; `nil` for none.
     public var inputDropout: Double?
     /// The initialiser (`Initializer` names, or `auto` for the activation's default), as written.

@@ -176,4 +176,16 @@ struct ExperimentRecipeTests {
         let written = try RunConfiguration.parse("data: \"csv:data/points.csv\"\n", format: .yaml, file: "run.yaml")
         #expect(try TrainingRecipe(configuration: written).data.text == "csv:data/points.csv")
     }
+
+    @Test func vanillaDropoutScalesAtTestTime() throws {
+        let vanilla = Dropout<Float>(width: 4, dropProbability: 0.25, random: RandomGenerator(seed: 1), style: .vanilla)
+        let x = Matrix<Float>(rows: 2, columns: 4, elements: [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try vanilla.forward(x, mode: .inference).elements == x.elements.map { $0 * 0.75 })
+        let kept = try vanilla.forward(x, mode: .training).elements
+        #expect(zip(kept, x.elements).allSatisfy { $0.0 == 0 || $0.0 == $0.1 }, "no 1/p in training")
+        let config = try RunConfiguration.parse(
+            "data: \"moons:n=100\"\nlayers: [2, 4, 2]\ndropout: 0.5\ndropout-style: vanilla\n", format: .yaml, file: "run.yaml")
+        let run = try TrainingRun(recipe: TrainingRecipe(configuration: config))
+        #expect(run.network.layers.compactMap { $0 as? Dropout<Float> }.map(\.style) == [.vanilla])
+    }
 }
