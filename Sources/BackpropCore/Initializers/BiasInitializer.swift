@@ -30,12 +30,10 @@ public enum BiasInitializer: Sendable, Hashable, Codable, Setting {
         }
         let setting = try NamedSetting(parsing: written)
         switch setting.name {
-        case "zeros", "zero":
-            try setting.validateKeys([])
-            self = .zeros
-        case "constant":
-            try setting.validateKeys(["value"])
-            self = .constant(setting.value("value", default: 0))
+        case "zeros", "zero", "constant":
+            // The weight initialisers of the same names read them.
+            guard case let .constant(value) = try Initializer(parsing: written) else { self = .zeros; return }
+            self = .constant(value)
         case "normal":
             try setting.validateKeys(["std"])
             let deviation = setting.value("std", default: 0.01)
