@@ -188,4 +188,17 @@ struct ExperimentRecipeTests {
         let run = try TrainingRun(recipe: TrainingRecipe(configuration: config))
         #expect(run.network.layers.compactMap { $0 as? Dropout<Float> }.map(\.style) == [.vanilla])
     }
+
+    @Test func horizontalFlipMirrorsAboutHalfTheImages() throws {
+        let options = try AugmentationOptions(parsing: "flip")
+        #expect(options.horizontalFlip == true && !options.isIdentity && options.description == "horizontal flip")
+        let augmenter = try Augmenter<Float>(featureCount: 9, options: options, random: RandomGenerator(seed: 4))
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9], mirrored: [Float] = [3, 2, 1, 6, 5, 4, 9, 8, 7]
+        let batch = Matrix<Float>(rows: 200, columns: 9, elements: Array((0..<200).map { _ in image }.joined()))
+        augmenter.augment(batch)
+        let rows = (0..<200).map { batch.row($0) }
+        #expect(rows.allSatisfy { $0 == image || $0 == mirrored })
+        #expect((70...130).contains(rows.count { $0 == mirrored }))
+        #expect(try AugmentationOptions(parsing: "shift").horizontalFlip == nil, "other runs store no new key")
+    }
 }
