@@ -68,6 +68,13 @@ public struct Dataset<Scalar: NetworkScalar>: @unchecked Sendable {
         return result
     }
 
+    /// This set as a network with `outputs` outputs reads it: a two-class set with one
+    /// target column for a single-output network (``withSingleBinaryOutput()``), otherwise
+    /// unchanged.
+    public func matching(outputs: Int) throws -> Dataset {
+        outputs == 1 && isClassification && outputCount == 2 ? try withSingleBinaryOutput() : self
+    }
+
     /// The examples at `indices`, in that order, copied into a new set.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -4,6 +4,7 @@ import Backprop
 @testable import BackpropData
 @testable import BackpropRecipes
 @testable import BackpropRuns
+@testable import BackpropModelFiles
 
 /// The classic experiments that each need a setting of their own (see the Experiments article).
 @Suite("Classic experiments")
@@ -20,6 +21,9 @@ struct ExperimentRecipeTests {
         _ = try run.fit()
         let accuracy = try #require(try run.evaluate().dev?.accuracy)
         #expect(accuracy > 0.8, "a one-output sigmoid separates the moons")
+        let raw = try #require(try TrainingRun.loadData(for: recipe).dev)
+        let saved = try Model(run: run, metrics: [:]).evaluate(raw)
+        #expect(abs((saved.classification?.accuracy ?? 0) - accuracy) < 1e-9, "a saved one-output model evaluates on two-class data")
         recipe.loss = .softmaxCrossEntropy
         #expect(throws: NetworkError.self) { try TrainingRun(recipe: recipe) }
     }
