@@ -29,6 +29,12 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Keep each class's share in every split.")
     var stratify = false
 
+    @Option(help: ArgumentHelp("Keep only these classes, by name or index, e.g. 0,1 (MNIST's zeros against its ones); they become classes 0, 1, … in this order.", valueName: "classes"))
+    var classes: String?
+
+    @Option(help: ArgumentHelp("Train on the first N examples of the training part only (dev and test are kept whole).", valueName: "N"))
+    var limit: Int?
+
     @Option(help: ArgumentHelp("Fixed pixel scaling (\(PixelScale.choiceList)): mnist is x·0.99/255 + 0.01, unit is x/255.", valueName: "preset"),
             transform: PixelScale.argument)
     var scale: PixelScale?
@@ -153,6 +159,8 @@ struct DataOptions: ParsableArguments {
         if regression { values["regression"] = .bool(true) }
         if let split { values["split"] = .string(split) }
         if stratify { values["stratify"] = .bool(true) }
+        if let classes { values["classes"] = .string(classes) }
+        if let limit { values["limit"] = .int(limit) }
         if let scale { values["scale"] = .string(scale.rawValue) }
         if standardize { values["standardize"] = .bool(true) }
         if minmax { values["minmax"] = .bool(true) }

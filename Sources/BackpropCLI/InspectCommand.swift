@@ -101,11 +101,14 @@ struct InspectInitCommand: ParsableCommand {
             } else {
                 lines.append("\(function.name) layers of \(width) units, \(scheme.displayName) weights, \(samples) × \(inputWidth ?? width) unit-Gaussian inputs, no biases")
                 let range = layers.first.map { "[\(AxisLabel.short($0.edges.first!)), \(AxisLabel.short($0.edges.last!))]" } ?? ""
-                var rows = [["layer", "mean", "std", "zero", "|a|>0.99", "histogram \(range)"]]
+                // Sigmoid and tanh saturate; a ReLU layer can have dead units instead.
+                let extra = function == .relu ? "dead units" : "saturated"
+                func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
+                var rows = [["layer", "mean", "std", "zero", extra, "histogram \(range)"]]
                 for layer in layers {
                     let s = layer.statistics
                     rows.append(["\(s.layer)", String(format: "%+.5f", s.mean), String(format: "%.5f", s.standardDeviation),
-                                 String(format: "%.1f%%", s.zeroFraction * 100), String(format: "%.1f%%", s.saturatedFraction * 100),
+                                 String(format: "%.1f%%", s.zeroFraction * 100), percent(function == .relu ? s.deadFraction : s.saturatedFraction),
                                  Self.sparkline(layer.counts)])
                 }
                 lines += tableLines(rows)
@@ -114,10 +117,11 @@ struct InspectInitCommand: ParsableCommand {
                 var page = HTMLReport(title: "Activations: \(function.name), \(scheme.displayName)")
                 page.summary = [("activation", function.name), ("initialisation", scheme.displayName), ("depth", "\(depth)"), ("width", "\(width)"),
                                 ("inputs", "\(samples) × \(inputWidth ?? width) unit Gaussian"), ("seed", "\(seed)")]
-                page.addTable("Per-layer statistics", header: ["layer", "mean", "std", "zero fraction", "saturated fraction"], rows: layers.map {
+                page.addTable("Per-layer statistics", header: ["layer", "mean", "std", "zero fraction", "saturated fraction", "dead-unit fraction"], rows: layers.map {
                     let s = $0.statistics
                     return ["\(s.layer)", String(format: "%.5f", s.mean), String(format: "%.5f", s.standardDeviation),
-                            String(format: "%.3f", s.zeroFraction), String(format: "%.3f", s.saturatedFraction)]
+                            String(format: "%.3f", s.zeroFraction), s.saturatedFraction.map { String(format: "%.3f", $0) } ?? "—",
+                            s.deadFraction.map { String(format: "%.3f", $0) } ?? "—"]
                 })
                 let charts = layers.map { layer in
                     var chart = HistogramChart(title: "Layer \(layer.statistics.layer): mean \(String(format: "%.3f", layer.statistics.mean)), std \(String(format: "%.3f", layer.statistics.standardDeviation))",

@@ -70,6 +70,13 @@ struct TrainCommand: ParsableCommand {
         if let placement = network.batchNorm { values["batch-norm"] = .string(placement.rawValue) }
         if let initializer = network.initializer { values["init"] = .string(initializer.text) }
         if let loss = network.loss { values["loss"] = .string(loss.rawValue) }
+        if let output = network.outputActivation { values["output-activation"] = .string(output.text) }
+        if let bias = network.biasInit { values["bias-init"] = .string(bias.text) }
+        if network.allowSymmetric { values["allow-symmetric"] = .bool(true) }
+        if let momentum = network.batchNormMomentum { values["batch-norm-momentum"] = .double(momentum) }
+        if let epsilon = network.batchNormEpsilon { values["batch-norm-epsilon"] = .double(epsilon) }
+        if let drop = network.inputDropout { values["input-dropout"] = .double(drop) }
+        if let style = network.dropoutStyle { values["dropout-style"] = .string(style.rawValue) }
         if let optimizer = optimization.optimizer { values["optimizer"] = .string(optimizer.text) }
         if let rate = optimization.learningRate { values["lr"] = .double(rate) }
         if let size = optimization.batchSize { values["batch-size"] = .int(size) }
@@ -79,6 +86,7 @@ struct TrainCommand: ParsableCommand {
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }
         if let stages = regularization.earlyStopping { values["early-stopping"] = .list(stages.stages.map(ConfigValue.int)) }
+        if let monitor = regularization.earlyStoppingMonitor { values["early-stopping-monitor"] = .string(monitor.rawValue) }
         if let seed { values["seed"] = .int(Int(truncatingIfNeeded: seed)) }
         return values
     }

@@ -56,7 +56,7 @@ struct ArchitectureOptions: ParsableArguments {
     var batchNorm: BatchNormPlacement?
 
     @Option(name: .customLong("init"), help: ArgumentHelp(
-        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid); options as name:key=value.",
+        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid, and Xavier for the output layer whatever the hidden activation, as no activation follows it before the loss); options as name:key=value.",
         valueName: "scheme"), transform: InitializerChoice.textArgument)
     var initializer: SettingText<InitializerChoice>?
 
@@ -64,12 +64,45 @@ struct ArchitectureOptions: ParsableArguments {
             transform: LossKind.argument)
     var loss: LossKind?
 
+    @Option(name: .customLong("output-activation"), help: ArgumentHelp(
+        "Output activation when not the loss's own (mse only: e.g. sigmoid with --loss mse, the learning-slowdown experiment).",
+        valueName: "activation"), transform: HiddenActivation.textArgument)
+    var outputActivation: SettingText<HiddenActivation>?
+
+    @Option(name: .customLong("bias-init"), help: ArgumentHelp(
+        "Bias initialisation (\(BiasInitializer.choiceList); default: zeros): constant:v or normal:std.", valueName: "scheme"),
+            transform: BiasInitializer.textArgument)
+    var biasInit: SettingText<BiasInitializer>?
+
+    @Option(name: .customLong("batch-norm-momentum"), help: ArgumentHelp("Running-average momentum k of the batch-norm layers, in [0, 1) (default: 0.9).", valueName: "k"))
+    var batchNormMomentum: Double?
+
+    @Option(name: .customLong("batch-norm-epsilon"), help: ArgumentHelp("The ε of batch norm's √(σ² + ε) (default: 1e-5).", valueName: "ε"))
+    var batchNormEpsilon: Double?
+
+    @Option(name: .customLong("input-dropout"), help: ArgumentHelp("Drop probability on the input features in training (0 ≤ p < 1; keep it small: 0 – 0.2).", valueName: "p"))
+    var inputDropout: Double?
+
+    @Option(name: .customLong("dropout-style"), help: ArgumentHelp(
+        "inverted (default: kept features ÷ p in training) or vanilla (no scaling in training, × p at test time).", valueName: "style"))
+    var dropoutStyle: DropoutStyle?
+
+    @Flag(name: .customLong("allow-symmetric"), help: "Allow zeros or constant --init for hidden weights (the symmetry problem: every unit stays identical).")
+    var allowSymmetric = false
+
     func validate() throws {
         if let inputNoise, !(inputNoise >= 0 && inputNoise.isFinite) { throw ValidationError("--input-noise must be non-negative, got \(inputNoise)") }
     }
 }
 
 extension BatchNormPlacement: ExpressibleByArgument {}
+extension DropoutStyle: ExpressibleByArgument {}
+
+/// The metrics `--early-stopping-monitor` accepts.
+enum EarlyStoppingMonitor: String, ExpressibleByArgument, CaseIterable {
+    case devCost = "dev-cost"
+    case devAccuracy = "dev-accuracy"
+}
 
 /// Optimisation options of `backprop train`.
 struct OptimizationOptions: ParsableArguments {
@@ -119,6 +152,10 @@ struct RegularizationOptions: ParsableArguments {
         "Stop after this many epochs without a better dev cost and restore the best weights; a list such as 10,20,50 lets the patience grow after late improvements.",
         valueName: "patience"))
     var earlyStopping: PatienceStages?
+
+    @Option(name: .customLong("early-stopping-monitor"), help: ArgumentHelp(
+        "What --early-stopping watches: dev-cost (default) or dev-accuracy (the train metric without a dev set).", valueName: "metric"))
+    var earlyStoppingMonitor: EarlyStoppingMonitor?
 
     func validate() throws {
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be non-negative, got \(l2)") }

@@ -6,7 +6,9 @@
 /// - shear `x' = x + s·y` with `s` uniform in `±maximumShear`;
 /// - elastic distortion (Simard, Steinkraus & Platt 2003): displacement fields uniform in
 ///   `[−1, 1]` per pixel, smoothed by a Gaussian of standard deviation `σ` (in pixels) and
-///   scaled by `α`.
+///   scaled by `α`;
+/// - a horizontal flip (columns mirrored) with probability ½, for images whose left and right
+///   mean the same (not digits).
 public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringConvertible {
     /// The largest translation in pixels; 0 disables it.
     public var maximumShift: Int
@@ -18,6 +20,8 @@ public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringCon
     public var elasticAlpha: Double
     /// Elastic smoothing width σ (pixels).
     public var elasticSigma: Double
+    /// Mirror each image left to right with probability ½; `nil` or `false` disables it.
+    public var horizontalFlip: Bool?
 
     /// Options with every distortion off unless given.
     public init(maximumShift: Int = 0, maximumRotation: Double = 0, maximumShear: Double = 0,
@@ -39,6 +43,8 @@ public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringCon
         case shear
         /// Elastic distortion with α = 34, σ = 4 (the values of Simard et al. for MNIST).
         case elastic
+        /// A horizontal flip with probability ½.
+        case flip
     }
 
     /// Options enabling the named distortions at their default strengths.
@@ -50,6 +56,7 @@ public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringCon
             case .rotate: maximumRotation = 15
             case .shear: maximumShear = 0.3
             case .elastic: (elasticAlpha, elasticSigma) = (34, 4)
+            case .flip: horizontalFlip = true
             }
         }
     }
@@ -72,7 +79,7 @@ public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringCon
 
     /// `true` when no distortion is enabled.
     public var isIdentity: Bool {
-        maximumShift == 0 && maximumRotation == 0 && maximumShear == 0 && elasticAlpha == 0
+        maximumShift == 0 && maximumRotation == 0 && maximumShear == 0 && elasticAlpha == 0 && horizontalFlip != true
     }
 
     public var description: String {
@@ -81,6 +88,7 @@ public struct AugmentationOptions: Codable, Equatable, Sendable, CustomStringCon
         if maximumRotation != 0 { parts.append("rotate ±\(maximumRotation)°") }
         if maximumShear != 0 { parts.append("shear ±\(maximumShear)") }
         if elasticAlpha != 0 { parts.append("elastic α = \(elasticAlpha), σ = \(elasticSigma)") }
+        if horizontalFlip == true { parts.append("horizontal flip") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }

@@ -107,6 +107,15 @@ public final class Augmenter<Scalar: NetworkScalar> {
             Self.resample(scratch, into: image, side: side, warp: warp,
                           displacementX: elastic ? UnsafePointer(fieldX) : nil,
                           displacementY: elastic ? UnsafePointer(fieldY) : nil)
+            if options.horizontalFlip == true && random.bernoulli(0.5) {
+                for imageRow in 0..<side {
+                    var (left, right) = (imageRow * side, imageRow * side + side - 1)
+                    while left < right {
+                        (image[left], image[right]) = (image[right], image[left])
+                        (left, right) = (left + 1, right - 1)
+                    }
+                }
+            }
         }
     }
 

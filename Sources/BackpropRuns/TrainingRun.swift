@@ -72,12 +72,21 @@ public final class TrainingRun {
             delimiter: recipe.delimiter.first ?? ",", hasHeader: recipe.hasHeader,
             targetColumn: recipe.targetColumn.map { Int($0).map(CSVOptions.TargetColumn.index) ?? .name($0) } ?? .last,
             targetKind: recipe.regression ? .regression : .classification)
-        return try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+        let splits: DatasetSplits<Float> = try source.load(options: DataLoadingOptions(csv: csv, fractions: recipe.split, stratified: recipe.stratify, seed: seed))
+        return try recipe.subset?.apply(to: splits) ?? splits
     }
 
     private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {
         self.recipe = recipe
-        (splits, pipeline) = try raw.preprocessed(with: recipe.preprocessing)
+        var (prepared, fitted) = try raw.preprocessed(with: recipe.preprocessing)
+        if recipe.layers?.last == 1, prepared.train.isClassification, prepared.train.outputCount == 2,
+           recipe.lossKind != .softmaxCrossEntropy {
+            // A binary classifier with one sigmoid output: the target is the label itself.
+            prepared = DatasetSplits(
+                train: try prepared.train.withSingleBinaryOutput(), dev: try prepared.dev?.withSingleBinaryOutput(),
+                test: try prepared.test?.withSingleBinaryOutput())
+        }
+        (splits, pipeline) = (prepared, fitted)
 
         let train = splits.train
         let sizes = recipe.layers ?? [train.featureCount, 16, 16, train.outputCount]
@@ -87,13 +96,18 @@ public final class TrainingRun {
                 "\(train.featureCount) (the features of \(recipe.data)) and end with \(train.outputCount) (its \(train.isClassification ? "classes" : "targets"))",
                 relation: "must start with")
         }
-        blueprint = NetworkBlueprint(
+        var planned = NetworkBlueprint(
             sizes: sizes, hiddenActivation: recipe.activation.value, dropProbabilities: recipe.dropout,
-            inputNoise: recipe.inputNoise, batchNormalization: recipe.batchNorm)
+            inputDropProbability: recipe.inputDropout ?? 0, inputNoise: recipe.inputNoise, batchNormalization: recipe.batchNorm,
+            batchNormMomentum: recipe.batchNormMomentum ?? 0.9)
+        planned.batchNormEpsilon = recipe.batchNormEpsilon
+        planned.dropoutStyle = recipe.dropoutStyle
+        blueprint = planned
         network = try blueprint.build(seed: random.next())
         let scheme = recipe.initializer.value.scheme
         let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
-        try network.initializeParameters(scheme, random: &random, data: lsuvBatch)
+        try network.initializeParameters(
+            scheme, random: &random, data: lsuvBatch, force: recipe.allowSymmetric ?? false, bias: recipe.biasInit?.value ?? .zeros)
 
         let optimizer = try recipe.optimizer.value.makeOptimizer(scalar: Float.self)
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
@@ -110,7 +124,7 @@ public final class TrainingRun {
                 maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(
-            network: network, loss: recipe.lossKind.makeLoss(regression: !train.isClassification),
+            network: network, loss: try recipe.lossKind.makeLoss(regression: !train.isClassification, output: recipe.outputFunction()),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
         if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }
@@ -118,7 +132,13 @@ public final class TrainingRun {
             let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
             trainer.batchTransform = { augmenter.augment($0) }
         }
-        let monitored: MonitoredMetric = splits.dev == nil ? .trainCost : .devCost
+        let watchesAccuracy = recipe.earlyStoppingMonitor?.isHigherBetter == true && train.isClassification
+        let monitored: MonitoredMetric = switch (splits.dev == nil, watchesAccuracy) {
+        case (true, false): .trainCost
+        case (true, true): .trainAccuracy
+        case (false, false): .devCost
+        case (false, true): .devAccuracy
+        }
         let stopping = recipe.earlyStopping.map { EarlyStopping<Float>(monitor: monitored, patienceStages: $0) }
         if let stopping { callbacks.append(stopping) }
         earlyStopping = stopping

@@ -58,7 +58,7 @@ public final class RecipeTrials: @unchecked Sendable {
     /// and that the first grid point / centre of the space makes a valid recipe.
     /// - Throws: `ConfigError` naming the key.
     public func validate(_ space: SearchSpace) throws {
-        let allowed = TrainingRecipe.keys + ["hidden-units", "hidden-layers"]
+        let allowed = TrainingRecipe.keys + ["hidden-units", "hidden-layers"] + TrialConfiguration.optimizerOptionKeys.keys.sorted()
         for parameter in space.parameters where !allowed.contains(parameter.name) {
             throw ConfigError(file: base.file, key: "search.\(parameter.name)", line: nil,
                               problem: .unknownKey(suggestion: KeySuggestion.closest(to: parameter.name, in: allowed)))

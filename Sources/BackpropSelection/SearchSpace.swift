@@ -235,8 +235,31 @@ public struct TrialConfiguration: Sendable, Hashable, Codable {
             let combined = [layers[0]] + Array(repeating: hiddenWidth, count: hiddenCount) + [layers[layers.count - 1]]
             values["layers"] = .list(combined.map(ConfigValue.int))
         }
+        let optimizerKeys = Self.optimizerOptionKeys.keys.filter { values[$0] != nil }.sorted()
+        if !optimizerKeys.isEmpty {
+            // `momentum: 0.95` or `beta2: 0.999` become options of the optimiser setting.
+            let text = try values["optimizer"].map { "\($0)" } ?? base.string("optimizer") ?? TrainingRecipe().optimizer.text
+            var setting: NamedSetting
+            do { setting = try NamedSetting(parsing: text) } catch { throw base.error(key: "optimizer", .invalidValue("\(error)")) }
+            for key in optimizerKeys {
+                let value = values.removeValue(forKey: key)
+                guard let number = value?.numericValue else {
+                    throw base.error(key: key, .wrongType(expected: "a number", found: value?.typeName ?? "nothing"))
+                }
+                setting.options[Self.optimizerOptionKeys[key]!] = number
+            }
+            values["optimizer"] = .string(setting.description)
+        }
         return base.overriding(with: values)
     }
+
+    /// Search keys that set an option of the optimiser rather than a recipe key:
+    /// `momentum` (β of momentum and Nesterov; `beta` too), `beta1` and `beta2` (Adam), the
+    /// clipping thresholds and AdamW's decay.
+    public static let optimizerOptionKeys: [String: String] = [
+        "momentum": "beta", "beta": "beta", "beta1": "beta1", "beta2": "beta2",
+        "clip-norm": "clip-norm", "clip-value": "clip-value", "decay": "decay",
+    ]
 }
 
 // MARK: - Typed JSON form

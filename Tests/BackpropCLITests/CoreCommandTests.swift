@@ -19,7 +19,7 @@ struct CoreCommandTests {
 
     @Test func parsesGradcheckOptionsWithDefaults() throws {
         let command = try #require(try BackpropCommand.parseAsRoot(["gradcheck", "--layers", "4, 5,3"]) as? GradcheckCommand)
-        #expect(command.network.layers.sizes == [4, 5, 3])
+        #expect(command.network.layers?.sizes == [4, 5, 3])
         #expect(command.network.activation == .function(.relu))
         #expect(command.lossOptions.loss == .softmaxCrossEntropy)
         #expect(command.seedOptions.seed == TrainingRecipe.defaultSeed)
@@ -166,5 +166,25 @@ struct CoreCommandTests {
         let result = try command.measure()
         #expect(result.gemmGflops > 0 && result.stepGflops > 0 && result.ratio > 0)
         #expect(command.text(result).contains("Ratio"))
+    }
+
+    @Test func gradcheckCoversThePenaltyBatchNormAndASavedModel() throws {
+        for placement in ["before", "after"] {
+            let command = try #require(try BackpropCommand.parseAsRoot([
+                "gradcheck", "--layers", "3,5,4,3", "--activation", "tanh", "--batch-norm", placement, "--l2", "0.7", "--l1", "0.2",
+            ]) as? GradcheckCommand)
+            let report = try command.report()
+            #expect(report.passed, "\(report.tensors)")
+            #expect(report.tensors.count >= 8, "\(report.tensors.map(\.name))")
+        }
+        let folder = CommandRunner.temporaryFolder()
+        let trained = CommandRunner.execute(["train", "--out", folder.path, "--epochs", "2", "--json", "--data", "moons:n=100",
+                                             "--layers", "2,6,2", "--batch-norm", "after", "--l2", "0.1"])
+        try #require(trained.code == 0, "\(trained.message)")
+        let saved = try #require(try BackpropCommand.parseAsRoot(["gradcheck", "--model", folder.path, "--l2", "0.1"]) as? GradcheckCommand)
+        let report = try saved.report()
+        #expect(report.passed && report.tensors.count == 6, "\(report.tensors.map(\.name))")
+        #expect(saved.text(report).contains("model \(folder.path)"))
+        #expect(throws: (any Error).self) { try BackpropCommand.parseAsRoot(["gradcheck"]) }
     }
 }

@@ -173,4 +173,13 @@ struct TrainCommandTests {
         }
         #expect(BackpropCommand.helpMessage().contains("train"))
     }
+
+    @Test func theHelpSaysWhichSchemeAutoGivesTheOutputLayer() {
+        let help = TrainCommand.helpMessage(columns: 10_000)
+        #expect(help.contains("Xavier for the output layer whatever the hidden activation"))
+        for flag in ["--output-activation", "--bias-init", "--allow-symmetric", "--input-dropout", "--batch-norm-momentum",
+                     "--batch-norm-epsilon", "--early-stopping-monitor", "--classes", "--limit"] {
+            #expect(help.contains(flag), "\(flag)")
+        }
+    }
 }

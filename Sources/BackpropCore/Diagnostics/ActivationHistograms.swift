@@ -29,7 +29,7 @@ extension ActivationStatistics {
         try forEachLayer(activation: activation, initializer: initializer, depth: depth, width: width, inputWidth: inputWidth,
                          exampleCount: exampleCount, seed: seed, scalar: scalar) { index, activations in
             let bounds = range ?? defaultRange(activation) ?? extent(of: activations)
-            reports.append(LayerReport(statistics: statistics(of: activations, layer: index + 1),
+            reports.append(LayerReport(statistics: statistics(of: activations, layer: index + 1, activation: activation),
                                        edges: (0...binCount).map { bounds.lowerBound + Double($0) * (bounds.upperBound - bounds.lowerBound) / Double(binCount) },
                                        counts: histogram(activations, range: bounds, binCount: binCount)))
         }

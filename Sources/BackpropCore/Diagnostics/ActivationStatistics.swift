@@ -23,8 +23,12 @@ public enum ActivationStatistics {
         public var standardDeviation: Double
         /// The fraction of activations that are exactly 0 (dead ReLU outputs).
         public var zeroFraction: Double
-        /// The fraction with `|a| > 0.99` (saturated tanh, or sigmoid near 0/1 after centring).
-        public var saturatedFraction: Double
+        /// The fraction of saturated activations: sigmoid below 0.01 or above 0.99, tanh with
+        /// `|a| > 0.99`; `nil` for activations that do not saturate (ReLU, identity, …).
+        public var saturatedFraction: Double?
+        /// ReLU only: the fraction of units that output 0 for every example (dead units);
+        /// `nil` for the other activations.
+        public var deadFraction: Double?
     }
 
     /// Runs the experiment.
@@ -48,7 +52,7 @@ public enum ActivationStatistics {
         var results: [LayerStatistics] = []
         try forEachLayer(activation: activation, initializer: initializer, depth: depth, width: width, inputWidth: inputWidth,
                          exampleCount: exampleCount, seed: seed, scalar: scalar) { index, activations in
-            results.append(statistics(of: activations, layer: index + 1))
+            results.append(statistics(of: activations, layer: index + 1, activation: activation))
         }
         return results
     }
@@ -84,22 +88,25 @@ public enum ActivationStatistics {
         }
     }
 
-    /// Mean, standard deviation and fractions over all elements of `matrix`.
-    static func statistics<Scalar: NetworkScalar>(of matrix: Matrix<Scalar>, layer: Int) -> LayerStatistics {
+    /// Mean, standard deviation and fractions over all elements of `matrix`, the output of
+    /// `activation`: the saturated fraction for sigmoid (both ends) and tanh, the dead units
+    /// for ReLU (as the training monitor counts them, see `MonitoringStatistics`).
+    static func statistics<Scalar: NetworkScalar>(of matrix: Matrix<Scalar>, layer: Int, activation: Activation) -> LayerStatistics {
         // One pass in Double: Σa and Σa² (the activations are O(1) or smaller, far from the
         // cancellation that would call for a second pass).
-        var sum = 0.0, squares = 0.0, zeros = 0, saturated = 0
+        var sum = 0.0, squares = 0.0, zeros = 0
         matrix.forEachElementAsDouble { value in
             sum += value
             squares += value * value
             if value == 0 { zeros += 1 }
-            if abs(value) > 0.99 { saturated += 1 }
         }
         let count = Double(max(matrix.count, 1))
         let mean = sum / count
         let variance = max(squares / count - mean * mean, 0)
+        let kind = MonitoringStatistics.Kind(activation)
+        let record = kind == .other ? nil : MonitoringStatistics.layerRecord(of: matrix, name: "", activation: activation.name, kind: kind, binCount: 1)
         return LayerStatistics(
             layer: layer, mean: mean, standardDeviation: variance.squareRoot(),
-            zeroFraction: Double(zeros) / count, saturatedFraction: Double(saturated) / count)
+            zeroFraction: Double(zeros) / count, saturatedFraction: record?.saturatedFraction, deadFraction: record?.deadFraction)
     }
 }

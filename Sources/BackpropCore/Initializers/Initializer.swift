@@ -16,7 +16,7 @@ import RealModule
 /// | `lsuv(tolerance:maxIterations:)` | orthogonal, then rescaled on a data batch until the layer's pre-activation variance is 1 (Mishkin & Matas 2015) |
 ///
 /// Uniform draws are from `U[−a, a)`. LSUV needs data, so it is applied by
-/// ``Sequential/initializeParameters(_:overrides:random:data:force:)``; on a lone matrix it
+/// ``Sequential/initializeParameters(_:overrides:random:data:force:bias:)``; on a lone matrix it
 /// behaves as `orthogonal(gain: 1)`.
 ///
 /// ```swift
@@ -225,7 +225,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
     /// Fills `weights` (`n_out × n_in`) with fresh values drawn from `random`.
     ///
     /// This is the raw draw: it does not refuse symmetric schemes (see
-    /// ``Sequential/initializeParameters(_:overrides:random:data:force:)`` for that check), and
+    /// ``Sequential/initializeParameters(_:overrides:random:data:force:bias:)`` for that check), and
     /// `lsuv` draws its orthogonal start.
     public func fill<Scalar: NetworkScalar>(_ weights: Matrix<Scalar>, random: inout RandomGenerator) {
         let (outputs, inputs) = (weights.rows, weights.columns)

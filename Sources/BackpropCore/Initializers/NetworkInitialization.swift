@@ -1,4 +1,4 @@
-/// What ``Sequential/initializeParameters(_:overrides:random:data:force:)`` did to one layer.
+/// What ``Sequential/initializeParameters(_:overrides:random:data:force:bias:)`` did to one layer.
 public struct LayerInitialization: Sendable, Hashable, Codable {
     /// The layer's index in ``Sequential/layers``.
     public var layerIndex: Int
@@ -37,6 +37,8 @@ extension Sequential {
     ///   - random: the generator every draw comes from.
     ///   - data: an `m × inputCount` batch, required when a layer uses LSUV.
     ///   - force: allow `zeros`/`constant` for hidden weights.
+    ///   - bias: how the biases start (zeros by default; a `normal` draw follows each
+    ///     layer's weight draw).
     /// - Returns: one entry per initialised layer.
     /// - Throws: ``NetworkError/unusable(what:reason:)`` when a hidden layer would get a
     ///   symmetric scheme without `force` (every unit of the layer would compute the same value
@@ -46,7 +48,7 @@ extension Sequential {
     @discardableResult
     public func initializeParameters(
         _ scheme: Initializer? = nil, overrides: [Int: Initializer] = [:], random: inout RandomGenerator,
-        data: Matrix<Scalar>? = nil, force: Bool = false
+        data: Matrix<Scalar>? = nil, force: Bool = false, bias: BiasInitializer = .zeros
     ) throws -> [LayerInitialization] {
         let weighted = layers.indices.filter { weightParameter(of: layers[$0]) != nil }
         for index in overrides.keys.sorted() where !weighted.contains(index) {
@@ -77,7 +79,7 @@ extension Sequential {
         for (index, chosen) in plan {
             let layer = layers[index]
             chosen.fill(weightParameter(of: layer)!.value, random: &random)
-            layer.parameters.first { $0.name == "bias" }?.value.fill(0)
+            if let value = layer.parameters.first(where: { $0.name == "bias" })?.value { bias.fill(value, random: &random) }
             report.append(LayerInitialization(layerIndex: index, layer: layer.description, initializer: chosen))
         }
         for (position, entry) in plan.enumerated() {

@@ -58,7 +58,7 @@ public enum Activation: Sendable, Hashable, Codable {
         case .sigmoid: "logistic 1/(1+e^−z)"
         case .tanh: "hyperbolic tangent"
         case .relu: "max(0, z)"
-        case .leakyReLU: "z, or αz below 0; option alpha (0.01)"
+        case .leakyReLU: "z, or αz below 0; option alpha (0.01), also called slope"
         case .elu: "z, or α(eᶻ − 1) below 0; option alpha (1)"
         case .softmax: "e^{z_j} / Σ_k e^{z_k} over each layer"
         }

@@ -6,6 +6,9 @@
 /// `A ← A ⊙ D / p`; backward `dA ← dA ⊙ D / p`. Inference (or ``isNoiseEnabled`` off, as
 /// during gradient checking): the identity. Shapes: `m × width` in and out.
 ///
+/// With ``DropoutStyle/vanilla`` (the original form, for comparison) the kept features are not
+/// scaled in training, `A ← A ⊙ D`, and inference multiplies by `p` instead.
+///
 /// The layer owns its ``RandomGenerator``; its ``randomState`` can be saved in a checkpoint
 /// and restored so the masks continue exactly.
 ///
@@ -21,6 +24,9 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     public let dropProbability: Double
     /// `p = 1 − dropProbability`, the probability that a feature is kept.
     public var keepProbability: Double { 1 - dropProbability }
+    /// Where the scaling by the keep probability happens: in training (inverted, the
+    /// default) or at test time (vanilla).
+    public let style: DropoutStyle
     /// When `false` the layer is the identity even in training (gradient checking).
     public var isNoiseEnabled = true
 
@@ -41,13 +47,14 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
 
     /// Dropout on rows of `width` features, zeroing each with probability `dropProbability`
     /// (`0 ≤ drop < 1`), masks drawn from `random`.
-    public init(width: Int, dropProbability: Double, random: RandomGenerator) {
+    public init(width: Int, dropProbability: Double, random: RandomGenerator, style: DropoutStyle = .inverted) {
         precondition(width > 0, "Dropout needs a positive width, got \(width)")
         precondition(dropProbability >= 0 && dropProbability < 1,
                      "A drop probability must lie in [0, 1), got \(dropProbability)")
         inputCount = width
         self.dropProbability = dropProbability
         self.random = random
+        self.style = style
     }
 
     /// Dropout with a generator seeded from `seed`.
@@ -65,7 +72,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     /// the latest forward pass applied none.
     public var latestMask: Matrix<Scalar>? { maskWasApplied ? mask : nil }
 
-    public var description: String { "Dropout(\(inputCount), drop \(dropProbability))" }
+    public var description: String { "Dropout(\(inputCount), drop \(dropProbability)\(style == .vanilla ? ", vanilla" : ""))" }
     public var layerDescription: LayerDescription { describe(as: .dropout(probability: dropProbability)) }
 
     // MARK: - Passes
@@ -73,6 +80,13 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         maskWasApplied = mode == .training && isNoiseEnabled && dropProbability > 0
+        if style == .vanilla && mode == .inference && dropProbability > 0 {
+            let a = Matrix.reuse(output, rows: input.rows, columns: inputCount)
+            output = a
+            let keep = Scalar(keepProbability), x = input.base, result = a.base
+            for i in 0..<input.count { result[i] = x[i] * keep }
+            return a
+        }
         guard maskWasApplied else { return input }
         let rows = input.rows
         let d = Matrix.reuse(mask, rows: rows, columns: inputCount)
@@ -80,7 +94,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         mask = d
         output = a
         let keep = keepProbability
-        let scale = Scalar(1 / keep)
+        let scale = style == .vanilla ? Scalar(1) : Scalar(1 / keep)
         let maskValues = d.base, x = input.base, result = a.base
         if let first = firstExampleIndex {
             let key = random.next()
@@ -112,4 +126,12 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         for i in 0..<dX.count { result[i] = g[i] * d[i] }
         return dX
     }
+}
+
+/// Where dropout's scaling by the keep probability `p` happens (`--dropout-style`).
+public enum DropoutStyle: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Kept features are divided by `p` in training; inference is the identity (the default).
+    case inverted
+    /// Kept features are left as they are in training; inference multiplies by `p`.
+    case vanilla
 }

@@ -1,7 +1,7 @@
 /// The activation of a network's hidden layers, by the names used everywhere (flags,
 /// configs, files): ``Activation/registry`` (`identity, sigmoid, tanh, relu, leaky-relu, elu,
 /// softmax`), then `prelu` and `maxout`, each written `name[:key=value]`
-/// (`leaky-relu:alpha=0.1`, `prelu:alpha=0.25`, `maxout:pieces=3`).
+/// (`leaky-relu:alpha=0.1` or its alias `leaky-relu:slope=0.1`, `prelu:alpha=0.25`, `maxout:pieces=3`).
 public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
     /// A parameter-free function fused into each ``Dense`` layer.
     case function(Activation)
@@ -39,6 +39,14 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
         guard let match = Self.all.first(where: { $0.name == name }) else { throw Self.unknownName(setting.name, in: text) }
         switch match {
         case let .function(function):
+            var setting = setting
+            if case .leakyReLU = function, let slope = setting.options.removeValue(forKey: "slope") {
+                // `slope` is another name of leaky ReLU's α.
+                guard setting.options["alpha"] == nil else {
+                    throw NetworkError.invalidSetting(family: Self.family, text: text, problem: "slope and alpha name the same value; give one")
+                }
+                setting.options["alpha"] = slope
+            }
             try setting.validateKeys(function.parameterKey.map { [$0] } ?? [])
             if let key = function.parameterKey, let value = setting.options[key] {
                 self = .function(function.with(parameter: value))

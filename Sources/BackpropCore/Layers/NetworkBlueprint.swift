@@ -39,6 +39,10 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     public var batchNormalization: BatchNormPlacement?
     /// The running-average momentum k of the batch-norm layers.
     public var batchNormMomentum: Double
+    /// Where dropout scales by the keep probability; `nil` for ``DropoutStyle/inverted``.
+    public var dropoutStyle: DropoutStyle?
+    /// The ε of the batch-norm layers' `√(σ² + ε)`; `nil` for 1e-5.
+    public var batchNormEpsilon: Double?
 
     /// A blueprint with no dropout, noise or batch normalisation unless given.
     public init(sizes: [Int], hiddenActivation: HiddenActivation = .function(.relu), dropProbabilities: [Double] = [],
@@ -94,6 +98,9 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
         guard inputNoise >= 0 && inputNoise.isFinite else {
             throw NetworkError.invalidValue(setting: "The input noise σ", value: "\(inputNoise)", requirement: "must be finite and non-negative")
         }
+        if let batchNormEpsilon, !(batchNormEpsilon > 0 && batchNormEpsilon.isFinite) {
+            throw NetworkError.invalidValue(setting: "The batch-norm epsilon", value: "\(batchNormEpsilon)", requirement: "must be positive")
+        }
         guard batchNormMomentum >= 0 && batchNormMomentum < 1 else {
             throw NetworkError.invalidValue(setting: "The batch-norm momentum", value: "\(batchNormMomentum)", requirement: "must lie in [0, 1)")
         }
@@ -120,14 +127,14 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
             layers.append(GaussianNoise(width: sizes[0], standardDeviation: inputNoise, random: random.split()))
         }
         if inputDropProbability > 0 {
-            layers.append(Dropout(width: sizes[0], dropProbability: inputDropProbability, random: random.split()))
+            layers.append(Dropout(width: sizes[0], dropProbability: inputDropProbability, random: random.split(), style: dropoutStyle ?? .inverted))
         }
         for index in 0..<hiddenLayerCount {
             let (inputs, outputs) = (sizes[index], sizes[index + 1])
             layers += hiddenLayer(inputs: inputs, outputs: outputs)
             let drop = dropProbability(hiddenLayer: index)
             if drop > 0 {
-                layers.append(Dropout(width: outputs, dropProbability: drop, random: random.split()))
+                layers.append(Dropout(width: outputs, dropProbability: drop, random: random.split(), style: dropoutStyle ?? .inverted))
             }
         }
         layers.append(Dense(inputCount: sizes[sizes.count - 2], outputCount: sizes[sizes.count - 1]))
@@ -135,7 +142,7 @@ public struct NetworkBlueprint: Sendable, Hashable, Codable {
     }
 
     private func hiddenLayer<Scalar: NetworkScalar>(inputs: Int, outputs: Int) -> [any Layer<Scalar>] {
-        let norm: () -> BatchNormalization<Scalar> = { BatchNormalization(width: outputs, momentum: batchNormMomentum) }
+        let norm: () -> BatchNormalization<Scalar> = { BatchNormalization(width: outputs, epsilon: batchNormEpsilon ?? 1e-5, momentum: batchNormMomentum) }
         switch (hiddenActivation, batchNormalization) {
         case let (.function(activation), nil):
             return [Dense(inputCount: inputs, outputCount: outputs, activation: activation)]

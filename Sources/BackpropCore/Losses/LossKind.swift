@@ -47,6 +47,22 @@ public enum LossKind: String, CaseIterable, Sendable, Codable, Setting {
     /// The name, which ``init(parsing:)`` reads back.
     public var description: String { rawValue }
 
+    /// A fresh loss of this kind after the output activation `output` (`nil`: the kind's
+    /// own — sigmoid for `binary-ce`, softmax for `softmax-ce`, and for `mse` sigmoid with
+    /// class labels, identity for regression). Only `mse` takes any other activation.
+    ///
+    /// - Throws: ``NetworkError/incompatible(_:_:relation:)`` when a cross-entropy is asked
+    ///   for another output activation than its own.
+    public func makeLoss<Scalar: NetworkScalar>(regression: Bool, output: Activation?, scalar: Scalar.Type = Scalar.self) throws -> any Loss<Scalar> {
+        guard let output else { return makeLoss(regression: regression) }
+        switch self {
+        case .quadratic: return QuadraticCost<Scalar>(outputActivation: output)
+        case .binaryCrossEntropy where output == .sigmoid, .softmaxCrossEntropy where output == .softmax: return makeLoss(regression: regression)
+        case .binaryCrossEntropy, .softmaxCrossEntropy:
+            throw NetworkError.incompatible("the loss \(rawValue)", "output activation \(output.name)", relation: "cannot take the")
+        }
+    }
+
     /// A fresh loss of this kind; the quadratic cost uses sigmoid outputs for class labels
     /// (the textbook setting) and identity outputs for regression.
     public func makeLoss<Scalar: NetworkScalar>(regression: Bool, scalar: Scalar.Type = Scalar.self) -> any Loss<Scalar> {

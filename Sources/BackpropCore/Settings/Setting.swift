@@ -35,9 +35,15 @@ public protocol Setting: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: an error naming the text and the faulty part; an unknown name comes with
     ///   the closest known name (``Setting/unknownName(_:in:)``).
     init(parsing text: String) throws
+    /// Reads the text back from a file (a recipe in `model.json`): ``init(parsing:)``
+    /// unless the family must accept stored text that needs something absent now (a bare
+    /// `mnist` without its environment variable).
+    init(storedText text: String) throws
 }
 
 extension Setting {
+    public init(storedText text: String) throws { try self.init(parsing: text) }
+
     /// The names of ``registry``, in order.
     public static var names: [String] { registry.map(\.name) }
 

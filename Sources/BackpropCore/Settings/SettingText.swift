@@ -2,7 +2,7 @@
 ///
 /// Recipes hold their settings this way: the typed ``value`` is what runs use, the ``text``
 /// is what files store and reports show, exactly as given (`Adam`, `moons: n=300` stay as
-/// written). It encodes as that one string and decodes by parsing it.
+/// written). It encodes as that one string and decodes by parsing it (`Setting/init(storedText:)`).
 ///
 /// ```swift
 /// let optimizer = try SettingText<OptimizerConfiguration>(parsing: "adam:beta2=0.99")
@@ -38,7 +38,10 @@ public struct SettingText<Value: Setting>: Sendable, Equatable, Codable, CustomS
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        do { try self.init(parsing: text) } catch {
+        do {
+            value = try Value(storedText: text)
+            self.text = text
+        } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error)")
         }
     }

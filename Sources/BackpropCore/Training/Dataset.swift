@@ -51,6 +51,30 @@ public struct Dataset<Scalar: NetworkScalar>: @unchecked Sendable {
     /// `true` when the set has class labels.
     public var isClassification: Bool { labels != nil }
 
+    /// This two-class set with one target column holding the label (0 or 1), for a
+    /// network with a single sigmoid output (`--layers 2,5,1 --loss binary-ce`); the labels
+    /// and class names are kept, so accuracy still counts `output > 0.5` against them.
+    ///
+    /// - Throws: ``NetworkError/incompatible(_:_:relation:)`` when the set is not a
+    ///   two-class classification set.
+    public func withSingleBinaryOutput() throws -> Dataset {
+        guard let labels, outputCount == 2 else {
+            throw NetworkError.incompatible(
+                "a single output", labels == nil ? "regression targets" : "\(outputCount) classes", relation: "needs two classes, not")
+        }
+        var result = self
+        result.targets = Matrix(rows: count, columns: 1)
+        for (row, label) in labels.enumerated() { result.targets.base[row] = Scalar(label) }
+        return result
+    }
+
+    /// This set as a network with `outputs` outputs reads it: a two-class set with one
+    /// target column for a single-output network (``withSingleBinaryOutput()``), otherwise
+    /// unchanged.
+    public func matching(outputs: Int) throws -> Dataset {
+        outputs == 1 && isClassification && outputCount == 2 ? try withSingleBinaryOutput() : self
+    }
+
     /// The examples at `indices`, in that order, copied into a new set.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -147,11 +147,12 @@ struct ONNXGraphBuilder {
         }
         let manifest = model.manifest
         let kind = try LossKind(parsing: manifest.loss)
-        let outputActivation: Activation = switch kind {
+        let ownActivation: Activation = switch kind {
         case .softmaxCrossEntropy: .softmax
         case .binaryCrossEntropy: .sigmoid
         case .quadratic: manifest.regression ? .identity : .sigmoid
         }
+        let outputActivation = try manifest.recipe.outputFunction() ?? ownActivation
         current = appendActivation(outputActivation, input: current, name: "\(prefix)output")
         if !manifest.regression && manifest.outputCount == 1 {
             // One sigmoid output p: the two class probabilities (1 − p, p).
@@ -225,6 +226,10 @@ struct ONNXGraphBuilder {
             let centered = add("Sub", [input, meanName], output: "\(name).centered")
             let scaled = add("Mul", [centered, factorName], output: "\(name).scaled")
             return add("Add", [scaled, betaName], output: "\(name).normalized")
+        case let .dropout(probability) where (layer as? Dropout<Float>)?.style == .vanilla:
+            // Vanilla dropout multiplies by the keep probability at inference.
+            let keep = constant("\(name).keep", dimensions: [1], floats: [Float(1 - probability)])
+            return add("Mul", [input, keep], output: "\(name).scaled")
         case .dropout, .gaussianNoise:
             return input
         case let .custom(kind):

@@ -39,7 +39,7 @@ public final class Model {
         }
         self.manifest = manifest
         self.network = network
-        loss = try LossKind(parsing: manifest.loss).makeLoss(regression: manifest.regression)
+        loss = try LossKind(parsing: manifest.loss).makeLoss(regression: manifest.regression, output: manifest.recipe.outputFunction())
     }
 
 

@@ -21,6 +21,7 @@ extension Model {
     ///   match the model's.
     public func evaluate(_ data: Dataset<Float>) throws -> ModelEvaluation {
         guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }
+        let data = try data.matching(outputs: manifest.outputCount)
         guard data.outputCount == manifest.outputCount else {
             throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(manifest.outputCount) target columns", actual: "\(data.outputCount)")
         }

@@ -21,11 +21,12 @@ public struct RunConfiguration: Sendable, Equatable {
     /// The keys of the `train` command that a configuration file may set: the recipe's flags
     /// without `--` (`header` stands for `--no-header`). A test checks them against the flags.
     public static let trainKeys: [String] = [
-        "data", "target-column", "delimiter", "header", "regression", "split", "stratify",
+        "data", "target-column", "delimiter", "header", "regression", "split", "stratify", "classes", "limit",
         "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
         "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
+        "output-activation", "bias-init", "allow-symmetric", "batch-norm-momentum", "batch-norm-epsilon", "input-dropout", "dropout-style",
         "optimizer", "lr", "batch-size", "epochs", "schedule",
-        "l1", "l2", "max-norm", "early-stopping", "seed",
+        "l1", "l2", "max-norm", "early-stopping", "early-stopping-monitor", "seed",
     ]
 
     /// The name used for the source of values given on the command line in error messages.

@@ -27,10 +27,8 @@ extension TrainingRecipe {
         }
 
         // Data
-        if let value: SettingText<DataSource> = try setting("data") {
-            // A bare `mnist` found its folder in the environment: record the folder.
-            if case .mnist = value.value, !value.text.contains(":") { data = SettingText(value.value) } else { data = value }
-        }
+        // As written: a bare `mnist` stays `mnist`, never the folder found in the environment.
+        data = try setting("data") ?? data
         if let value = config["target-column"] { targetColumn = value.description }
         if let value = try config.string("delimiter") { delimiter = value }
         if let value = try config.bool("header") { hasHeader = value }
@@ -41,6 +39,18 @@ extension TrainingRecipe {
             do { split = try SplitFractions(parsing: text) } catch { throw invalid("split", error) }
         }
         if let value = try config.bool("stratify") { stratify = value }
+        if config["classes"] != nil || config["limit"] != nil {
+            var chosen = subset ?? DataSubset()
+            if let value = config["classes"] {
+                let names: [String]
+                if case let .list(items) = value { names = items.map(\.description) } else {
+                    names = value.description.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                }
+                chosen.classes = names
+            }
+            chosen.limit = try config.int("limit", in: 1...Int.max) ?? chosen.limit
+            subset = chosen
+        }
         var choices = PreprocessingChoices()
         choices.scale = try setting("scale", as: PixelScale.self)?.value
         choices.standardize = try config.bool("standardize") ?? false
@@ -79,8 +89,16 @@ extension TrainingRecipe {
                 batchNorm = BatchNormPlacement(rawValue: name)
             }
         }
+        batchNormMomentum = try config.double("batch-norm-momentum", in: 0...0.999_999) ?? batchNormMomentum
+        batchNormEpsilon = try config.double("batch-norm-epsilon", in: Double.leastNonzeroMagnitude...1) ?? batchNormEpsilon
+        inputDropout = try config.double("input-dropout", in: 0...0.999_999) ?? inputDropout
+        if let name = try config.choice("dropout-style", in: DropoutStyle.allCases.map(\.rawValue)) { dropoutStyle = DropoutStyle(rawValue: name) }
         initializer = try setting("init") ?? initializer
         loss = try setting("loss", as: LossKind.self)?.value ?? loss
+        outputActivation = try setting("output-activation") ?? outputActivation
+        do { _ = try outputFunction() } catch { throw invalid("output-activation", error) }
+        biasInit = try setting("bias-init") ?? biasInit
+        allowSymmetric = try config.bool("allow-symmetric") ?? allowSymmetric
 
         // Optimisation
         optimizer = try setting("optimizer") ?? optimizer
@@ -105,6 +123,9 @@ extension TrainingRecipe {
                 throw config.error(key: "early-stopping", .invalidValue("patience must be at least 1 epoch, got \(stages)"))
             }
             earlyStopping = stages
+        }
+        if let name = try config.choice("early-stopping-monitor", in: [MonitoredMetric.devCost.rawValue, MonitoredMetric.devAccuracy.rawValue]) {
+            earlyStoppingMonitor = MonitoredMetric(rawValue: name)
         }
         if let value = try config.int("seed", in: 0...Int.max) { seed = UInt64(value) }
     }

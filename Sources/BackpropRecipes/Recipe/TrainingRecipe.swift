@@ -26,6 +26,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var split: SplitFractions?
     /// Keep class shares in every split.
     public var stratify = false
+    /// The classes to keep (by name or index, in their new order) and the number of
+    /// training examples; `nil` keeps everything.
+    public var subset: DataSubset?
     /// Preprocessing fitted on the training part, in order.
     public var preprocessing: [PreprocessingMethod] = []
     /// Image augmentation per batch, or `nil`.
@@ -42,11 +45,27 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var inputNoise = 0.0
     /// Batch normalisation in every hidden layer, and where.
     public var batchNorm: BatchNormPlacement?
+    /// The batch-norm running-average momentum k; `nil` for 0.9.
+    public var batchNormMomentum: Double?
+    /// The batch-norm ε; `nil` for 1e-5.
+    public var batchNormEpsilon: Double?
+    /// Where dropout scales by the keep probability (`inverted` or `vanilla`); `nil` for inverted.
+    public var dropoutStyle: DropoutStyle?
+    /// Drop probability on the input features in training; `nil` for none.
+    public var inputDropout: Double?
     /// The initialiser (`Initializer` names, or `auto` for the activation's default), as written.
     public var initializer: SettingText<InitializerChoice> = "auto"
     /// The loss: `softmax-ce`, `binary-ce` or `mse` (with sigmoid outputs for class labels,
     /// identity outputs for regression); `nil` for the default of the task.
     public var loss: LossKind?
+    /// The output activation, when not the loss's own (`sigmoid` with `mse`: the textbook's
+    /// learning-slowdown setting), as written; `nil` for the loss's own.
+    public var outputActivation: SettingText<HiddenActivation>?
+    /// How the biases start (`zeros`, `constant:v`, `normal:std`), as written; `nil` for zeros.
+    public var biasInit: SettingText<BiasInitializer>?
+    /// Allows a symmetric (zeros or constant) initialiser for hidden weights, to show the
+    /// symmetry problem; `nil` or `false` refuses it.
+    public var allowSymmetric: Bool?
 
     // MARK: Optimisation
     /// The optimiser with optional settings, e.g. `adam:beta2=0.99`, as written.
@@ -69,6 +88,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var maxNorm: Double?
     /// Early-stopping patience (growing stages such as `[10, 20, 50]`), or `nil`.
     public var earlyStopping: [Int]?
+    /// What early stopping watches: `dev-cost` or `dev-accuracy` (the train metric when there
+    /// is no dev set); `nil` for the cost.
+    public var earlyStoppingMonitor: MonitoredMetric?
 
     /// Seeds data generation, splits, initialisation, dropout and shuffles.
     public var seed: UInt64 = TrainingRecipe.defaultSeed
@@ -82,6 +104,16 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// The loss in force: ``loss`` or the default for the task.
     public var lossKind: LossKind {
         loss ?? LossKind.defaultKind(regression: regression)
+    }
+
+    /// The output activation in force when it is not the loss's own; `nil` otherwise.
+    /// - Throws: `NetworkError` when the text names `prelu` or `maxout`, which are layers.
+    public func outputFunction() throws -> Activation? {
+        guard let outputActivation else { return nil }
+        guard case let .function(function) = outputActivation.value else {
+            throw NetworkError.unusable(what: "output activation \(outputActivation.text)", reason: "only a function (\(Activation.registry.map(\.name).joined(separator: ", "))) can be an output activation")
+        }
+        return function
     }
 
     /// The name of the loss in force.

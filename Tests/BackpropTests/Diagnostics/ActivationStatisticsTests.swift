@@ -63,4 +63,27 @@ struct ActivationStatisticsTests {
             try ActivationStatistics.measure(activation: .relu, initializer: .lsuv(), scalar: Float.self)
         }
     }
+
+    @Test func sigmoidSaturatesAtBothEndsAndReLUReportsDeadUnits() throws {
+        // N(0,1) weights over 500 inputs: z has σ ≈ 22·std(a), so most sigmoids sit near 0 or 1.
+        let sigmoid = try ActivationStatistics.measure(activation: .sigmoid, initializer: .smallRandom(standardDeviation: 1),
+                                                       depth: 2, width: 200, inputWidth: 200, exampleCount: 200, seed: 3, scalar: Float.self)
+        let activations = try Self.lastLayerOutput(.sigmoid, .smallRandom(standardDeviation: 1))
+        let both = Double(activations.count(where: { $0 < 0.01 || $0 > 0.99 })) / Double(activations.count)
+        let high = Double(activations.count(where: { $0 > 0.99 })) / Double(activations.count)
+        #expect(abs(try #require(sigmoid.last?.saturatedFraction) - both) < 1e-9 && both > high * 1.5, "the 0 end counts too")
+        let relu = try ActivationStatistics.measure(activation: .relu, initializer: .heNormal, depth: 2, width: 200, inputWidth: 200,
+                                                    exampleCount: 200, seed: 3, scalar: Float.self)
+        #expect(relu.allSatisfy { $0.saturatedFraction == nil && $0.deadFraction != nil })
+        let identity = try ActivationStatistics.measure(activation: .identity, initializer: .lecunNormal, depth: 1, width: 10, inputWidth: 10,
+                                                        exampleCount: 10, scalar: Float.self)
+        #expect(identity[0].saturatedFraction == nil && identity[0].deadFraction == nil)
+    }
+
+    static func lastLayerOutput(_ activation: Activation, _ initializer: Initializer) throws -> [Float] {
+        var last: [Float] = []
+        try ActivationStatistics.forEachLayer(activation: activation, initializer: initializer, depth: 2, width: 200, inputWidth: 200,
+                                              exampleCount: 200, seed: 3, scalar: Float.self) { _, output in last = output.elements }
+        return last
+    }
 }

@@ -163,3 +163,39 @@ struct ModelFileTests {
         }
     }
 }
+
+@Suite("The JSON Schema of model.json")
+struct ModelSchemaTests {
+    /// `schemas/model.schema.json` in the repository.
+    static func schema() throws -> [String: Any] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("schemas/model.schema.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func everyFieldAWrittenModelHasIsDescribed() throws {
+        let schema = try Self.schema()
+        let properties = try #require(schema["properties"] as? [String: Any])
+        let blueprintProperties = try #require((properties["blueprint"] as? [String: Any])?["properties"] as? [String: Any])
+        var recipe = TrainingRecipe()
+        recipe.data = "moons:n=100"
+        recipe.layers = [2, 4, 1]
+        recipe.loss = .binaryCrossEntropy
+        recipe.epochs = 1
+        recipe.batchNorm = .afterActivation
+        recipe.batchNormEpsilon = 0.001
+        recipe.dropout = [0.2]
+        recipe.dropoutStyle = .vanilla
+        let run = try TrainingRun(recipe: recipe)
+        _ = try run.fit()
+        let manifest = try Model(run: run, metrics: [:]).manifest
+        let json = try #require(try JSONSerialization.jsonObject(with: manifest.encoded()) as? [String: Any])
+        #expect(Set(json.keys).isSubset(of: Set(properties.keys)), "\(Set(json.keys).subtracting(properties.keys))")
+        let required = try #require(schema["required"] as? [String])
+        #expect(Set(required).isSubset(of: Set(json.keys)))
+        let blueprint = try #require(json["blueprint"] as? [String: Any])
+        #expect(Set(blueprint.keys).isSubset(of: Set(blueprintProperties.keys)), "\(Set(blueprint.keys).subtracting(blueprintProperties.keys))")
+        #expect((properties["format_version"] as? [String: Any]) != nil && ModelManifest.currentFormatVersion == 1)
+    }
+}
