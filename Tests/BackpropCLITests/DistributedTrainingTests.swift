@@ -122,26 +122,32 @@ struct DistributedTrainingTests {
     func killedRankStopsTheRun() throws {
         if Self.skipped("killedRankStopsTheRun") { return }
         let out = Self.folder()
-        let arguments = ["train", "--data", "moons:n=1000", "--layers", "2,16,16,2", "--epochs", "150", "--out", out.path]
-        // Rank 1 kills itself (SIGKILL) after two seconds.
-        let wrapper = #"if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec "$@""#
+        let epochs = 2000
+        let arguments = ["train", "--data", "moons:n=1000", "--layers", "2,16,16,2", "--epochs", "\(epochs)", "--checkpoint-every", "100", "--out", out.path]
+        // Rank 1 kills itself (SIGKILL) once the first checkpoint exists, so the run is cut
+        // mid-way however fast the machine is.
+        let checkpointFolder = out.appendingPathComponent("checkpoint").path
+        let wrapper = #"if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (while [ ! -e "\#(checkpointFolder)" ]; do sleep 0.02; done; kill -9 $$) & fi; exec "$@""#
         let started = Date()
         let killed = try Self.run(arguments, ranks: 2, environment: ["BACKPROP_MPI_TIMEOUT": "20"], timeout: 120, wrapper: wrapper)
         print("killed run: status \(killed.status) after \(Date().timeIntervalSince(started)) s; \(killed.errors.split(separator: "\n").prefix(4).joined(separator: " | "))")
         #expect(killed.status != 0)
         #expect(killed.errors.contains("signal 9") || killed.errors.contains("backprop: rank"))
         let checkpoint = try Checkpoint.read(from: out)
-        #expect(checkpoint.snapshot.epoch >= 1 && checkpoint.snapshot.epoch < 150)
+        #expect(checkpoint.snapshot.epoch >= 1 && checkpoint.snapshot.epoch < epochs)
         let resumed = try Self.run(["train", "--resume", out.path], ranks: 2)
         #expect(resumed.status == 0, "\(resumed.errors)")
-        #expect(try Checkpoint.read(from: out).snapshot.epoch == 150)
+        #expect(try Checkpoint.read(from: out).snapshot.epoch == epochs)
     }
 
     @Test("a rank that hangs (stopped) makes the others give up after BACKPROP_MPI_TIMEOUT with a clear error")
     func hungRankTimesOut() throws {
         if Self.skipped("hungRankTimesOut") { return }
-        let arguments = ["train", "--data", "moons:n=1000", "--layers", "2,16,16,2", "--epochs", "300", "--out", Self.folder().path]
-        let wrapper = #"if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 2; kill -STOP $$) & fi; exec "$@""#
+        let out = Self.folder()
+        let arguments = ["train", "--data", "moons:n=1000", "--layers", "2,16,16,2", "--epochs", "2000", "--checkpoint-every", "100", "--out", out.path]
+        // Rank 1 stops (SIGSTOP) once the first checkpoint exists: mid-run however fast the machine is.
+        let checkpointFolder = out.appendingPathComponent("checkpoint").path
+        let wrapper = #"if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (while [ ! -e "\#(checkpointFolder)" ]; do sleep 0.02; done; kill -STOP $$) & fi; exec "$@""#
         let hung = try Self.run(arguments, ranks: 2, environment: ["BACKPROP_MPI_TIMEOUT": "5"], timeout: 120, wrapper: wrapper)
         #expect(hung.status != 0)
         #expect(hung.errors.contains("backprop: rank 0 of 2: no answer from the other processes for 5.0 s"), "\(hung.errors)")
