@@ -237,3 +237,10 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
         return dX
     }
 }
+
+extension BatchNormalization: DataParallelLayer {
+    /// Sets ``group``: the batch statistics are summed over `group` from now on.
+    public func join(_ group: (any DataParallelGroup)?) {
+        self.group = group
+    }
+}

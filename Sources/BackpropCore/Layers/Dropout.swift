@@ -73,7 +73,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     public var latestMask: Matrix<Scalar>? { maskWasApplied ? mask : nil }
 
     public var description: String { "Dropout(\(inputCount), drop \(dropProbability)\(style == .vanilla ? ", vanilla" : ""))" }
-    public var layerDescription: LayerDescription { describe(as: .dropout(probability: dropProbability)) }
+    public var layerDescription: LayerDescription { describe(as: .dropout(probability: dropProbability, style: style)) }
 
     // MARK: - Passes
 
@@ -125,6 +125,13 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         let d = mask.base, g = outputGradient.base, result = dX.base
         for i in 0..<dX.count { result[i] = g[i] * d[i] }
         return dX
+    }
+}
+
+extension Dropout: DataParallelLayer {
+    /// Sets ``firstExampleIndex``, so masks are drawn per example of the whole batch.
+    public func beginSlice(at firstExampleIndex: Int) {
+        self.firstExampleIndex = firstExampleIndex
     }
 }
 

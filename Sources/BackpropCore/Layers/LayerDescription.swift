@@ -23,8 +23,9 @@ public struct LayerDescription: Sendable, Hashable {
         case maxout(pieces: Int)
         /// Batch normalisation with ε and the running-average momentum.
         case batchNormalization(epsilon: Double, momentum: Double)
-        /// Inverted dropout with drop probability `p` (training only).
-        case dropout(probability: Double)
+        /// Dropout with drop probability `p`; `style` says where the keep-probability scaling
+        /// happens (inverted: in training, so inference is the identity; vanilla: at inference).
+        case dropout(probability: Double, style: DropoutStyle)
         /// Additive Gaussian noise of standard deviation σ (training only).
         case gaussianNoise(standardDeviation: Double)
         /// A layer defined outside Backprop, by name; model files and exporters refuse it.
@@ -103,10 +104,10 @@ public struct LayerDescription: Sendable, Hashable {
     }
 
     /// `true` for layers that change only in training mode and are the identity at
-    /// inference (dropout, Gaussian noise).
+    /// inference (inverted dropout, Gaussian noise).
     public var isTrainingOnly: Bool {
         switch kind {
-        case .dropout, .gaussianNoise: true
+        case .dropout(_, .inverted), .gaussianNoise: true
         default: false
         }
     }

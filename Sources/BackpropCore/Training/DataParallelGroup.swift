@@ -32,6 +32,23 @@ extension DataParallelGroup {
     }
 }
 
+/// A layer whose training pass depends on the processes sharing each batch: batch
+/// normalisation sums its statistics over the group; dropout draws each example's mask from
+/// the example's index in the whole batch. The trainer reaches layers through this
+/// capability, never through their concrete types; both methods do nothing by default.
+public protocol DataParallelLayer: AnyObject {
+    /// Shares every training batch with `group` from now on (`nil`: one process).
+    func join(_ group: (any DataParallelGroup)?)
+    /// Called before each training batch that a group shares, with the index, in the whole
+    /// batch, of this process's first row.
+    func beginSlice(at firstExampleIndex: Int)
+}
+
+extension DataParallelLayer {
+    public func join(_ group: (any DataParallelGroup)?) {}
+    public func beginSlice(at firstExampleIndex: Int) {}
+}
+
 /// One process alone: rank 0 of 1, sums are the values themselves.
 public final class SingleProcessGroup: DataParallelGroup {
     public init() {}

@@ -125,8 +125,8 @@ public final class Trainer<Scalar: NetworkScalar> {
                                 constraints: constraints, penaltyExampleCount: n, batchCapacity: plan.batchSize)
         step.checksFiniteValues = options.checksFiniteValues
         step.group = group
-        let dropouts = network.layers.compactMap { $0 as? Dropout<Scalar> }
-        for layer in network.layers { (layer as? BatchNormalization<Scalar>)?.group = group }
+        let parallelLayers = network.layers.compactMap { $0 as? any DataParallelLayer }
+        for layer in parallelLayers { layer.join(group) }
         let gatherer = BatchGatherer<Scalar>(capacity: plan.batchSize, featureCount: training.featureCount, outputCount: training.outputCount)
         self.gatherer = gatherer
         let evaluator = Evaluator<Scalar>(chunkSize: options.evaluationBatchSize)
@@ -154,7 +154,7 @@ public final class Trainer<Scalar: NetworkScalar> {
                 let slice = group?.slice(of: whole) ?? whole
                 if group != nil {
                     step.globalBatchRows = whole.count
-                    for dropout in dropouts { dropout.firstExampleIndex = slice.lowerBound - whole.lowerBound }
+                    for layer in parallelLayers { layer.beginSlice(at: slice.lowerBound - whole.lowerBound) }
                 }
                 gatherer.gather(context.order[slice], from: training)
                 batchTransform?(gatherer.features)

@@ -226,7 +226,7 @@ struct ONNXGraphBuilder {
             let centered = add("Sub", [input, meanName], output: "\(name).centered")
             let scaled = add("Mul", [centered, factorName], output: "\(name).scaled")
             return add("Add", [scaled, betaName], output: "\(name).normalized")
-        case let .dropout(probability) where (layer as? Dropout<Float>)?.style == .vanilla:
+        case let .dropout(probability, .vanilla):
             // Vanilla dropout multiplies by the keep probability at inference.
             let keep = constant("\(name).keep", dimensions: [1], floats: [Float(1 - probability)])
             return add("Mul", [input, keep], output: "\(name).scaled")

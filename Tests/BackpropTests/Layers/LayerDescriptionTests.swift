@@ -25,7 +25,9 @@ struct LayerDescriptionTests {
         #expect(PReLU<Float>(unitCount: 3).layerDescription.isNonlinear)
         #expect(ActivationLayer<Float>(.elu(alpha: 0.5), width: 3).layerDescription.activation == .elu(alpha: 0.5))
         let dropout = Dropout<Float>(width: 3, dropProbability: 0.2, random: random).layerDescription
-        #expect(dropout.kind == .dropout(probability: 0.2) && dropout.isTrainingOnly && dropout.minimumTrainingBatchSize == 1)
+        #expect(dropout.kind == .dropout(probability: 0.2, style: .inverted) && dropout.isTrainingOnly && dropout.minimumTrainingBatchSize == 1)
+        let vanilla = Dropout<Float>(width: 3, dropProbability: 0.3, random: random, style: .vanilla).layerDescription
+        #expect(vanilla.kind == .dropout(probability: 0.3, style: .vanilla) && !vanilla.isTrainingOnly)
         let noise = GaussianNoise<Float>(width: 3, standardDeviation: 0.1, random: random).layerDescription
         #expect(noise.kind == .gaussianNoise(standardDeviation: 0.1) && noise.isTrainingOnly)
         #expect(noise.kind.name == "gaussian-noise" && norm.kind.name == "batch-norm")
