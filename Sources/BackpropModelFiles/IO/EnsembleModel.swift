@@ -117,14 +117,7 @@ public final class EnsembleModel {
     /// - Throws: `NetworkError` when the data's width, outputs or class names do not
     ///   match the ensemble's.
     public func evaluate(_ data: Dataset<Float>) throws -> ModelEvaluation {
-        guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }
-        let data = try data.matching(outputs: manifest.outputCount)
-        guard data.outputCount == manifest.outputCount else {
-            throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(manifest.outputCount) target columns", actual: "\(data.outputCount)")
-        }
-        if let names = classNames, let dataNames = data.classNames, data.isClassification, dataNames != names {
-            throw NetworkError.incompatible("The data's classes \(dataNames)", "the ensemble's \(names)", relation: "differ from")
-        }
+        let data = try data.checkedForEvaluation(outputCount: manifest.outputCount, classNames: classNames, by: "the ensemble's")
         if let labels = data.labels, let names = classNames {
             let metrics = try ClassificationMetrics(labels: labels, probabilities: try classProbabilities(data.features), classNames: names)
             return ModelEvaluation(count: data.count, cost: metrics.logLoss, classification: metrics)

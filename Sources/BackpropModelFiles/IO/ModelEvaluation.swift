@@ -20,14 +20,7 @@ extension Model {
     /// - Throws: `NetworkError` when the data's width, outputs or class names do not
     ///   match the model's.
     public func evaluate(_ data: Dataset<Float>) throws -> ModelEvaluation {
-        guard data.count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }
-        let data = try data.matching(outputs: manifest.outputCount)
-        guard data.outputCount == manifest.outputCount else {
-            throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(manifest.outputCount) target columns", actual: "\(data.outputCount)")
-        }
-        if let names = classNames, let dataNames = data.classNames, data.isClassification, dataNames != names {
-            throw NetworkError.incompatible("The data's classes \(dataNames)", "the model's \(names)", relation: "differ from")
-        }
+        let data = try data.checkedForEvaluation(outputCount: manifest.outputCount, classNames: classNames, by: "the model's")
         let inputs = try preprocess(data.features)
         let cost = try Evaluator<Float>().evaluate(network, loss: loss, on: Dataset(features: inputs, targets: data.targets)).cost
         if let labels = data.labels, let names = classNames {
@@ -45,5 +38,23 @@ extension Model {
         }
         return ModelEvaluation(count: data.count, cost: cost,
                                regression: try RegressionMetrics(targets: rows(data.targets), predictions: rows(predictions)))
+    }
+}
+
+extension Dataset<Float> {
+    /// The data as a model (or ensemble) with `outputCount` outputs and `classNames`
+    /// evaluates it: non-empty, its targets matched to the outputs (two-class labels for one
+    /// sigmoid output), and its class names, when it has some, the same. `owner` names the
+    /// evaluator in the message, e.g. `"the model's"`.
+    func checkedForEvaluation(outputCount: Int, classNames: [String]?, by owner: String) throws -> Dataset<Float> {
+        guard count > 0 else { throw NetworkError.emptyBatch(layer: "evaluation set") }
+        let data = try matching(outputs: outputCount)
+        guard data.outputCount == outputCount else {
+            throw NetworkError.shapeMismatch(layer: "evaluation data", expected: "\(outputCount) target columns", actual: "\(data.outputCount)")
+        }
+        if let names = classNames, let dataNames = data.classNames, data.isClassification, dataNames != names {
+            throw NetworkError.incompatible("The data's classes \(dataNames)", "\(owner) \(names)", relation: "differ from")
+        }
+        return data
     }
 }
