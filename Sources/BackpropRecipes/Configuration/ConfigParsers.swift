@@ -193,6 +193,9 @@ enum ConfigParser {
                 throw ConfigError(file: file, key: key, line: node.mark?.line, problem: .invalidValue("empty value"))
             }
             if let value = node.bool { return .bool(value) }
+            // YAML 1.1's base-60 numbers (`1:30`) are read as text: no setting takes one, and
+            // the parser's conversion traps on overflow (`1:2:3:…:12`).
+            if scalar.string.contains(":") { return .string(scalar.string) }
             if let value = node.int { return .int(value) }
             if let value = node.float { return .double(value) }
             return .string(scalar.string)

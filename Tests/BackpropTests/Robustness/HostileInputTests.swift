@@ -135,6 +135,13 @@ struct HostileInputTests {
         #expect(throws: Never.self) { try RunConfiguration.parse("[search]\nlr = 1\nm = [\n  [ [1], {a = 2} ],\n]\n[[runs]]\nx = 2\n", format: .toml, file: "ok.toml") }
     }
 
+    /// Found by fuzzing: YAML 1.1's base-60 integers trapped on overflow in the conversion.
+    @Test func baseSixtyNumbersAreReadAsText() throws {
+        let configuration = try RunConfiguration.parse("lr: 1:2:3:4:5:6:7:8:9:10:11:12\nname: 12:30\n", format: .yaml, file: "t.yaml")
+        #expect(configuration["lr"] == .string("1:2:3:4:5:6:7:8:9:10:11:12") && configuration["name"] == .string("12:30"))
+        #expect(throws: ConfigError.self) { try configuration.double("lr") }
+    }
+
     @Test func oversizedConfigurationIsRefused() {
         let text = "# " + String(repeating: "x", count: ConfigLimits.maximumSize) + "\n"
         #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "big.toml") }
