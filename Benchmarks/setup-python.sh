@@ -20,7 +20,7 @@ fi
 PIP=".venv/bin/python -m pip"
 status=0
 
-$PIP install --quiet numpy threadpoolctl || { echo "setup-python: numpy failed to install" >&2; status=1; }
+$PIP install --quiet numpy threadpoolctl pyyaml || { echo "setup-python: numpy failed to install" >&2; status=1; }
 $PIP install --quiet jax jaxlib || echo "setup-python: jax failed to install; JAX will be skipped" >&2
 
 if [ "${BENCH_TORCH:-auto}" != skip ]; then

@@ -1,5 +1,10 @@
 import ArgumentParser
 import Backprop
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
 
 /// The `backprop` command: build, train, diagnose and tune fully-connected networks.
 @main
@@ -27,9 +32,12 @@ struct BackpropCommand: AsyncParsableCommand {
     )
 
     /// Relaunches with `OPENBLAS_CORETYPE` chosen from the CPU when OpenBLAS's own detection
-    /// fell back to a narrower kernel (see `OpenBLASCoreType`), then runs the command.
+    /// fell back to a narrower kernel (see `OpenBLASCoreType`), then runs the command with
+    /// standard output flushed at every line, so progress shows as it happens in a pipe or a
+    /// log file (`backprop train … | tee run.log`), not only on a terminal.
     static func main() async {
         OpenBLASCoreType.relaunchIfNeeded()
+        setvbuf(stdout, nil, _IOLBF, 0)
         await main(nil)
     }
 }

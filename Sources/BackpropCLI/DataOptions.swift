@@ -5,7 +5,7 @@ import Backprop
 /// the commands that train.
 struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The examples (\(DataSource.choiceList)): moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR (a bare mnist reads the folder from $\(DataSource.mnistDirectoryVariable), else the cache), csv:FILE, npy:FEATURES.npy,TARGETS.npy, or a catalogued set fetched into the cache (backprop data list).",
+        "The examples (\(DataSource.choiceList)): moons|circles|spiral|blobs|xor[:n=…,noise=…,classes=…,seed=…], mnist:DIR (a bare mnist reads the folder from $\(DataSource.mnistDirectoryVariable), else the cache), csv:FILE, npy:FEATURES.npy,TARGETS.npy, or a catalogued set fetched into the cache (backprop data list; NAME:DIR reads an image set's files from DIR instead).",
         valueName: "spec"), transform: DataSource.textArgument)
     var data: SettingText<DataSource>?
 
@@ -83,7 +83,7 @@ struct DataOptions: ParsableArguments {
             if targetColumn != nil { ignored.append("--target-column") }
             if delimiter != "," { ignored.append("--delimiter") }
             if noHeader { ignored.append("--no-header") }
-        case .synthetic, .mnist, .catalogue:
+        case .synthetic, .mnist, .catalogue, .catalogueFolder:
             if targetColumn != nil { ignored.append("--target-column") }
             if delimiter != "," { ignored.append("--delimiter") }
             if noHeader { ignored.append("--no-header") }

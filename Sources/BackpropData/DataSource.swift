@@ -13,6 +13,7 @@ import Foundation
 /// | `mnist:DIR` | the four MNIST IDX files in `DIR` (gzip or raw) |
 /// | `mnist` | the same, in the folder named by the environment variable `BACKPROP_MNIST_DIR`; without it, the catalogued `mnist` |
 /// | `fashion-mnist`, `cifar-10`, `iris`, … | a data set of ``DatasetCatalogue``, read from the ``DatasetCache`` (fetched there first by the commands and `TrainingRun`) |
+/// | `fashion-mnist:DIR`, `cifar-10:DIR`, `kmnist:DIR`, `emnist-digits:DIR` | the same data set's files, laid out as in the cache, read from `DIR` (never fetched) |
 /// | `csv:FILE` | a delimited text file (``CSVLoader``) |
 /// | `npy:FEATURES.npy,TARGETS.npy` | two NumPy arrays (``NumPyLoader``) |
 ///
@@ -35,6 +36,8 @@ public enum DataSource: Equatable, Sendable, Setting {
     case npy(features: String, targets: String)
     /// A data set of ``DatasetCatalogue`` by name, read from the ``DatasetCache``.
     case catalogue(String)
+    /// A data set of ``DatasetCatalogue`` by name, its files read from a folder of the user's.
+    case catalogueFolder(String, directory: String)
 
     /// The generated sets.
     public enum SyntheticKind: String, CaseIterable, Sendable {
@@ -111,7 +114,10 @@ public enum DataSource: Equatable, Sendable, Setting {
             SettingName("mnist", "mnist:DIR, the MNIST IDX files in DIR (default: $\(mnistDirectoryVariable))"),
             SettingName("csv", "csv:FILE, a delimited text file"),
             SettingName("npy", "npy:FEATURES.npy,TARGETS.npy, two NumPy arrays"),
-        ] + DatasetCatalogue.all.filter { $0.name != "mnist" }.map { SettingName($0.name, "\($0.title), fetched into the cache") }
+        ] + DatasetCatalogue.all.filter { $0.name != "mnist" }.map { dataset in
+            let folder = dataset.format == .csv ? "" : " (or \(dataset.name):DIR, its files in DIR)"
+            return SettingName(dataset.name, "\(dataset.title), fetched into the cache\(folder)")
+        }
     }
 
     // MARK: - Parsing
@@ -170,8 +176,13 @@ public enum DataSource: Equatable, Sendable, Setting {
             }
             self = .npy(features: paths[0], targets: paths[1])
         case _ where DatasetCatalogue.named(kind) != nil:
-            guard argument == nil else { throw invalid("\(kind) takes no options: write --data \(kind)") }
-            self = .catalogue(kind)
+            if argument == nil {
+                self = .catalogue(kind)
+            } else if DatasetCatalogue.named(kind)?.format != .csv {
+                self = .catalogueFolder(kind, directory: try path("\(kind):DIR"))
+            } else {
+                throw invalid("\(kind) takes no options: write --data \(kind)")
+            }
         default:
             guard let synthetic = SyntheticKind(rawValue: kind) else {
                 let kinds = SyntheticKind.allCases.map(\.rawValue) + ["mnist:DIR", "csv:FILE", "npy:FEATURES.npy,TARGETS.npy"]
@@ -230,6 +241,7 @@ public enum DataSource: Equatable, Sendable, Setting {
         case let .csv(path): return "csv:\(path)"
         case let .npy(features, targets): return "npy:\(features),\(targets)"
         case let .catalogue(name): return name
+        case let .catalogueFolder(name, directory): return "\(name):\(directory)"
         }
     }
 }
@@ -279,6 +291,8 @@ extension DataSource {
             return try NumPyLoader.loadDataset(features: features, targets: targets, classCount: options.csv.classCount)
         case let .catalogue(name):
             return try DatasetCache().load(Self.catalogued(name), as: Scalar.self).train
+        case let .catalogueFolder(name, directory):
+            return try DatasetCache.read(Self.catalogued(name), in: directory, as: Scalar.self).train
         }
     }
 
@@ -295,6 +309,9 @@ extension DataSource {
         var shipped: (train: Dataset<Scalar>, test: Dataset<Scalar>?)?
         if case let .mnist(directory) = self { shipped = try MNISTLoader.load(directory: directory, as: Scalar.self) }
         if case let .catalogue(name) = self { shipped = try DatasetCache().load(Self.catalogued(name), as: Scalar.self) }
+        if case let .catalogueFolder(name, directory) = self {
+            shipped = try DatasetCache.read(Self.catalogued(name), in: directory, as: Scalar.self)
+        }
         if let (train, shippedTest) = shipped, let test = shippedTest {
             guard let fractions = options.fractions, fractions.dev > 0 else { return DatasetSplits(train: train, test: test) }
             let share = fractions.dev / (fractions.train + fractions.dev)

@@ -67,6 +67,17 @@ public struct DatasetCache: Sendable, Equatable {
         guard isComplete(dataset) else {
             throw DataError(file: folder, reason: .unreadable("\(dataset.name) is not in the cache yet: run `backprop data fetch \(dataset.name)`, or let `--data \(dataset.name)` fetch it"))
         }
+        return try Self.read(dataset, in: folder, as: Scalar.self)
+    }
+
+    /// The training set and, when the data set ships one, its test set, read with raw values
+    /// from `folder`, which holds the data set's files as the cache keeps them (MNIST-format
+    /// sets: the four IDX files, gzip or not; CIFAR-10: the binary batch files).
+    ///
+    /// - Throws: ``DataError`` naming the file that is missing or damaged.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public static func read<Scalar: NetworkScalar>(_ dataset: CatalogueDataset, in folder: String, as _: Scalar.Type = Scalar.self) throws -> (train: Dataset<Scalar>, test: Dataset<Scalar>?) {
         switch dataset.format {
         case .idx:
             let (train, test) = try MNISTLoader.load(directory: folder, as: Scalar.self)

@@ -67,4 +67,23 @@ struct DataSourceTests {
         #expect(split.train.count == 8 && split.dev?.count == 2 && split.test?.labels == [0, 1, 1])
         #expect(split.dev?.classHistogram()?.prefix(2) == [1, 1])
     }
+
+    @Test func aCataloguedSetReadsItsFilesFromAFolderGivenAfterItsName() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let images = (0..<6).map { index in [UInt8](repeating: UInt8(40 * index), count: 4) }
+        try folder.write("train-images-idx3-ubyte.gz", Gzip.compress(IDXBuilder.images(images, side: 2)))
+        try folder.write("train-labels-idx1-ubyte.gz", Gzip.compress(IDXBuilder.labels((0..<6).map { UInt8($0 % 3) })))
+        try folder.write("t10k-images-idx3-ubyte", IDXBuilder.images(Array(images.prefix(2)), side: 2))
+        try folder.write("t10k-labels-idx1-ubyte", IDXBuilder.labels([2, 0]))
+        let source = try DataSource(parsing: "fashion-mnist:" + folder.url.path, environment: [:])
+        #expect(source == .catalogueFolder("fashion-mnist", directory: folder.url.path))
+        #expect(source.description == "fashion-mnist:" + folder.url.path)
+        #expect(source.catalogueDataset == nil, "a folder of the user's is never fetched")
+        let splits: DatasetSplits<Float> = try source.load()
+        #expect(splits.train.count == 6 && splits.test?.labels == [2, 0])
+        #expect(splits.train.features[5, 0] == 200)
+        let missing = try DataSource(parsing: "kmnist:" + folder.url.path + "/absent", environment: [:])
+        #expect { let _: DatasetSplits<Float> = try missing.load() } throws: { "\($0)".contains("absent") }
+    }
 }

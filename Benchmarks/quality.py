@@ -1,0 +1,201 @@
+"""Learning quality: Backprop and PyTorch trained on the same recipes, several seeds each.
+
+  python quality.py parity  [--seeds 3] [--only NAME…]
+      The parity recipes of quality/parity/: prints both engines' test accuracy
+      (mean ± std over the seeds) side by side and fails when Backprop's mean lies further
+      than one PyTorch standard deviation + 0.2 points below or above PyTorch's.
+  python quality.py results [--seeds 3] [--only NAME…] [--write-readme]
+      The best recipes of examples/ (one per data set): Backprop's test accuracy and
+      training time, the PyTorch figure of the same recipe where it translates, as the
+      Markdown table of the README's Results section (rewritten in place with --write-readme).
+
+Data: MNIST from $BACKPROP_MNIST_DIR, Fashion-MNIST from $BACKPROP_FASHION_MNIST_DIR
+(folders of the four IDX files). Backprop runs the release build (`swift build -c release`).
+Threads: BENCH_THREADS (default 2) for both engines.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BACKPROP = os.path.join(ROOT, ".build", "release", "backprop")
+THREADS = os.environ.get("BENCH_THREADS", "2")
+
+# name -> (config, data set, what the README row reports)
+RESULT_RECIPES = [
+    ("mnist-best", "examples/mnist-best.yaml", "mnist", "MNIST, no augmentation"),
+    ("mnist-fast", "examples/mnist-fast.yaml", "mnist", "MNIST, no augmentation, 2-minute budget"),
+    ("mnist-augmented", "examples/mnist-augmented.yaml", "mnist", "MNIST, shifts + elastic distortions"),
+    ("fashion-mnist-best", "examples/fashion-mnist-best.yaml", "fashion-mnist", "Fashion-MNIST, no augmentation"),
+    ("cifar10-mlp", "examples/cifar10-mlp.yaml", "cifar-10", "CIFAR-10 (flattened), fully connected"),
+]
+DATA_FOLDERS = {"mnist": "BACKPROP_MNIST_DIR", "fashion-mnist": "BACKPROP_FASHION_MNIST_DIR",
+                "cifar-10": "BACKPROP_CIFAR10_DIR"}
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def data_folder(data_set):
+    folder = os.environ.get(DATA_FOLDERS[data_set])
+    return folder if folder and os.path.isdir(folder) else None
+
+
+def run_backprop(config, data_set, folder, seed):
+    with tempfile.TemporaryDirectory() as out:
+        command = [BACKPROP, "train", "--config", config, "--data", f"{data_set}:{folder}",
+                   "--seed", str(seed), "--threads", THREADS, "--json",
+                   "--out", out, "--force", "--checkpoint-every", "0"]
+        finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)}\n{finished.stderr.strip()}")
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result["test_accuracy"], result["seconds"]
+
+
+def run_pytorch(config, folder, seed):
+    command = [sys.executable, os.path.join(HERE, "quality", "torch_recipe.py"), config,
+               "--data", folder, "--seed", str(seed), "--threads", THREADS]
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if finished.returncode != 0:
+        return None, finished.stderr.strip().splitlines()[-1] if finished.stderr.strip() else "failed"
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return (result["test_accuracy"], result["seconds"]), None
+
+
+def summary(values):
+    mean = statistics.fmean(values)
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return mean, spread
+
+
+def percent(mean_and_spread):
+    mean, spread = mean_and_spread
+    return f"{100 * mean:.2f} ± {100 * spread:.2f} %"
+
+
+def measure(name, config, data_set, seeds, with_pytorch=True):
+    folder = data_folder(data_set)
+    if folder is None:
+        print(f"{name}: skipped, ${DATA_FOLDERS[data_set]} does not name a folder", file=sys.stderr)
+        return None
+    ours, theirs, problem = [], [], None
+    for seed in range(1, seeds + 1):
+        ours.append(run_backprop(config, data_set, folder, seed))
+        print(f"{name} seed {seed}: backprop {100 * ours[-1][0]:.2f} % in {ours[-1][1]:.1f} s",
+              file=sys.stderr, flush=True)
+        if with_pytorch and problem is None:
+            result, problem = run_pytorch(config, folder, seed)
+            if result:
+                theirs.append(result)
+                print(f"{name} seed {seed}: pytorch  {100 * result[0]:.2f} % in {result[1]:.1f} s",
+                      file=sys.stderr, flush=True)
+    return {"backprop": ours, "pytorch": theirs, "pytorch_problem": problem}
+
+
+def parity(arguments):
+    folder = os.path.join(HERE, "quality", "parity")
+    names = sorted(file[:-5] for file in os.listdir(folder) if file.endswith(".yaml"))
+    rows, failures = [], []
+    for name in names:
+        if arguments.only and name not in arguments.only:
+            continue
+        measured = measure(name, os.path.join(folder, name + ".yaml"), "mnist", arguments.seeds)
+        if measured is None:
+            continue
+        if not measured["pytorch"]:
+            failures.append(f"{name}: PyTorch did not run ({measured['pytorch_problem']})")
+            continue
+        ours = summary([accuracy for accuracy, _ in measured["backprop"]])
+        theirs = summary([accuracy for accuracy, _ in measured["pytorch"]])
+        tolerance = theirs[1] + 0.002
+        within = abs(ours[0] - theirs[0]) <= tolerance
+        rows.append(f"| {name} | {percent(ours)} | {percent(theirs)} | "
+                    f"{100 * (ours[0] - theirs[0]):+.2f} | ±{100 * tolerance:.2f} | {'yes' if within else 'NO'} |")
+        if not within:
+            failures.append(f"{name}: Backprop {percent(ours)} vs PyTorch {percent(theirs)}")
+    print(f"Parity on MNIST, {arguments.seeds} seeds, {cpu_name()}, {THREADS} threads, "
+          f"{datetime.date.today().isoformat()}\n")
+    print("| recipe | Backprop | PyTorch | difference (points) | tolerance | within |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    for failure in failures:
+        print(f"outside the tolerance or not run: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def results(arguments):
+    lines = [f"Measured {datetime.date.today().isoformat()} on {cpu_name()}, {THREADS} threads, "
+             f"{arguments.seeds} seeds (mean ± standard deviation); times are training seconds "
+             "per run, data loading excluded.", "",
+             "| data set | recipe | Backprop test accuracy | training time | PyTorch, same recipe |",
+             "|---|---|---|---|---|"]
+    for name, config, data_set, title in RESULT_RECIPES:
+        if arguments.only and name not in arguments.only:
+            continue
+        path = os.path.join(ROOT, config)
+        if not os.path.exists(path):
+            continue
+        measured = measure(name, path, data_set, arguments.seeds, with_pytorch=not arguments.no_pytorch)
+        command = f"`backprop train --config {config} --data {data_set}:DIR`"
+        if measured is None:
+            lines.append(f"| {title} | {command} | not measured: the data set was not present | | |")
+            continue
+        ours = summary([accuracy for accuracy, _ in measured["backprop"]])
+        seconds = summary([time for _, time in measured["backprop"]])
+        if measured["pytorch"]:
+            theirs = summary([accuracy for accuracy, _ in measured["pytorch"]])
+            their_seconds = summary([time for _, time in measured["pytorch"]])
+            pytorch = f"{percent(theirs)} in {their_seconds[0]:.0f} s"
+        else:
+            pytorch = f"not run: {measured['pytorch_problem'] or 'skipped'}"
+        lines.append(f"| {title} | {command} | {percent(ours)} | {seconds[0]:.0f} s | {pytorch} |")
+    table = "\n".join(lines)
+    print(table)
+    if arguments.write_readme:
+        readme = os.path.join(ROOT, "README.md")
+        with open(readme) as handle:
+            text = handle.read()
+        begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+        if begin not in text or end not in text:
+            raise SystemExit("README.md has no results markers")
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        temporary = readme + ".tmp"
+        with open(temporary, "w") as handle:
+            handle.write(f"{head}{begin}\n{table}\n{end}{tail}")
+        os.replace(temporary, readme)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["parity", "results"])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--no-pytorch", action="store_true", help="results: Backprop only")
+    parser.add_argument("--write-readme", action="store_true")
+    arguments = parser.parse_args()
+    if not os.path.exists(BACKPROP):
+        raise SystemExit(f"{BACKPROP} not found: run `swift build -c release` first")
+    return parity(arguments) if arguments.mode == "parity" else results(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
