@@ -23,10 +23,15 @@ public final class DecoupledWeightDecay<Scalar: NetworkScalar>: Optimizer {
         self.decay = decay
     }
 
+    @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
         let factor = 1 - learningRate * Scalar(decay)
         for parameter in parameters where parameter.isRegularized {
             let w = parameter.value.base
+            if Scalar.self == Float.self {
+                OptimizerKernels.scale(FloatKernels.floats(w), count: parameter.value.count, by: Float(factor))
+                continue
+            }
             for i in 0..<parameter.value.count { w[i] *= factor }
         }
         base.update(parameters, learningRate: learningRate)

@@ -18,12 +18,20 @@ public final class RMSprop<Scalar: NetworkScalar>: Optimizer {
         self.epsilon = epsilon
     }
 
+    @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
         storage.prepare(for: parameters)
         _ = storage.advance()
         let b = Scalar(beta), oneMinusB = Scalar(1 - beta), eps = Scalar(epsilon)
         for (index, parameter) in parameters.enumerated() {
             let w = parameter.value.base, g = parameter.gradient.base, s = storage.buffers[0][index].base
+            if Scalar.self == Float.self {
+                OptimizerKernels.rmsprop(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),
+                                         meanSquare: FloatKernels.floats(s), count: parameter.value.count,
+                                         learningRate: Float(learningRate), beta: Float(b),
+                                         oneMinusBeta: Float(oneMinusB), epsilon: Float(eps))
+                continue
+            }
             for i in 0..<parameter.value.count {
                 s[i] = b * s[i] + oneMinusB * g[i] * g[i]
                 w[i] -= learningRate * g[i] / (s[i].squareRoot() + eps)

@@ -194,6 +194,48 @@ struct FastPathTests {
         }
     }
 
+    /// Every optimiser whose `Float` step runs on the SIMD lanes, beside its `Double` twin.
+    static let laneOptimizers: [(name: String, float: @Sendable () -> any Optimizer<Float>, double: @Sendable () -> any Optimizer<Double>)] = [
+        ("classical momentum", { ClassicalMomentum<Float>(momentum: 0.9) }, { ClassicalMomentum<Double>(momentum: 0.9) }),
+        ("Nesterov", { Nesterov<Float>(momentum: 0.9) }, { Nesterov<Double>(momentum: 0.9) }),
+        ("RMSprop", { RMSprop<Float>(beta: 0.9, epsilon: 1e-8) }, { RMSprop<Double>(beta: 0.9, epsilon: 1e-8) }),
+        ("AdamW", { DecoupledWeightDecay(Adam<Float>(), decay: 0.1) }, { DecoupledWeightDecay(Adam<Double>(), decay: 0.1) }),
+    ]
+
+    @Test(arguments: 0..<laneOptimizers.count)
+    func laneOptimizersInFloatFollowTheDoubleFormulas(index: Int) {
+        let (name, makeFloat, makeDouble) = Self.laneOptimizers[index]
+        for count in [5, 37, 1000] {
+            let single = Parameter(name: "w", value: randomMatrix(1, count, seed: 1) as Matrix<Float>, isRegularized: true)
+            let double = Parameter(name: "w", value: single.value.converted(to: Double.self), isRegularized: true)
+            let float = makeFloat(), reference = makeDouble()
+            for step in 0..<5 {
+                let gradient: Matrix<Float> = randomMatrix(1, count, seed: UInt64(step + 10))
+                single.gradient.assign(gradient)
+                double.gradient.assign(gradient.converted(to: Double.self))
+                float.update([single], learningRate: 0.01)
+                reference.update([double], learningRate: 0.01)
+            }
+            #expect(allClose(single.value.elements.map(Double.init), double.value.elements, absolute: 1e-5, relative: 1e-5),
+                    "\(name), \(count) elements")
+        }
+    }
+
+    @Test func velocityAndRunningSquareFlushSubnormalsToZero() throws {
+        let count = 37
+        let parameter = Parameter(name: "w", value: Matrix<Float>(rows: 1, columns: count, repeating: 1), isRegularized: true)
+        let tiny = Array(repeating: Double(Float.leastNormalMagnitude), count: count)
+        for optimizer in [ClassicalMomentum<Float>(momentum: 0.9), Nesterov<Float>(momentum: 0.9)] as [any Optimizer<Float>] {
+            try optimizer.restore(OptimizerState(step: 1, slots: ["velocity": [tiny]]), for: [parameter])
+            optimizer.update([parameter], learningRate: 0.1)
+            #expect(optimizer.state.slots["velocity"]![0].allSatisfy { $0 == 0 }, "\(optimizer)")
+        }
+        let rmsprop = RMSprop<Float>(beta: 0.9, epsilon: 1e-8)
+        try rmsprop.restore(OptimizerState(step: 1, slots: ["squares": [tiny]]), for: [parameter])
+        rmsprop.update([parameter], learningRate: 0.1)
+        #expect(rmsprop.state.slots["squares"]![0].allSatisfy { $0 == 0 })
+    }
+
     @Test func theKernelLevelIsOneOfTheCompiledVariants() {
         #expect(["avx512", "avx2", "baseline"].contains(FloatKernels.kernelLevel))
     }
