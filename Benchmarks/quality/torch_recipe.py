@@ -13,6 +13,8 @@ recipe never runs in PyTorch with a setting silently left out. Conventions mappe
 - `momentum` (v = βv + (1−β)g) is `SGD(lr = α(1−β), momentum = β)`; `classical-momentum`
   is `SGD(lr = α, momentum = μ)`.
 - schedules are evaluated with Backprop's formulas and written into the optimiser.
+- `ema d` keeps Backprop's average of the weights and batch-norm running statistics,
+  d_t = min(d, (1 + t)/(10 + t)) after update t; its test accuracy is reported beside.
 
 Usage: python torch_recipe.py CONFIG.yaml --data DIR --seed S [--threads N]
 Prints one JSON object: test accuracy, training seconds.
@@ -41,7 +43,7 @@ def parse_setting(text):
 SUPPORTED = {
     "data", "scale", "split", "layers", "activation", "init", "loss", "optimizer", "lr",
     "batch-size", "epochs", "schedule", "dropout", "input-dropout", "batch-norm",
-    "batch-norm-momentum", "batch-norm-epsilon", "l2", "label-smoothing", "seed",
+    "batch-norm-momentum", "batch-norm-epsilon", "l2", "label-smoothing", "seed", "ema",
 }
 
 
@@ -72,6 +74,18 @@ def learning_rate(schedule, base, epoch, step, epochs, steps_per_epoch):
         return floor + (base - floor) * (1 + math.cos(math.pi * progress)) / 2
     if name == "step":
         return base * options.get("factor", 0.5) ** (epoch // int(options.get("every", 10)))
+    if name == "one-cycle":
+        peak = options.get("max", base)
+        start = peak / options.get("div", 25.0)
+        floor = start / options.get("final-div", 1e4)
+        total = epochs * steps_per_epoch
+        rise_end = options.get("pct", 0.3) * total - 1
+
+        def anneal(begin, end, fraction):
+            return end + (begin - end) / 2 * (1 + math.cos(math.pi * fraction))
+        if step <= rise_end:
+            return anneal(start, peak, step / rise_end)
+        return anneal(peak, floor, (step - rise_end) / (total - 1 - rise_end))
     raise SystemExit(f"schedule {name} has no PyTorch translation")
 
 
@@ -147,6 +161,27 @@ def build_optimizer(torch, config, network, training_size):
     raise SystemExit(f"optimizer {name} has no PyTorch translation")
 
 
+class WeightAverage:
+    """Backprop's average of the weights and batch-norm running statistics."""
+
+    def __init__(self, torch, network, decay):
+        self.decay = decay
+        self.live = [p.data for p in network.parameters()] + [
+            b for name, b in network.named_buffers() if not name.endswith("num_batches_tracked")]
+        self.averages = [tensor.clone() for tensor in self.live]
+
+    def update(self, step):
+        rate = min(self.decay, (1 + step) / (10 + step))
+        for average, live in zip(self.averages, self.live):
+            average.mul_(rate).add_(live, alpha=1 - rate)
+
+    def swap(self):
+        for average, live in zip(self.averages, self.live):
+            saved = live.clone()
+            live.copy_(average)
+            average.copy_(saved)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("config")
@@ -185,6 +220,7 @@ def main():
     steps_per_epoch = math.ceil(len(features) / batch)
     generator = torch.Generator().manual_seed(arguments.seed)
 
+    average = WeightAverage(torch, network, config["ema"]) if "ema" in config else None
     start, step = time.perf_counter(), 0
     for epoch in range(epochs):
         network.train()
@@ -200,16 +236,24 @@ def main():
             loss.backward()
             optimizer.step()
             step += 1
+            if average:
+                average.update(step)
         if not math.isfinite(loss.item()):
             raise SystemExit(f"PyTorch run diverged at epoch {epoch + 1}")
     seconds = time.perf_counter() - start
 
-    network.eval()
-    with torch.no_grad():
-        predicted = network(test_features).argmax(dim=1)
-    accuracy = (predicted == test_labels).double().mean().item()
-    print(json.dumps({"engine": "pytorch", "test_accuracy": accuracy, "seconds": seconds,
-                      "seed": arguments.seed, "torch": torch.__version__}))
+    def test_accuracy():
+        network.eval()
+        with torch.no_grad():
+            predicted = network(test_features).argmax(dim=1)
+        return (predicted == test_labels).double().mean().item()
+
+    result = {"engine": "pytorch", "test_accuracy": test_accuracy(), "seconds": seconds,
+              "seed": arguments.seed, "torch": torch.__version__}
+    if average:
+        average.swap()
+        result["ema_test_accuracy"] = test_accuracy()
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
