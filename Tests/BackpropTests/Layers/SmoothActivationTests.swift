@@ -73,7 +73,7 @@ struct SmoothActivationTests {
         #expect(lower == (activation == .selu ? Float(-Activation.seluScale * Activation.seluAlpha) : 0))
     }
 
-    @Test func defaultInitialisation() {
+    @Test func defaultInitialisation() throws {
         #expect(Initializer.default(for: .function(.selu)) == .lecunNormal)
         #expect(Initializer.default(for: .function(.gelu)) == .heNormal)
         #expect(Initializer.default(for: .function(.silu)) == .heNormal)
