@@ -63,7 +63,7 @@ struct LabelSmoothingTests {
     @Test func refusedForTheQuadraticCostAndRegression() throws {
         #expect(throws: NetworkError.self) { try LossKind.quadratic.makeLoss(regression: false, output: nil, labelSmoothing: 0.1, scalar: Double.self) }
         #expect(throws: NetworkError.self) { try LossKind.softmaxCrossEntropy.makeLoss(regression: false, output: nil, labelSmoothing: 1, scalar: Double.self) }
-        for text in ["loss: mse\nlabel-smoothing: 0.1\n", "data: \"blobs:n=60\"\nregression: true\nlabel-smoothing: 0.1\n"] {
+        for text in ["loss: mse\nlabel-smoothing: 0.1\n", "regression: true\nlabel-smoothing: 0.1\n"] {
             let config = try RunConfiguration.parse(text, format: .yaml, file: "run.yaml")
             let error = try #require(throws: ConfigError.self) { try TrainingRecipe(configuration: config) }
             #expect("\(error)".contains("run.yaml:2") && "\(error)".contains("label-smoothing"), "\(error)")
