@@ -7,7 +7,7 @@ import Backprop
 /// the smooth activations and alpha dropout, run in-process on small sets.
 @Suite("train: pixel scale, label smoothing, GELU/SiLU/SELU")
 struct TrainingQualityFlagsTests {
-    /// A folder of the four MNIST IDX files holding 4×4 images (40 training, 12 test, three
+    /// A folder of the four MNIST IDX files holding 4×4 images (60 training, 20 test, ten
     /// classes) whose pixels span 0…255.
     static func tinyImageFolder() throws -> URL {
         let folder = CommandRunner.temporaryFolder()
@@ -15,20 +15,20 @@ struct TrainingQualityFlagsTests {
         func bigEndian(_ value: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
         var random = RandomGenerator(seed: 11)
         func write(_ name: String, count: Int) throws {
-            let labels = (0..<count).map { UInt8($0 % 3) }
-            // Class c lights pixels 5c…5c+4 brightly; the rest is dim noise; pixel 15 of image 0 is 255.
+            let labels = (0..<count).map { UInt8($0 % 10) }
+            // Class c lights pixel c brightly; the rest is dim noise; pixel 15 of image 0 is 255.
             let pixels = labels.enumerated().flatMap { index, label in
                 (0..<16).map { j -> UInt8 in
                     if index == 0 && j == 15 { return 255 }
-                    return j / 5 == Int(label) ? 200 + UInt8(random.next() % 50) : UInt8(random.next() % 40)
+                    return j == Int(label) ? 200 + UInt8(random.next() % 50) : UInt8(random.next() % 40)
                 }
             }
             let images = bigEndian(2051) + bigEndian(count) + bigEndian(4) + bigEndian(4) + pixels
             try Data(images).write(to: folder.appendingPathComponent("\(name)-images-idx3-ubyte"))
             try Data(bigEndian(2049) + bigEndian(count) + labels).write(to: folder.appendingPathComponent("\(name)-labels-idx1-ubyte"))
         }
-        try write("train", count: 40)
-        try write("t10k", count: 12)
+        try write("train", count: 60)
+        try write("t10k", count: 20)
         return folder
     }
 
@@ -43,7 +43,7 @@ struct TrainingQualityFlagsTests {
 
     @Test func imageDataDefaultsToUnitScaleAndRecordsIt() throws {
         let data = try Self.tinyImageFolder()
-        let (lines, folder) = try Self.train(["--data", "mnist:\(data.path)", "--layers", "16,6,3", "--epochs", "2", "--optimizer", "adam", "--lr", "0.01"])
+        let (lines, folder) = try Self.train(["--data", "mnist:\(data.path)", "--layers", "16,6,10", "--epochs", "2", "--optimizer", "adam", "--lr", "0.01"])
         #expect(lines.contains("Pixel scale: x/255 (the default for images; scale none keeps the raw 0–255 values)"), "\(lines)")
         let model = try Model.load(from: folder)
         #expect(model.pipeline.steps.map(\.method) == [.unitPixels])
@@ -55,7 +55,7 @@ struct TrainingQualityFlagsTests {
 
     @Test func scaleNoneKeepsTheRawPixels() throws {
         let data = try Self.tinyImageFolder()
-        let (lines, folder) = try Self.train(["--data", "mnist:\(data.path)", "--layers", "16,6,3", "--epochs", "1", "--scale", "none"])
+        let (lines, folder) = try Self.train(["--data", "mnist:\(data.path)", "--layers", "16,6,10", "--epochs", "1", "--scale", "none"])
         #expect(lines.contains("Pixel scale: raw 0–255 values (asked: scale none)"), "\(lines)")
         #expect(try Model.load(from: folder).pipeline.isEmpty)
         let tabular = try Self.train(["--data", "moons:n=100", "--epochs", "1"])
