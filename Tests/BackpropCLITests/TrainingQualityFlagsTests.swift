@@ -58,6 +58,11 @@ struct TrainingQualityFlagsTests {
         let (lines, folder) = try Self.train(["--data", "mnist:\(data.path)", "--layers", "16,6,10", "--epochs", "1", "--scale", "none"])
         #expect(lines.contains("Pixel scale: raw 0–255 values (asked: scale none)"), "\(lines)")
         #expect(try Model.load(from: folder).pipeline.isEmpty)
+        // A model folder without the step (as every one written before the default) is
+        // evaluated on the raw pixels: the accuracy train recorded.
+        let report = try CommandRunner.parse(["evaluate", folder.path], as: EvaluateCommand.self).measure()
+        let recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
+        #expect(report.evaluation.classification?.accuracy == (recorded["metrics"] as? [String: Double])?["test_accuracy"])
         let tabular = try Self.train(["--data", "moons:n=100", "--epochs", "1"])
         #expect(!tabular.lines.contains { $0.hasPrefix("Pixel scale:") })
     }
