@@ -35,7 +35,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Train on the first N examples of the training part only (dev and test are kept whole).", valueName: "N"))
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Fixed pixel scaling (\(PixelScale.choiceList)): mnist is x·0.99/255 + 0.01, unit is x/255.", valueName: "preset"),
+    @Option(help: ArgumentHelp("Fixed pixel scaling (\(PixelScale.choiceList)): mnist is x·0.99/255 + 0.01, unit is x/255, none keeps the raw values (default: unit for image data — mnist, fashion-mnist, kmnist, emnist-digits, cifar-10 — and none for the others).", valueName: "preset"),
             transform: PixelScale.argument)
     var scale: PixelScale?
 
@@ -126,10 +126,10 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    /// The preprocessing steps in the order they apply: pixel scale, min-max, mean
-    /// subtraction, standardisation, then PCA / whitening.
-    func preprocessingMethods() throws -> [PreprocessingMethod] {
-        do { return try preprocessingChoices.methods() } catch let error as NetworkError {
+    /// The preprocessing steps of `choices` (default: the switches as given) in the order
+    /// they apply: pixel scale, min-max, mean subtraction, standardisation, then PCA / whitening.
+    func preprocessingMethods(_ choices: PreprocessingChoices? = nil) throws -> [PreprocessingMethod] {
+        do { return try (choices ?? preprocessingChoices).methods() } catch let error as NetworkError {
             throw ValidationError("--\(error)")
         }
     }
@@ -188,12 +188,14 @@ struct DataOptions: ParsableArguments {
 
     // MARK: - Loading
 
-    /// Loads and splits the data, fits the preprocessing on the training part and applies
+    /// Loads and splits the data, fits the preprocessing (with the source's default pixel
+    /// scaling when `--scale` is absent, as `train` does) on the training part and applies
     /// it to every part.
     func load<Scalar: NetworkScalar>(seed: UInt64, as _: Scalar.Type = Scalar.self) throws -> (splits: DatasetSplits<Scalar>, pipeline: PreprocessingPipeline) {
-        try fetch.prepare(source())
-        let splits: DatasetSplits<Scalar> = try source().load(options: loadingOptions(seed: seed))
-        return try splits.preprocessed(with: preprocessingMethods())
+        let source = try source()
+        try fetch.prepare(source)
+        let splits: DatasetSplits<Scalar> = try source.load(options: loadingOptions(seed: seed))
+        return try splits.preprocessed(with: preprocessingMethods(preprocessingChoices.withDefaultScale(for: source).choices))
     }
 
     /// The per-batch augmenter for `--augment`, or `nil` when absent; images are rows of

@@ -61,7 +61,8 @@ struct GradcheckCommand: ParsableCommand {
                 for index in 0..<copy.value.count { copy.value.base[index] = Double(original.value.base[index]) }
             }
             kind = try LossKind(parsing: saved.manifest.loss)
-            loss = try kind.makeLoss(regression: saved.manifest.regression, output: saved.manifest.recipe.outputFunction(), scalar: Double.self)
+            loss = try kind.makeLoss(regression: saved.manifest.regression, output: saved.manifest.recipe.outputFunction(),
+                                     labelSmoothing: saved.manifest.recipe.labelSmoothing ?? 0, scalar: Double.self)
         } else {
             model = try network.makeNetwork(Double.self)
             randomizeParameters(of: model, using: &random)

@@ -102,7 +102,7 @@ final class ProgressSession {
             ("preprocessing", run.pipeline.isEmpty ? "none" : run.pipeline.description),
             ("network", summary.network),
             ("parameters", "\(run.network.parameterCount)"),
-            ("loss", recipe.lossName),
+            ("loss", recipe.labelSmoothing.map { "\(recipe.lossName), label smoothing ε = \($0)" } ?? recipe.lossName),
             ("optimiser", run.trainer.updateDescription),
             ("learning rate α", "\(recipe.learningRate) (\(recipe.schedule))"),
             ("batch size", "\(recipe.batchSize)"),

@@ -70,6 +70,7 @@ struct TrainCommand: ParsableCommand {
         if let placement = network.batchNorm { values["batch-norm"] = .string(placement.rawValue) }
         if let initializer = network.initializer { values["init"] = .string(initializer.text) }
         if let loss = network.loss { values["loss"] = .string(loss.rawValue) }
+        if let smoothing = network.labelSmoothing { values["label-smoothing"] = .double(smoothing) }
         if let output = network.outputActivation { values["output-activation"] = .string(output.text) }
         if let bias = network.biasInit { values["bias-init"] = .string(bias.text) }
         if network.allowSymmetric { values["allow-symmetric"] = .bool(true) }
@@ -125,6 +126,7 @@ struct TrainCommand: ParsableCommand {
         if !json {
             output("\(network)")
             output("\(splits.train.count) training, \(splits.dev?.count ?? 0) dev and \(splits.test?.count ?? 0) test examples, \(network.parameterCount) parameters, \(trainer.updateDescription), batch \(run.recipe.batchSize)")
+            if let scaling = run.recipe.pixelScaleSummary { output("Pixel scale: \(scaling)") }
             callbacks.append(ClosureCallback<Float>(onEpochEnd: { _, record in
                 if record.epoch == 1 || record.epoch % interval == 0 || record.epoch == epochs { output(Self.progressLine(record, of: epochs)) }
                 return .proceed

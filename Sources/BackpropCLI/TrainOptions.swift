@@ -56,13 +56,18 @@ struct ArchitectureOptions: ParsableArguments {
     var batchNorm: BatchNormPlacement?
 
     @Option(name: .customLong("init"), help: ArgumentHelp(
-        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid, and Xavier for the output layer whatever the hidden activation, as no activation follows it before the loss); options as name:key=value.",
+        "Weight initialisation (\(InitializerChoice.choiceList); default: auto, which is He for the ReLU family, GELU and SiLU, LeCun for SELU, Xavier for tanh, Xavier×4 for sigmoid, and Xavier for the output layer whatever the hidden activation, as no activation follows it before the loss); options as name:key=value.",
         valueName: "scheme"), transform: InitializerChoice.textArgument)
     var initializer: SettingText<InitializerChoice>?
 
     @Option(help: ArgumentHelp("Loss computed from the logits (\(LossKind.choiceList); default: softmax-ce, mse for regression).", valueName: "loss"),
             transform: LossKind.argument)
     var loss: LossKind?
+
+    @Option(name: .customLong("label-smoothing"), help: ArgumentHelp(
+        "Label smoothing ε of softmax-ce and binary-ce (0 ≤ ε < 1; default 0): targets (1 − ε)·y + ε/K over K classes, (1 − ε)·y + ε/2 for binary-ce. Refused with mse and regression.",
+        valueName: "ε"))
+    var labelSmoothing: Double?
 
     @Option(name: .customLong("output-activation"), help: ArgumentHelp(
         "Output activation when not the loss's own (mse only: e.g. sigmoid with --loss mse, the learning-slowdown experiment).",
@@ -84,7 +89,7 @@ struct ArchitectureOptions: ParsableArguments {
     var inputDropout: Double?
 
     @Option(name: .customLong("dropout-style"), help: ArgumentHelp(
-        "inverted (default: kept features ÷ p in training) or vanilla (no scaling in training, × p at test time).", valueName: "style"))
+        "inverted (default: kept features ÷ p in training), vanilla (no scaling in training, × p at test time) or alpha (for SELU: dropped features set to −λα, then an affine map keeping mean 0 and variance 1; identity at test time).", valueName: "style"))
     var dropoutStyle: DropoutStyle?
 
     @Flag(name: .customLong("allow-symmetric"), help: "Allow zeros or constant --init for hidden weights (the symmetry problem: every unit stays identical).")

@@ -337,6 +337,20 @@ extension DataSource {
         return dataset
     }
 
+    /// `true` for sources of 8-bit images (values 0–255): `mnist:DIR` and the catalogued
+    /// IDX and CIFAR-10 sets (`fashion-mnist`, `kmnist`, `emnist-digits`, `cifar-10`, …).
+    public var isImages: Bool {
+        switch self {
+        case .mnist: true
+        case let .catalogue(name): DatasetCatalogue.named(name).map { $0.format == .idx || $0.format == .cifar10 } ?? false
+        case .synthetic, .csv, .npy: false
+        }
+    }
+
+    /// The pixel scaling used when none is asked for: `unit` (`x/255`) for images
+    /// (``isImages``), `none` for every other source.
+    public var defaultPixelScale: PixelScale { isImages ? .unit : .unscaled }
+
     /// The catalogued data set this source reads, or `nil` for every other source.
     public var catalogueDataset: CatalogueDataset? {
         if case let .catalogue(name) = self { return DatasetCatalogue.named(name) }

@@ -1,22 +1,35 @@
 import BackpropCore
 
-/// A fixed pixel scaling, the `scale` setting (`--scale`).
+/// A fixed pixel scaling, the `scale` setting (`--scale`). Image sources default to `unit`
+/// and every other source to `none` (``DataSource/defaultPixelScale``).
 public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
     /// `x·0.99/255 + 0.01` (values in `[0.01, 1]`).
     case mnist
-    /// `x/255` (values in `[0, 1]`).
+    /// `x/255` (values in `[0, 1]`), the default for images.
     case unit
+    /// The raw values (`none`), the default for tabular and synthetic data.
+    case unscaled = "none"
 
     public static let family = "pixel scale"
 
     /// The scalings with their help.
     public static var registry: [SettingName] { allCases.map { SettingName($0.rawValue, $0.help) } }
 
-    /// The one-line help of this scaling.
-    public var help: String {
+    /// The map: `x·0.99/255 + 0.01`, `x/255`, `raw values`.
+    public var formula: String {
         switch self {
         case .mnist: "x·0.99/255 + 0.01"
         case .unit: "x/255"
+        case .unscaled: "raw values"
+        }
+    }
+
+    /// The one-line help of this scaling.
+    public var help: String {
+        switch self {
+        case .mnist: formula
+        case .unit: "\(formula) (the default for images)"
+        case .unscaled: "\(formula) (the default for tabular data)"
         }
     }
 
@@ -32,11 +45,12 @@ public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
     /// The name, which ``init(parsing:)`` reads back.
     public var description: String { rawValue }
 
-    /// The preprocessing step.
-    public var method: PreprocessingMethod {
+    /// The preprocessing step, `nil` for `none`.
+    public var method: PreprocessingMethod? {
         switch self {
         case .mnist: .mnistPixels
         case .unit: .unitPixels
+        case .unscaled: nil
         }
     }
 }
@@ -45,7 +59,9 @@ public enum PixelScale: String, CaseIterable, Sendable, Codable, Setting {
 /// `standardize`, `minmax`, `subtract-mean`, `pca`, `whiten`, `zca`, `whiten-epsilon`),
 /// turned into the ordered list of ``PreprocessingMethod``s they stand for.
 public struct PreprocessingChoices: Sendable, Equatable {
-    /// A fixed pixel scaling: `mnist` (`x·0.99/255 + 0.01`) or `unit` (`x/255`).
+    /// A fixed pixel scaling: `mnist` (`x·0.99/255 + 0.01`), `unit` (`x/255`) or `none`;
+    /// `nil` (not given) applies none here — a recipe puts the source's default in its place
+    /// (``DataSource/defaultPixelScale``).
     public var scale: PixelScale?
     /// Standardise every feature.
     public var standardize = false
@@ -64,6 +80,15 @@ public struct PreprocessingChoices: Sendable, Equatable {
 
     public init() {}
 
+    /// These choices with ``scale`` set to `source`'s default (``DataSource/defaultPixelScale``:
+    /// `unit` for images) when none was given; `defaulted` is `true` when that put a scaling in.
+    public func withDefaultScale(for source: DataSource) -> (choices: PreprocessingChoices, defaulted: Bool) {
+        guard scale == nil, source.defaultPixelScale != .unscaled else { return (self, false) }
+        var choices = self
+        choices.scale = source.defaultPixelScale
+        return (choices, true)
+    }
+
     /// The steps in the order they apply: pixel scale, min-max, mean subtraction,
     /// standardisation, then PCA / whitening.
     ///
@@ -75,7 +100,7 @@ public struct PreprocessingChoices: Sendable, Equatable {
             throw NetworkError.invalidValue(setting: "whiten-epsilon", value: "\(whitenEpsilon)", requirement: "must be non-negative")
         }
         var methods: [PreprocessingMethod] = []
-        if let scale { methods.append(scale.method) }
+        if let method = scale?.method { methods.append(method) }
         if minMax { methods.append(.minMax(lower: 0, upper: 1)) }
         if subtractMean { methods.append(.subtractMean) }
         if standardize { methods.append(.standardize) }

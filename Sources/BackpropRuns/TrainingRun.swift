@@ -124,7 +124,8 @@ public final class TrainingRun {
                 maximumReduction: plateau.stopAfterTotalFactor, minDelta: plateau.minDelta))
         }
         trainer = Trainer(
-            network: network, loss: try recipe.lossKind.makeLoss(regression: !train.isClassification, output: recipe.outputFunction()),
+            network: network, loss: try recipe.lossKind.makeLoss(
+                regression: !train.isClassification, output: recipe.outputFunction(), labelSmoothing: recipe.labelSmoothing ?? 0),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
         if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }

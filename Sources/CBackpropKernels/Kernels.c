@@ -202,3 +202,94 @@ VARIANTS(sigmoid, (const float *z, float *a, long count),
 void backprop_sigmoid_f32(const float *z, float *a, long count) {
     DISPATCH(sigmoid, z, a, count);
 }
+
+// MARK: - SiLU, GELU and SELU
+
+// σ(x) for one element, as the sigmoid kernel computes it.
+static inline float logistic_f32(float x) {
+    float e = exp_nonpositive(x < 0 ? x : -x);
+    return (x >= 0 ? 1.0f : e) / (1.0f + e);
+}
+
+// a = z·σ(z); a may be z.
+VARIANTS(silu, (const float *z, float *a, long count),
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (long i = 0; i < count; i++) {
+        float x = z[i];
+        a[i] = x * logistic_f32(x);
+    })
+
+void backprop_silu_f32(const float *z, float *a, long count) {
+    DISPATCH(silu, z, a, count);
+}
+
+// dZ = dA·σ(z)·(1 + z·(1 − σ(z))); dZ may be dA.
+VARIANTS(silu_backward, (const float *dA, const float *z, float *dZ, long count),
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (long i = 0; i < count; i++) {
+        float x = z[i], s = logistic_f32(x);
+        dZ[i] = dA[i] * (s * (1.0f + x * (1.0f - s)));
+    })
+
+void backprop_silu_backward_f32(const float *dA, const float *z, float *dZ, long count) {
+    DISPATCH(silu_backward, dA, z, dZ, count);
+}
+
+// erfc(y) for y ≥ 0 in the rational-times-Gaussian form of Abramowitz & Stegun 7.1.26, erfc(y) ≈ t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−y²) with t = 1/(1 + p·y),
+// absolute error below 1.5·10⁻⁷; `gaussian` receives e^(−y²) for the derivative.
+static inline float erfc_nonnegative(float y, float *gaussian) {
+    float t = 1.0f / (1.0f + 0.3275911f * y);
+    float poly = 1.061405429f;
+    poly = poly * t - 1.453152027f;
+    poly = poly * t + 1.421413741f;
+    poly = poly * t - 0.284496736f;
+    poly = poly * t + 0.254829592f;
+    float e = exp_nonpositive(-(y * y));
+    *gaussian = e;
+    return poly * t * e;
+}
+
+// Φ(x), the standard normal distribution function, through erfc(|x|/√2) (no cancellation
+// in the lower tail); `gaussian` receives e^(−x²/2).
+static inline float normal_cdf(float x, float *gaussian) {
+    float half_tail = 0.5f * erfc_nonnegative((x < 0 ? -x : x) * 0.707106781f, gaussian);
+    return x >= 0 ? 1.0f - half_tail : half_tail;
+}
+
+// a = z·Φ(z); a may be z.
+VARIANTS(gelu, (const float *z, float *a, long count),
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (long i = 0; i < count; i++) {
+        float x = z[i], gaussian;
+        a[i] = x * normal_cdf(x, &gaussian);
+    })
+
+void backprop_gelu_f32(const float *z, float *a, long count) {
+    DISPATCH(gelu, z, a, count);
+}
+
+// dZ = dA·(Φ(z) + z·φ(z)), φ(z) = e^(−z²/2)/√(2π); dZ may be dA.
+VARIANTS(gelu_backward, (const float *dA, const float *z, float *dZ, long count),
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (long i = 0; i < count; i++) {
+        float x = z[i], gaussian;
+        float cdf = normal_cdf(x, &gaussian);
+        dZ[i] = dA[i] * (cdf + x * (gaussian * 0.398942280f));
+    })
+
+void backprop_gelu_backward_f32(const float *dA, const float *z, float *dZ, long count) {
+    DISPATCH(gelu_backward, dA, z, dZ, count);
+}
+
+// a = λ·z for z > 0, else λα·(e^z − 1); a may be z.
+VARIANTS(selu, (const float *z, float *a, long count, float scale, float alpha),
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (long i = 0; i < count; i++) {
+        float x = z[i];
+        float negative = scale * alpha * (exp_nonpositive(x < 0 ? x : 0.0f) - 1.0f);
+        a[i] = x > 0 ? scale * x : (x == x ? negative : x);
+    })
+
+void backprop_selu_f32(const float *z, float *a, long count, float scale, float alpha) {
+    DISPATCH(selu, z, a, count, scale, alpha);
+}

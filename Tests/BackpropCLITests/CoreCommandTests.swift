@@ -34,7 +34,7 @@ struct CoreCommandTests {
     }
 
     @Test func everyNameParses() throws {
-        #expect(HiddenActivation.names == ["identity", "sigmoid", "tanh", "relu", "leaky-relu", "elu", "softmax", "prelu", "maxout"])
+        #expect(HiddenActivation.names == ["identity", "sigmoid", "tanh", "relu", "leaky-relu", "elu", "gelu", "silu", "selu", "softmax", "prelu", "maxout"])
         #expect(LossKind.names == ["mse", "binary-ce", "softmax-ce"])
         for name in HiddenActivation.names {
             let command = try #require(try BackpropCommand.parseAsRoot(["summary", "--layers", "2,3,1", "--activation", name]) as? SummaryCommand)
@@ -79,7 +79,7 @@ struct CoreCommandTests {
     }
 
     @Test(arguments: [
-        (["summary", "--layers", "3,4", "--activation", "swish"], ["--activation", "swish"]),
+        (["summary", "--layers", "3,4", "--activation", "mish"], ["--activation", "mish"]),
         (["gradcheck", "--layers", "3,4", "--loss", "hinge"], ["--loss", "hinge"]),
         (["summary", "--layers", "3,x,1"], ["--layers", "3,x,1"]),
         (["summary", "--layers", "3"], ["--layers", "'3'"]),

@@ -70,7 +70,7 @@ struct TrainCommandTests {
         (["--lr", "abc"], "--lr"),
         (["--batch-size", "0"], "--batch-size"),
         (["--epochs", "0"], "--epochs"),
-        (["--activation", "swish"], "--activation"),
+        (["--activation", "mish"], "--activation"),
         (["--init", "magic"], "--init"),
         (["--schedule", "sometimes"], "--schedule"),
         (["--batch-norm", "sideways"], "--batch-norm"),

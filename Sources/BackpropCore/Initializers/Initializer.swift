@@ -31,7 +31,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
     case constant(Double)
     /// N(0, σ²) with a fixed σ.
     case smallRandom(standardDeviation: Double = 0.01)
-    /// N(0, 1/n_in) (LeCun et al. 1998).
+    /// N(0, 1/n_in) (LeCun et al. 1998); the default for SELU.
     case lecunNormal
     /// U[−√(3/n_in), √(3/n_in)).
     case lecunUniform
@@ -63,7 +63,7 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
         SettingName("zeros", "every weight 0 (output layer only)"),
         SettingName("constant", "every weight the same value; option value (0) (output layer only)"),
         SettingName("small", "N(0, σ²); option std (0.01)"),
-        SettingName("lecun", "N(0, 1/n_in)"),
+        SettingName("lecun", "N(0, 1/n_in), the default for SELU"),
         SettingName("lecun-uniform", "U[−√(3/n_in), √(3/n_in))"),
         SettingName("xavier", "N(0, 2/(n_in+n_out)), the default for tanh"),
         SettingName("xavier-uniform", "U[−√(6/(n_in+n_out)), √(6/(n_in+n_out)))"),
@@ -166,7 +166,8 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
     // MARK: - Defaults
 
     /// The scheme that suits `activation`: He for the ReLU family (ReLU, leaky ReLU, PReLU,
-    /// ELU, maxout), Xavier for tanh, Xavier×4 for sigmoid, Xavier otherwise.
+    /// ELU, GELU, SiLU, maxout), LeCun normal for SELU (its self-normalising fixed point
+    /// assumes weight variance 1/n_in), Xavier for tanh, Xavier×4 for sigmoid, Xavier otherwise.
     public static func `default`(for activation: HiddenActivation) -> Initializer {
         switch activation {
         case let .function(function): .default(for: function)
@@ -177,7 +178,8 @@ public enum Initializer: Sendable, Hashable, Codable, Setting {
     /// The scheme that suits a fused `activation` (same table as for a hidden activation).
     public static func `default`(for activation: Activation) -> Initializer {
         switch activation {
-        case .relu, .leakyReLU, .elu: .heNormal
+        case .relu, .leakyReLU, .elu, .gelu, .silu: .heNormal
+        case .selu: .lecunNormal
         case .sigmoid: .xavierSigmoidNormal
         case .tanh, .identity, .softmax: .xavierNormal
         }

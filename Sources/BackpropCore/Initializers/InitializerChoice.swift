@@ -15,7 +15,7 @@ public enum InitializerChoice: Sendable, Hashable, Setting {
 
     /// `auto`, then the names of ``Initializer/registry``.
     public static var registry: [SettingName] {
-        [SettingName("auto", "He for the ReLU family, Xavier for tanh, Xavier×4 for sigmoid")] + Initializer.registry
+        [SettingName("auto", "He for the ReLU family, GELU and SiLU, LeCun for SELU, Xavier for tanh, Xavier×4 for sigmoid")] + Initializer.registry
     }
 
     /// Parses `auto` or an ``Initializer`` text.

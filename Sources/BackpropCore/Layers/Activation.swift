@@ -10,7 +10,14 @@ import RealModule
 /// | `relu` | max(0, z) | 1 if z > 0 else 0 |
 /// | `leakyReLU(alpha)` | z if z > 0 else αz | 1 or α (α = 0.01) |
 /// | `elu(alpha)` | z if z > 0 else α(eᶻ − 1) | 1 or g(z) + α (α = 1) |
+/// | `gelu` | z·Φ(z), Φ(z) = ½(1 + erf(z/√2)) | Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π) |
+/// | `silu` | z·σ(z) (also called swish) | σ(z)·(1 + z(1 − σ(z))) |
+/// | `selu` | λz if z > 0 else λα(eᶻ − 1) | λ or g(z) + λα |
 /// | `softmax` | e^{z_j} / Σ_k e^{z_k} (row max subtracted) | diag(a) − a·aᵀ |
+///
+/// GELU is the exact form with the error function (Hendrycks & Gimpel 2016), not the tanh
+/// approximation. SELU (Klambauer et al. 2017) uses λ = ``seluScale`` and α = ``seluAlpha``,
+/// which keep activations at mean 0 and variance 1 under LeCun-normal weights.
 ///
 /// PReLU and Maxout have parameters and are layers (``PReLU``, ``Maxout``).
 public enum Activation: Sendable, Hashable, Codable {
@@ -20,10 +27,18 @@ public enum Activation: Sendable, Hashable, Codable {
     case relu
     case leakyReLU(alpha: Double = 0.01)
     case elu(alpha: Double = 1)
+    case gelu
+    case silu
+    case selu
     case softmax
 
+    /// SELU's λ, `1.0507009873554805`.
+    public static let seluScale = 1.0507009873554805
+    /// SELU's α, `1.6732632423543772`.
+    public static let seluAlpha = 1.6732632423543772
+
     /// The command-line and file name: `identity`, `sigmoid`, `tanh`, `relu`,
-    /// `leaky-relu`, `elu`, `softmax`.
+    /// `leaky-relu`, `elu`, `gelu`, `silu`, `selu`, `softmax`.
     public var name: String {
         switch self {
         case .identity: "identity"
@@ -32,6 +47,9 @@ public enum Activation: Sendable, Hashable, Codable {
         case .relu: "relu"
         case .leakyReLU: "leaky-relu"
         case .elu: "elu"
+        case .gelu: "gelu"
+        case .silu: "silu"
+        case .selu: "selu"
         case .softmax: "softmax"
         }
     }
@@ -49,7 +67,9 @@ public enum Activation: Sendable, Hashable, Codable {
 
     /// Every function with its default parameter, in the order help texts list them. A new
     /// function needs its case, its kernels and an entry here (with ``help``).
-    public static let registry: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyReLU(), .elu(), .softmax]
+    public static let registry: [Activation] = [
+        .identity, .sigmoid, .tanh, .relu, .leakyReLU(), .elu(), .gelu, .silu, .selu, .softmax,
+    ]
 
     /// The one-line help of this function.
     public var help: String {
@@ -60,6 +80,9 @@ public enum Activation: Sendable, Hashable, Codable {
         case .relu: "max(0, z)"
         case .leakyReLU: "z, or αz below 0; option alpha (0.01), also called slope"
         case .elu: "z, or α(eᶻ − 1) below 0; option alpha (1)"
+        case .gelu: "z·Φ(z) with the normal distribution function Φ (exact, with erf)"
+        case .silu: "z·σ(z), also called swish"
+        case .selu: "λz, or λα(eᶻ − 1) below 0 (λ ≈ 1.0507, α ≈ 1.6733); LeCun initialisation, alpha dropout"
         case .softmax: "e^{z_j} / Σ_k e^{z_k} over each layer"
         }
     }
@@ -113,6 +136,15 @@ public enum Activation: Sendable, Hashable, Codable {
         case let .elu(alpha):
             let scale = Scalar(alpha)
             for i in 0..<count { let x = input[i]; result[i] = x > 0 ? x : scale * Scalar.expMinusOne(x) }
+        case .gelu where Scalar.self == Float.self:
+            FloatKernels.gelu(FloatKernels.floats(input), into: FloatKernels.floats(result), count: count)
+        case .silu where Scalar.self == Float.self:
+            FloatKernels.silu(FloatKernels.floats(input), into: FloatKernels.floats(result), count: count)
+        case .selu where Scalar.self == Float.self:
+            FloatKernels.selu(FloatKernels.floats(input), into: FloatKernels.floats(result), count: count,
+                              scale: Float(Self.seluScale), alpha: Float(Self.seluAlpha))
+        case .gelu, .silu, .selu:
+            for i in 0..<count { result[i] = value(input[i]) }
         case .softmax:
             for row in 0..<z.rows { softmaxRow(z.rowPointer(row), output.rowPointer(row), z.columns) }
         }
@@ -142,6 +174,15 @@ public enum Activation: Sendable, Hashable, Codable {
         case let .elu(alpha):
             let scale = Scalar(alpha)
             for i in 0..<count { dZ[i] = zs[i] > 0 ? dA[i] : dA[i] * (out[i] + scale) }
+        case .gelu where Scalar.self == Float.self:
+            FloatKernels.geluBackward(outputGradient: FloatKernels.floats(dA), z: FloatKernels.floats(zs), into: FloatKernels.floats(dZ), count: count)
+        case .silu where Scalar.self == Float.self:
+            FloatKernels.siluBackward(outputGradient: FloatKernels.floats(dA), z: FloatKernels.floats(zs), into: FloatKernels.floats(dZ), count: count)
+        case .gelu, .silu:
+            for i in 0..<count { dZ[i] = dA[i] * derivative(z: zs[i], a: out[i]) }
+        case .selu:
+            let scale = Scalar(Self.seluScale), offset = Scalar(Self.seluScale * Self.seluAlpha)
+            for i in 0..<count { dZ[i] = zs[i] > 0 ? dA[i] * scale : dA[i] * (out[i] + offset) }
         case .softmax:
             let columns = z.columns
             for row in 0..<z.rows {
@@ -168,6 +209,9 @@ extension Activation {
         case .relu: return Swift.max(z, 0)
         case let .leakyReLU(alpha): return z > 0 ? z : Scalar(alpha) * z
         case let .elu(alpha): return z > 0 ? z : Scalar(alpha) * Scalar.expMinusOne(z)
+        case .gelu: return z * normalDistribution(z)
+        case .silu: return z * logistic(z)
+        case .selu: return z > 0 ? Scalar(Self.seluScale) * z : Scalar(Self.seluScale * Self.seluAlpha) * Scalar.expMinusOne(z)
         case .softmax: preconditionFailure("softmax has no element-wise value")
         }
     }
@@ -182,6 +226,9 @@ extension Activation {
         case .relu: return z > 0 ? 1 : 0
         case let .leakyReLU(alpha): return z > 0 ? 1 : Scalar(alpha)
         case let .elu(alpha): return z > 0 ? 1 : a + Scalar(alpha)
+        case .gelu: return normalDistribution(z) + z * Scalar.exp(-z * z / 2) / Scalar.sqrt(2 * Scalar.pi)
+        case .silu: let s = logistic(z); return s * (1 + z * (1 - s))
+        case .selu: return z > 0 ? Scalar(Self.seluScale) : a + Scalar(Self.seluScale * Self.seluAlpha)
         case .softmax: preconditionFailure("softmax has no element-wise derivative")
         }
     }
@@ -197,6 +244,13 @@ public func logistic<Scalar: NetworkScalar>(_ x: Scalar) -> Scalar {
     }
     let e = Scalar.exp(x)
     return e / (1 + e)
+}
+
+/// The standard normal distribution function `Φ(x) = ½·erfc(−x/√2)` (erfc keeps the lower
+/// tail accurate).
+@inlinable
+public func normalDistribution<Scalar: NetworkScalar>(_ x: Scalar) -> Scalar {
+    Scalar.erfc(-x / Scalar.sqrt(2)) / 2
 }
 
 /// Writes the softmax of `count` logits at `z` into `a`, subtracting the maximum first.

@@ -9,6 +9,12 @@
 /// With ``DropoutStyle/vanilla`` (the original form, for comparison) the kept features are not
 /// scaled in training, `A ← A ⊙ D`, and inference multiplies by `p` instead.
 ///
+/// With ``DropoutStyle/alpha`` (alpha dropout, Klambauer et al. 2017, for SELU networks) a
+/// dropped feature is set to SELU's saturation value `α' = −λα` rather than 0, and the result
+/// goes through the affine map that restores mean 0 and variance 1:
+/// `A ← a·(X ⊙ D + α'·(1 − D)) + b` with `a = (p + α'²·p·(1 − p))^(−1/2)` and
+/// `b = −a·(1 − p)·α'`; backward `dA ← a·D ⊙ dA`; inference is the identity.
+///
 /// The layer owns its ``RandomGenerator``; its ``randomState`` can be saved in a checkpoint
 /// and restored so the masks continue exactly.
 ///
@@ -72,7 +78,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     /// the latest forward pass applied none.
     public var latestMask: Matrix<Scalar>? { maskWasApplied ? mask : nil }
 
-    public var description: String { "Dropout(\(inputCount), drop \(dropProbability)\(style == .vanilla ? ", vanilla" : ""))" }
+    public var description: String { "Dropout(\(inputCount), drop \(dropProbability)\(style == .inverted ? "" : ", \(style.rawValue)"))" }
     public var layerDescription: LayerDescription { describe(as: .dropout(probability: dropProbability, style: style)) }
 
     // MARK: - Passes
@@ -94,24 +100,30 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         mask = d
         output = a
         let keep = keepProbability
-        let scale = style == .vanilla ? Scalar(1) : Scalar(1 / keep)
         let maskValues = d.base, x = input.base, result = a.base
+        let affine = style == .alpha ? DropoutStyle.alphaAffine(keepProbability: keep) : nil
+        let scale = Scalar(affine?.scale ?? (style == .vanilla ? 1 : 1 / keep))
+        let shift = Scalar(affine?.shift ?? 0), dropped = Scalar(affine?.dropped ?? 0)
+        @inline(__always) func write(_ i: Int, kept: Bool) {
+            if affine == nil {
+                let factor: Scalar = kept ? scale : 0
+                maskValues[i] = factor
+                result[i] = x[i] * factor
+            } else {
+                maskValues[i] = kept ? scale : 0
+                result[i] = kept ? x[i] * scale + shift : dropped
+            }
+        }
         if let first = firstExampleIndex {
             let key = random.next()
             for i in 0..<input.count {
                 var counter = key &+ UInt64(first * inputCount + i) &* 0x9E37_79B9_7F4A_7C15
                 let u = Double(RandomGenerator.splitMix64(&counter) >> 11) * 0x1.0p-53
-                let kept: Scalar = u < keep ? scale : 0
-                maskValues[i] = kept
-                result[i] = x[i] * kept
+                write(i, kept: u < keep)
             }
             return a
         }
-        for i in 0..<input.count {
-            let kept: Scalar = random.uniform() < keep ? scale : 0
-            maskValues[i] = kept
-            result[i] = x[i] * kept
-        }
+        for i in 0..<input.count { write(i, kept: random.uniform() < keep) }
         return a
     }
 
@@ -141,4 +153,18 @@ public enum DropoutStyle: String, Sendable, Hashable, Codable, CaseIterable {
     case inverted
     /// Kept features are left as they are in training; inference multiplies by `p`.
     case vanilla
+    /// Alpha dropout for SELU networks: dropped features take SELU's saturation value and an
+    /// affine map keeps mean 0 and variance 1 in training; inference is the identity.
+    case alpha
+
+    /// Alpha dropout's map for keep probability `p`: kept features become `scale·x + shift`,
+    /// dropped ones `dropped = scale·α' + shift`, where `α' = −λα` (SELU's limit at −∞),
+    /// `scale = (p + α'²·p·(1 − p))^(−1/2)` and `shift = −scale·(1 − p)·α'`. For inputs of
+    /// mean 0 and variance 1 the outputs keep mean 0 and variance 1.
+    public static func alphaAffine(keepProbability p: Double) -> (scale: Double, shift: Double, dropped: Double) {
+        let saturation = -Activation.seluScale * Activation.seluAlpha
+        let scale = 1 / (p + saturation * saturation * p * (1 - p)).squareRoot()
+        let shift = -scale * (1 - p) * saturation
+        return (scale, shift, scale * saturation + shift)
+    }
 }

@@ -1,6 +1,6 @@
 /// The activation of a network's hidden layers, by the names used everywhere (flags,
 /// configs, files): ``Activation/registry`` (`identity, sigmoid, tanh, relu, leaky-relu, elu,
-/// softmax`), then `prelu` and `maxout`, each written `name[:key=value]`
+/// gelu, silu, selu, softmax`), then `prelu` and `maxout`, each written `name[:key=value]`
 /// (`leaky-relu:alpha=0.1` or its alias `leaky-relu:slope=0.1`, `prelu:alpha=0.25`, `maxout:pieces=3`).
 public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
     /// A parameter-free function fused into each ``Dense`` layer.
@@ -20,7 +20,7 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
     public static var registry: [SettingName] { all.map { SettingName($0.name, $0.help) } }
 
     /// Other spellings accepted by ``init(parsing:)``.
-    static let aliases = ["linear": "identity", "leakyrelu": "leaky-relu", "leaky_relu": "leaky-relu"]
+    static let aliases = ["linear": "identity", "leakyrelu": "leaky-relu", "leaky_relu": "leaky-relu", "swish": "silu"]
 
     /// The activation called `name`, with default parameters; `nil` for an unknown name.
     public init?(name: String) {

@@ -104,10 +104,10 @@ public struct LayerDescription: Sendable, Hashable {
     }
 
     /// `true` for layers that change only in training mode and are the identity at
-    /// inference (inverted dropout, Gaussian noise).
+    /// inference (inverted and alpha dropout, Gaussian noise).
     public var isTrainingOnly: Bool {
         switch kind {
-        case .dropout(_, .inverted), .gaussianNoise: true
+        case .dropout(_, .inverted), .dropout(_, .alpha), .gaussianNoise: true
         default: false
         }
     }

@@ -49,27 +49,49 @@ public enum LossKind: String, CaseIterable, Sendable, Codable, Setting {
 
     /// A fresh loss of this kind after the output activation `output` (`nil`: the kind's
     /// own — sigmoid for `binary-ce`, softmax for `softmax-ce`, and for `mse` sigmoid with
-    /// class labels, identity for regression). Only `mse` takes any other activation.
+    /// class labels, identity for regression), with label smoothing `labelSmoothing` for the
+    /// cross-entropies. Only `mse` takes any other activation.
     ///
     /// - Throws: ``NetworkError/incompatible(_:_:relation:)`` when a cross-entropy is asked
-    ///   for another output activation than its own.
-    public func makeLoss<Scalar: NetworkScalar>(regression: Bool, output: Activation?, scalar: Scalar.Type = Scalar.self) throws -> any Loss<Scalar> {
-        guard let output else { return makeLoss(regression: regression) }
+    ///   for another output activation than its own, or label smoothing for `mse` or
+    ///   regression targets; ``NetworkError/invalidValue(setting:value:requirement:)`` for a
+    ///   smoothing outside `[0, 1)`.
+    public func makeLoss<Scalar: NetworkScalar>(regression: Bool, output: Activation?, labelSmoothing: Double = 0,
+                                                scalar: Scalar.Type = Scalar.self) throws -> any Loss<Scalar> {
+        try Self.validate(labelSmoothing: labelSmoothing, for: self, regression: regression)
+        guard let output else { return makeLoss(regression: regression, labelSmoothing: labelSmoothing) }
         switch self {
         case .quadratic: return QuadraticCost<Scalar>(outputActivation: output)
-        case .binaryCrossEntropy where output == .sigmoid, .softmaxCrossEntropy where output == .softmax: return makeLoss(regression: regression)
+        case .binaryCrossEntropy where output == .sigmoid, .softmaxCrossEntropy where output == .softmax:
+            return makeLoss(regression: regression, labelSmoothing: labelSmoothing)
         case .binaryCrossEntropy, .softmaxCrossEntropy:
             throw NetworkError.incompatible("the loss \(rawValue)", "output activation \(output.name)", relation: "cannot take the")
         }
     }
 
     /// A fresh loss of this kind; the quadratic cost uses sigmoid outputs for class labels
-    /// (the textbook setting) and identity outputs for regression.
-    public func makeLoss<Scalar: NetworkScalar>(regression: Bool, scalar: Scalar.Type = Scalar.self) -> any Loss<Scalar> {
+    /// (the textbook setting) and identity outputs for regression. `labelSmoothing` (checked
+    /// by ``validate(labelSmoothing:for:regression:)``) applies to the cross-entropies only.
+    public func makeLoss<Scalar: NetworkScalar>(regression: Bool, labelSmoothing: Double = 0, scalar: Scalar.Type = Scalar.self) -> any Loss<Scalar> {
         switch self {
-        case .softmaxCrossEntropy: SoftmaxCrossEntropy<Scalar>()
-        case .binaryCrossEntropy: BinaryCrossEntropy<Scalar>()
+        case .softmaxCrossEntropy: SoftmaxCrossEntropy<Scalar>(labelSmoothing: labelSmoothing)
+        case .binaryCrossEntropy: BinaryCrossEntropy<Scalar>(labelSmoothing: labelSmoothing)
         case .quadratic: QuadraticCost<Scalar>(outputActivation: regression ? .identity : .sigmoid)
+        }
+    }
+
+    /// Throws unless `labelSmoothing` lies in `[0, 1)` and is 0 for `mse` and for regression
+    /// targets (smoothing mixes class labels with the uniform distribution over the classes).
+    ///
+    /// - Throws: ``NetworkError/invalidValue(setting:value:requirement:)`` or
+    ///   ``NetworkError/incompatible(_:_:relation:)``.
+    public static func validate(labelSmoothing: Double, for kind: LossKind, regression: Bool) throws {
+        guard labelSmoothing >= 0 && labelSmoothing < 1 else {
+            throw NetworkError.invalidValue(setting: "label-smoothing", value: "\(labelSmoothing)", requirement: "must lie in [0, 1)")
+        }
+        guard labelSmoothing == 0 || (kind != .quadratic && !regression) else {
+            throw NetworkError.incompatible("label-smoothing \(labelSmoothing)", regression ? "regression targets" : "the loss mse",
+                                            relation: "smooths class labels for softmax-ce and binary-ce only, not")
         }
     }
 }

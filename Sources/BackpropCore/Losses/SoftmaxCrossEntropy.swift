@@ -1,10 +1,20 @@
 /// Categorical cross-entropy of softmax probabilities, computed from logits:
-/// `C = −(1/m) Σ_i Σ_j y_ij ln softmax(z_i)_j`, gradient `∂C/∂z = (softmax(z) − y)/m`.
+/// `C = −(1/m) Σ_i Σ_j t_ij ln softmax(z_i)_j`, gradient `∂C/∂z = (softmax(z) − t)/m`.
+///
+/// The target is the given row `y` smoothed by ``labelSmoothing`` ε over the `K` classes
+/// (Szegedy et al. 2016): `t = (1 − ε)·y + ε/K`; with ε = 0 (the default) `t = y`.
 ///
 /// Uses `ln softmax(z)_j = z_j − max(z) − ln Σ_k e^{z_k − max(z)}`, so logits of ±1000
 /// give finite costs and gradients. Targets are one-hot rows (or any probability rows).
 public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
-    public init() {}
+    /// The label-smoothing ε, in `[0, 1)`.
+    public let labelSmoothing: Double
+
+    /// The loss with label smoothing `labelSmoothing` (`0 ≤ ε < 1`; 0 for none).
+    public init(labelSmoothing: Double = 0) {
+        precondition(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must lie in [0, 1), got \(labelSmoothing)")
+        self.labelSmoothing = labelSmoothing
+    }
 
     public var name: String { "softmax-ce" }
 
@@ -13,6 +23,7 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
     public func cost(logits: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: Matrix<Scalar>?) -> Scalar {
         let rows = logits.rows, columns = logits.columns
         let scale = 1 / Scalar(rows)
+        let (kept, spread) = smoothing(columns)
         var total: Scalar = 0
         for row in 0..<rows {
             let z = logits.rowPointer(row), y = targets.rowPointer(row)
@@ -24,14 +35,23 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
                 let g = gradient.rowPointer(row)
                 for j in 0..<columns { let e = Scalar.exp(z[j] - maximum); g[j] = e; sum += e }
                 let inverse = 1 / sum
-                for j in 0..<columns { g[j] = (g[j] * inverse - y[j]) * scale }
+                for j in 0..<columns { g[j] = (g[j] * inverse - (kept * y[j] + spread)) * scale }
             } else {
                 for j in 0..<columns { sum += Scalar.exp(z[j] - maximum) }
             }
             let logSum = Scalar.log(sum)
-            for j in 0..<columns where y[j] != 0 { total -= y[j] * (z[j] - maximum - logSum) }
+            for j in 0..<columns {
+                let target = kept * y[j] + spread
+                if target != 0 { total -= target * (z[j] - maximum - logSum) }
+            }
         }
         return total * scale
+    }
+
+    /// `(1 − ε, ε/K)` for `K = classes`: the smoothed target is `(1 − ε)·y + ε/K`.
+    @inlinable
+    func smoothing(_ classes: Int) -> (kept: Scalar, spread: Scalar) {
+        (Scalar(1 - labelSmoothing), Scalar(labelSmoothing / Double(classes)))
     }
 
     @_specialize(where Scalar == Float)
@@ -46,7 +66,8 @@ public struct SoftmaxCrossEntropy<Scalar: NetworkScalar>: Loss {
 extension SoftmaxCrossEntropy {
     /// The batch-mean cost of `logits` (`m × k`) against integer class `labels` (`m` values
     /// in `0..<k`), without building one-hot rows:
-    /// `C = −(1/m) Σ_i ln softmax(z_i)_{y_i}`, gradient `∂C/∂z_ij = (softmax(z_i)_j − [j = y_i])/m`.
+    /// `C = −(1/m) Σ_i Σ_j t_ij ln softmax(z_i)_j`, gradient `∂C/∂z_ij = (softmax(z_i)_j − t_ij)/m`,
+    /// with `t_ij = (1 − ε)·[j = y_i] + ε/k` (`[j = y_i]` without smoothing).
     ///
     /// Gives the same cost and gradient as ``cost(logits:targets:gradient:)`` with
     /// `Matrix.oneHot(labels: labels, classCount: k)`.
@@ -74,6 +95,7 @@ extension SoftmaxCrossEntropy {
             throw NetworkError.labelOutOfRange(label: labels[row], row: row, classCount: columns)
         }
         let scale = 1 / Scalar(rows)
+        let (kept, spread) = smoothing(columns)
         var total: Scalar = 0
         for row in 0..<rows {
             let z = logits.rowPointer(row), label = labels[row]
@@ -81,12 +103,20 @@ extension SoftmaxCrossEntropy {
             for j in 0..<columns { maximum = Swift.max(maximum, z[j]) }
             var sum: Scalar = 0
             for j in 0..<columns { sum += Scalar.exp(z[j] - maximum) }
-            total -= z[label] - maximum - Scalar.log(sum)
+            let logSum = Scalar.log(sum)
+            let labelTerm = z[label] - maximum - logSum
+            if spread == 0 {
+                total -= labelTerm
+            } else {
+                var logProbabilities: Scalar = 0
+                for j in 0..<columns { logProbabilities += z[j] - maximum - logSum }
+                total -= kept * labelTerm + spread * logProbabilities
+            }
             if let gradient {
                 let g = gradient.rowPointer(row)
                 let inverse = 1 / sum
-                for j in 0..<columns { g[j] = Scalar.exp(z[j] - maximum) * inverse * scale }
-                g[label] -= scale
+                for j in 0..<columns { g[j] = (Scalar.exp(z[j] - maximum) * inverse - spread) * scale }
+                g[label] -= kept * scale
             }
         }
         return total * scale

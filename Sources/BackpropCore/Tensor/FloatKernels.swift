@@ -142,6 +142,38 @@ enum FloatKernels {
         backprop_sigmoid_f32(z, a, count)
     }
 
+    /// `a[i] = z[i]·σ(z[i])` (SiLU) over `count` elements (`a` may be `z`), σ as in
+    /// ``sigmoid(_:into:count:)``.
+    @usableFromInline
+    static func silu(_ z: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int) {
+        backprop_silu_f32(z, a, count)
+    }
+
+    /// `dZ[i] = dA[i]·σ(z)·(1 + z·(1 − σ(z)))`, SiLU's backward pass (`dZ` may be `dA`).
+    @usableFromInline
+    static func siluBackward(outputGradient dA: UnsafePointer<Float>, z: UnsafePointer<Float>, into dZ: UnsafeMutablePointer<Float>, count: Int) {
+        backprop_silu_backward_f32(dA, z, dZ, count)
+    }
+
+    /// `a[i] = z[i]·Φ(z[i])` (exact GELU) over `count` elements (`a` may be `z`), with Φ
+    /// from a vectorised erfc within 1.5·10⁻⁷ absolute instead of one `erff` call per element.
+    @usableFromInline
+    static func gelu(_ z: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int) {
+        backprop_gelu_f32(z, a, count)
+    }
+
+    /// `dZ[i] = dA[i]·(Φ(z) + z·φ(z))`, GELU's backward pass (`dZ` may be `dA`).
+    @usableFromInline
+    static func geluBackward(outputGradient dA: UnsafePointer<Float>, z: UnsafePointer<Float>, into dZ: UnsafeMutablePointer<Float>, count: Int) {
+        backprop_gelu_backward_f32(dA, z, dZ, count)
+    }
+
+    /// `a[i] = λ·z` for `z > 0`, else `λα·(eᶻ − 1)` (SELU) over `count` elements (`a` may be `z`).
+    @usableFromInline
+    static func selu(_ z: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int, scale: Float, alpha: Float) {
+        backprop_selu_f32(z, a, count, scale, alpha)
+    }
+
     /// The instruction set the C kernels run on: `"avx512"`, `"avx2"` or `"baseline"`.
     static var kernelLevel: String { String(cString: backprop_kernel_level()) }
 }

@@ -16,6 +16,8 @@ import BackpropData
 /// |---|---|
 /// | dense | `Gemm` (`transB = 1`), then its activation |
 /// | identity, sigmoid, tanh, relu, leaky-relu, elu, softmax | nothing, `Sigmoid`, `Tanh`, `Relu`, `LeakyRelu`, `Elu`, `Softmax` (last axis) |
+/// | gelu | `x·½(1 + Erf(x/√2))` with `Mul`, `Erf`, `Add` (opset 17 has no `Gelu`) |
+/// | silu, selu | `Mul` of the input and its `Sigmoid`; `Selu` with λ and α |
 /// | prelu | `PRelu` with the learned slopes |
 /// | maxout | `Gemm`, `Reshape` to `N × units × pieces`, `ReduceMax` over the pieces |
 /// | batch normalisation | inference form `(x − running_mean)·γ/√(running_var + ε) + β`: `Sub`, `Mul`, `Add` |
@@ -240,13 +242,29 @@ struct ONNXGraphBuilder {
     /// The operator of `activation` (none for the identity).
     mutating func appendActivation(_ activation: Activation, input: String, name: String) -> String {
         switch activation {
-        case .identity: input
-        case .sigmoid: add("Sigmoid", [input], output: "\(name).sigmoid")
-        case .tanh: add("Tanh", [input], output: "\(name).tanh")
-        case .relu: add("Relu", [input], output: "\(name).relu")
-        case let .leakyReLU(alpha): add("LeakyRelu", [input], output: "\(name).leaky_relu", attributes: [.float("alpha", Float(alpha))])
-        case let .elu(alpha): add("Elu", [input], output: "\(name).elu", attributes: [.float("alpha", Float(alpha))])
-        case .softmax: add("Softmax", [input], output: "\(name).softmax", attributes: [.int("axis", -1)])
+        case .identity: return input
+        case .sigmoid: return add("Sigmoid", [input], output: "\(name).sigmoid")
+        case .tanh: return add("Tanh", [input], output: "\(name).tanh")
+        case .relu: return add("Relu", [input], output: "\(name).relu")
+        case let .leakyReLU(alpha): return add("LeakyRelu", [input], output: "\(name).leaky_relu", attributes: [.float("alpha", Float(alpha))])
+        case let .elu(alpha): return add("Elu", [input], output: "\(name).elu", attributes: [.float("alpha", Float(alpha))])
+        case .gelu:
+            // Opset 17 has no Gelu: x·½(1 + erf(x/√2)) from Mul, Erf and Add.
+            let inverseRoot2 = constant("\(name).gelu.inverse_sqrt2", dimensions: [1], floats: [Float(1 / 2.0.squareRoot())])
+            let one = constant("\(name).gelu.one", dimensions: [1], floats: [1])
+            let half = constant("\(name).gelu.half", dimensions: [1], floats: [0.5])
+            let scaled = add("Mul", [input, inverseRoot2], output: "\(name).gelu.scaled")
+            let erf = add("Erf", [scaled], output: "\(name).gelu.erf")
+            let shifted = add("Add", [erf, one], output: "\(name).gelu.shifted")
+            let halved = add("Mul", [shifted, half], output: "\(name).gelu.cdf")
+            return add("Mul", [input, halved], output: "\(name).gelu")
+        case .silu:
+            let sigmoid = add("Sigmoid", [input], output: "\(name).silu.sigmoid")
+            return add("Mul", [input, sigmoid], output: "\(name).silu")
+        case .selu:
+            return add("Selu", [input], output: "\(name).selu",
+                       attributes: [.float("alpha", Float(Activation.seluAlpha)), .float("gamma", Float(Activation.seluScale))])
+        case .softmax: return add("Softmax", [input], output: "\(name).softmax", attributes: [.int("axis", -1)])
         }
     }
 }

@@ -39,7 +39,8 @@ public final class Model {
         }
         self.manifest = manifest
         self.network = network
-        loss = try LossKind(parsing: manifest.loss).makeLoss(regression: manifest.regression, output: manifest.recipe.outputFunction())
+        loss = try LossKind(parsing: manifest.loss).makeLoss(regression: manifest.regression, output: manifest.recipe.outputFunction(),
+                                                             labelSmoothing: manifest.recipe.labelSmoothing ?? 0)
     }
 
 

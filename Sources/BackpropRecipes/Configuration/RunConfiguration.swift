@@ -23,7 +23,7 @@ public struct RunConfiguration: Sendable, Equatable {
     public static let trainKeys: [String] = [
         "data", "target-column", "delimiter", "header", "regression", "split", "stratify", "classes", "limit",
         "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
-        "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss",
+        "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss", "label-smoothing",
         "output-activation", "bias-init", "allow-symmetric", "batch-norm-momentum", "batch-norm-epsilon", "input-dropout", "dropout-style",
         "optimizer", "lr", "batch-size", "epochs", "schedule",
         "l1", "l2", "max-norm", "early-stopping", "early-stopping-monitor", "seed",

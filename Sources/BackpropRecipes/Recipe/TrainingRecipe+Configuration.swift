@@ -51,8 +51,11 @@ extension TrainingRecipe {
             chosen.limit = try config.int("limit", in: 1...Int.max) ?? chosen.limit
             subset = chosen
         }
-        var choices = PreprocessingChoices()
-        choices.scale = try setting("scale", as: PixelScale.self)?.value
+        var asked = PreprocessingChoices()
+        asked.scale = try setting("scale", as: PixelScale.self)?.value
+        let resolved = asked.withDefaultScale(for: data.value)
+        if resolved.defaulted { pixelScaleByDefault = true }
+        var choices = resolved.choices
         choices.standardize = try config.bool("standardize") ?? false
         choices.minMax = try config.bool("minmax") ?? false
         choices.subtractMean = try config.bool("subtract-mean") ?? false
@@ -95,6 +98,10 @@ extension TrainingRecipe {
         if let name = try config.choice("dropout-style", in: DropoutStyle.allCases.map(\.rawValue)) { dropoutStyle = DropoutStyle(rawValue: name) }
         initializer = try setting("init") ?? initializer
         loss = try setting("loss", as: LossKind.self)?.value ?? loss
+        if let smoothing = try config.double("label-smoothing", in: 0...0.999_999) {
+            do { try LossKind.validate(labelSmoothing: smoothing, for: lossKind, regression: regression) } catch { throw invalid("label-smoothing", error) }
+            labelSmoothing = smoothing == 0 ? nil : smoothing
+        }
         outputActivation = try setting("output-activation") ?? outputActivation
         do { _ = try outputFunction() } catch { throw invalid("output-activation", error) }
         biasInit = try setting("bias-init") ?? biasInit

@@ -29,8 +29,13 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// The classes to keep (by name or index, in their new order) and the number of
     /// training examples; `nil` keeps everything.
     public var subset: DataSubset?
-    /// Preprocessing fitted on the training part, in order.
+    /// Preprocessing fitted on the training part, in order. Read from a configuration, it
+    /// starts with the pixel scaling: the one asked for (`scale`), or for image sources
+    /// without one `x/255` (`DataSource.defaultPixelScale`, see ``pixelScaleByDefault``).
     public var preprocessing: [PreprocessingMethod] = []
+    /// `true` when ``preprocessing`` starts with the images' default `x/255` because no
+    /// `scale` was given; `nil` when the scaling was asked for or the data are not images.
+    public var pixelScaleByDefault: Bool?
     /// Image augmentation per batch, or `nil`.
     public var augmentation: AugmentationOptions?
 
@@ -49,7 +54,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var batchNormMomentum: Double?
     /// The batch-norm ε; `nil` for 1e-5.
     public var batchNormEpsilon: Double?
-    /// Where dropout scales by the keep probability (`inverted` or `vanilla`); `nil` for inverted.
+    /// The dropout style (`inverted`, `vanilla` or `alpha`); `nil` for inverted.
     public var dropoutStyle: DropoutStyle?
     /// Drop probability on the input features in training; `nil` for none.
     public var inputDropout: Double?
@@ -58,6 +63,10 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// The loss: `softmax-ce`, `binary-ce` or `mse` (with sigmoid outputs for class labels,
     /// identity outputs for regression); `nil` for the default of the task.
     public var loss: LossKind?
+    /// Label smoothing ε of a cross-entropy loss (`label-smoothing`, `0 ≤ ε < 1`): targets
+    /// become `(1 − ε)·y + ε/K` for `softmax-ce`, `(1 − ε)·y + ε/2` for `binary-ce`; `nil` for
+    /// none. Refused for `mse` and regression.
+    public var labelSmoothing: Double?
     /// The output activation, when not the loss's own (`sigmoid` with `mse`: the textbook's
     /// learning-slowdown setting), as written; `nil` for the loss's own.
     public var outputActivation: SettingText<HiddenActivation>?
@@ -118,4 +127,16 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     /// The name of the loss in force.
     public var lossName: String { lossKind.rawValue }
+}
+
+extension TrainingRecipe {
+    /// The pixel scaling in force and why, for the run header: `x/255 (the default for
+    /// images; scale none keeps the raw values)`, `x/255 (asked: scale unit)`, `raw values
+    /// (asked: scale none)`; `nil` for data that are not images and no scaling.
+    public var pixelScaleSummary: String? {
+        let asked = [PixelScale.mnist, .unit].first { $0.method == preprocessing.first }
+        if pixelScaleByDefault == true { return "x/255 (the default for images; scale none keeps the raw 0–255 values)" }
+        if let asked { return "\(asked.formula) (asked: scale \(asked.rawValue))" }
+        return data.value.isImages ? "raw 0–255 values (asked: scale none)" : nil
+    }
 }

@@ -25,6 +25,23 @@ void backprop_gradient_descent_f32(float *w, const float *g, long count, float l
 // give 1 and 0.
 void backprop_sigmoid_f32(const float *z, float *a, long count);
 
+// a[i] = z[i]·σ(z[i]) (SiLU) over `count` elements, σ as backprop_sigmoid_f32; a may be z.
+void backprop_silu_f32(const float *z, float *a, long count);
+
+// dZ[i] = dA[i]·σ(z[i])·(1 + z[i]·(1 − σ(z[i]))), the SiLU backward pass; dZ may be dA.
+void backprop_silu_backward_f32(const float *dA, const float *z, float *dZ, long count);
+
+// a[i] = z[i]·Φ(z[i]) (exact GELU) over `count` elements, Φ through erfc within 1.5·10⁻⁷
+// absolute; a may be z.
+void backprop_gelu_f32(const float *z, float *a, long count);
+
+// dZ[i] = dA[i]·(Φ(z[i]) + z[i]·φ(z[i])), the GELU backward pass; dZ may be dA.
+void backprop_gelu_backward_f32(const float *dA, const float *z, float *dZ, long count);
+
+// a[i] = scale·z[i] for z[i] > 0, else scale·alpha·(e^z[i] − 1) (SELU with λ = scale,
+// α = alpha); NaN stays NaN; a may be z.
+void backprop_selu_f32(const float *z, float *a, long count, float scale, float alpha);
+
 // The instruction set backprop_adam_f32 dispatches to: "avx512", "avx2" or "baseline".
 const char *backprop_kernel_level(void);
 

@@ -103,7 +103,16 @@ struct ONNXExportTests {
         Case(name: "prelu-dropout-noise", recipe: recipe(activation: "prelu", preprocessing: [.standardize]) { $0.dropout = [0.2]; $0.inputNoise = 0.1 }),
         Case(name: "maxout-batch-norm-before", recipe: recipe(activation: "maxout:pieces=3", preprocessing: [.standardize]) { $0.batchNorm = .beforeActivation }),
         Case(name: "relu-batch-norm-after-binary-ce", recipe: recipe(preprocessing: [.standardize]) { $0.batchNorm = .afterActivation; $0.loss = .binaryCrossEntropy }),
+        Case(name: "gelu-standardize", recipe: recipe(activation: "gelu", preprocessing: [.standardize])),
+        Case(name: "silu-label-smoothing", recipe: recipe(activation: "silu", preprocessing: [.standardize]) { $0.labelSmoothing = 0.1 }),
+        Case(name: "selu-alpha-dropout", recipe: recipe(activation: "selu", preprocessing: [.standardize]) { $0.dropout = [0.1]; $0.dropoutStyle = .alpha }),
     ]
+
+    @Test("The cases cover every activation function of the registry")
+    func casesCoverEveryActivation() {
+        let used = Set(Self.cases.map { $0.recipe.activation.value.name })
+        #expect(Set(Activation.registry.map(\.name)).subtracting(used).isEmpty, "\(Set(Activation.registry.map(\.name)).subtracting(used))")
+    }
 
     /// The model `recipe` trains.
     static func model(_ recipe: TrainingRecipe) throws -> Model {

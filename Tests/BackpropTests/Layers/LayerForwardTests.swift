@@ -70,11 +70,12 @@ struct LayerForwardTests {
     }
 
     @Test func names() {
-        #expect([Activation.identity, .sigmoid, .tanh, .relu, .leakyReLU(), .elu(), .softmax].map(\.name)
-            == ["identity", "sigmoid", "tanh", "relu", "leaky-relu", "elu", "softmax"])
+        #expect(Activation.registry.map(\.name)
+            == ["identity", "sigmoid", "tanh", "relu", "leaky-relu", "elu", "gelu", "silu", "selu", "softmax"])
         #expect(Activation.leakyReLU(alpha: 0.1).displayName == "leaky-relu(0.1)")
         #expect(HiddenActivation.names.allSatisfy { HiddenActivation(name: $0) != nil })
-        #expect(HiddenActivation(name: "swish") == nil)
+        #expect(HiddenActivation(name: "swish") == .function(.silu))
+        #expect(HiddenActivation(name: "mish") == nil)
     }
 
     // MARK: - Layers with parameters
