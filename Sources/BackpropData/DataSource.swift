@@ -342,7 +342,7 @@ extension DataSource {
     public var isImages: Bool {
         switch self {
         case .mnist: true
-        case let .catalogue(name): DatasetCatalogue.named(name).map { $0.format == .idx || $0.format == .cifar10 } ?? false
+        case let .catalogue(name), let .catalogueFolder(name, _): DatasetCatalogue.named(name).map { $0.format == .idx || $0.format == .cifar10 } ?? false
         case .synthetic, .csv, .npy: false
         }
     }

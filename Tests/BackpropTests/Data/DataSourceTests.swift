@@ -80,6 +80,7 @@ struct DataSourceTests {
         #expect(source == .catalogueFolder("fashion-mnist", directory: folder.url.path))
         #expect(source.description == "fashion-mnist:" + folder.url.path)
         #expect(source.catalogueDataset == nil, "a folder of the user's is never fetched")
+        #expect(source.isImages, "read as images: x/255 by default")
         let splits: DatasetSplits<Float> = try source.load()
         #expect(splits.train.count == 6 && splits.test?.labels == [2, 0])
         #expect(splits.train.features[5, 0] == 200)
