@@ -67,9 +67,11 @@ public struct OneCycleSchedule: LearningRateSchedule, Codable, Hashable {
         return Self.anneal(from: maximumLearningRate, to: final, progress: min((t - riseEnd) / (last - riseEnd), 1))
     }
 
-    /// `to + (from − to)·(1 + cos πp)/2`: `from` at `p = 0`, `to` at `p = 1`.
+    /// `to + (from − to)·(1 + cos πp)/2`, computed as `(from·(1 + c) + to·(1 − c))/2` with
+    /// `c = cos πp`, which gives `from` at `p = 0` and `to` at `p = 1` exactly.
     static func anneal(from start: Double, to end: Double, progress p: Double) -> Double {
-        end + (start - end) * (1 + Double.cos(Double.pi * p)) / 2
+        let c = Double.cos(Double.pi * p)
+        return (start * (1 + c) + end * (1 - c)) / 2
     }
 
     public var description: String {
