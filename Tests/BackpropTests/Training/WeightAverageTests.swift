@@ -106,13 +106,16 @@ struct WeightAverageTests {
         trainer.weightAverage = average
         // Recompute the average from the weights after every update.
         var expected = Self.values(network), updates = 0
+        var buffers: [ObjectIdentifier] = []
         let recorder = ClosureCallback<Double>(onBatchEnd: { context, _, _ in
+            if buffers.isEmpty { buffers = average.averagedValues.map(ObjectIdentifier.init) }
             updates += 1
             let d = min(0.8, Double(1 + updates) / Double(10 + updates))
             expected = zip(expected, Self.values(context.network)).map { d * $0 + (1 - d) * $1 }
         })
         let history = try trainer.fit(data, validation: dev, callbacks: [recorder])
         #expect(updates == 24 && average.updates == 24)
+        #expect(average.averagedValues.map(ObjectIdentifier.init) == buffers, "the averages are updated in place, never reallocated")
         #expect(allClose(average.averagedValues.flatMap(\.elements), expected, absolute: 1e-13, relative: 1e-12))
         let last = try #require(history.last)
         let measured = try average.withAveragedWeights {
