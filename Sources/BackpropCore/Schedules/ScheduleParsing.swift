@@ -220,7 +220,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
 public enum LearningRateSchedules {
     /// Parses `name[:key=value,...]` (see ``ScheduleName`` for names and options) into a
     /// schedule starting at `initialLearningRate`: ``ScheduleConfiguration/init(parsing:)``
-    /// then ``ScheduleConfiguration/makeSchedule(initialLearningRate:epochs:)``.
+    /// then ``ScheduleConfiguration/makeSchedule(initialLearningRate:epochs:updatesPerEpoch:)``.
     ///
     /// ```swift
     /// let schedule = try LearningRateSchedules.make(parsing: "step:every=10,factor=0.5",
