@@ -195,10 +195,21 @@ final class RunSession {
         throw ExitCode.success
     }
 
-    /// Writes the model files once training has ended, and reports where (unless `report` is `nil`).
-    func finish(_ run: TrainingRun, metrics: [String: Double], report: ((String) -> Void)?) throws {
+    /// The folder of the averaged weights' model inside a run folder.
+    static let averagedModelFolderName = "ema"
+
+    /// Writes the model files once training has ended, and reports where (unless `report` is
+    /// `nil`); with `averagedMetrics`, the model of the averaged weights too, in `ema/`.
+    func finish(_ run: TrainingRun, metrics: [String: Double], averagedMetrics: [String: Double]? = nil,
+                report: ((String) -> Void)?) throws {
         try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)
         report?("Saved the model to \(folder.relativePath)/ (\(Model.manifestFileName), \(Model.tensorsFileName))")
+        guard let averagedMetrics, let average = run.trainer.weightAverage else { return }
+        let averagedFolder = folder.appendingPathComponent(Self.averagedModelFolderName)
+        try average.withAveragedWeights {
+            try Model(run: run, metrics: averagedMetrics.filter(\.value.isFinite)).save(to: averagedFolder)
+        }
+        report?("Saved the model of the averaged weights to \(averagedFolder.relativePath)/")
     }
 }
 
@@ -211,6 +222,19 @@ extension TrainSummary {
         metrics["dev_cost"] = devCost
         metrics["test_accuracy"] = testAccuracy
         metrics["test_cost"] = testCost
+        return metrics
+    }
+
+    /// The final metrics of the averaged weights' model, keyed like the live model's, plus
+    /// `ema_decay`; `nil` without an average.
+    func averagedModelMetrics(decay: Double?) -> [String: Double]? {
+        guard let decay, let emaTrainCost else { return nil }
+        var metrics = ["train_cost": emaTrainCost, "epochs": Double(epochs), "seconds": seconds, "ema_decay": decay]
+        metrics["train_accuracy"] = emaTrainAccuracy
+        metrics["dev_accuracy"] = emaDevAccuracy
+        metrics["dev_cost"] = emaDevCost
+        metrics["test_accuracy"] = emaTestAccuracy
+        metrics["test_cost"] = emaTestCost
         return metrics
     }
 }

@@ -83,6 +83,8 @@ struct TrainCommand: ParsableCommand {
         if let size = optimization.batchSize { values["batch-size"] = .int(size) }
         if let epochs = optimization.epochs { values["epochs"] = .int(epochs) }
         if let schedule = optimization.schedule { values["schedule"] = .string(schedule.text) }
+        if let accumulate = optimization.accumulate { values["accumulate"] = .int(accumulate) }
+        if let ema = optimization.ema { values["ema"] = .double(ema) }
         if let l1 = regularization.l1 { values["l1"] = .double(l1) }
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }
@@ -136,13 +138,15 @@ struct TrainCommand: ParsableCommand {
         let history = try session.fit(run, callbacks: callbacks)
         let seconds = Self.seconds(ContinuousClock.now - started)
         let result = try run.evaluate()
-        let summary = TrainSummary(
+        var summary = TrainSummary(
             trainAccuracy: result.train.accuracy, trainCost: result.train.cost,
             devAccuracy: result.dev?.accuracy, devCost: result.dev?.cost,
             testAccuracy: result.test?.accuracy, testCost: result.test?.cost,
             epochs: history.epochs.count, updates: history.batchCosts.count,
             learningRate: history.last?.learningRate ?? run.recipe.learningRate,
             seconds: seconds, stopReason: history.stopReason, network: network.description)
+        let averaged = try run.evaluateAveragedWeights()
+        if let averaged { summary.compare(averaged: averaged) }
         if !json {
             if let reason = history.stopReason, let last = history.last {
                 if !(last.epoch == 1 || last.epoch % interval == 0) { output(Self.progressLine(last, of: epochs)) }
@@ -150,8 +154,10 @@ struct TrainCommand: ParsableCommand {
             }
             if let epoch = run.earlyStopping?.bestEpoch { output("Restored the weights of epoch \(epoch), the best by \(splits.dev == nil ? "train" : "dev") cost") }
             output(summary.sentence)
+            if let line = summary.averagedSentence(decay: run.recipe.ema ?? 0) { output(line) }
         }
-        try session.finish(run, metrics: summary.modelMetrics, report: json ? nil : output)
+        try session.finish(run, metrics: summary.modelMetrics, averagedMetrics: summary.averagedModelMetrics(decay: run.recipe.ema),
+                           report: json ? nil : output)
         return try progress.finish(history: history, evaluation: result, summary: summary, output: output)
     }
 
@@ -165,6 +171,8 @@ struct TrainCommand: ParsableCommand {
         if let accuracy = record.trainAccuracy { line += " acc " + String(format: "%.4f", accuracy) }
         if let cost = record.devCost { line += "  dev cost " + String(format: "%.4f", cost) }
         if let accuracy = record.devAccuracy { line += " acc " + String(format: "%.4f", accuracy) }
+        if let cost = record.averagedDevCost { line += "  ema dev cost " + String(format: "%.4f", cost) }
+        if let accuracy = record.averagedDevAccuracy { line += " acc " + String(format: "%.4f", accuracy) }
         line += "  lr " + String(format: "%.4g", record.learningRate)
         line += "  " + String(format: "%.3f", record.seconds) + " s"
         return line
@@ -210,12 +218,57 @@ struct TrainSummary: Codable, Equatable {
     var verdict: String?
     var nextSteps: [String]?
     var runDirectory: String?
+    /// The metrics of the averaged weights (`--ema`), `nil` without an average.
+    var emaTrainAccuracy: Double?
+    var emaTrainCost: Double?
+    var emaDevAccuracy: Double?
+    var emaDevCost: Double?
+    var emaTestAccuracy: Double?
+    var emaTestCost: Double?
+    /// `averaged` or `live`: the weights with the better dev accuracy (dev cost for
+    /// regression or a tie); `nil` without an average or a dev set.
+    var betterOnDev: String?
 
     enum CodingKeys: String, CodingKey {
         case trainAccuracy = "train_accuracy", trainCost = "train_cost", devAccuracy = "dev_accuracy", devCost = "dev_cost"
         case testAccuracy = "test_accuracy", testCost = "test_cost"
         case epochs, updates, learningRate = "learning_rate", seconds, stopReason = "stop_reason", network
         case verdict, nextSteps = "next_steps", runDirectory = "run_directory"
+        case emaTrainAccuracy = "ema_train_accuracy", emaTrainCost = "ema_train_cost", emaDevAccuracy = "ema_dev_accuracy"
+        case emaDevCost = "ema_dev_cost", emaTestAccuracy = "ema_test_accuracy", emaTestCost = "ema_test_cost"
+        case betterOnDev = "better_on_dev"
+    }
+
+    /// Records the evaluation of the averaged weights and which weights do better on dev.
+    mutating func compare(averaged: (train: Evaluation, dev: Evaluation?, test: Evaluation?)) {
+        (emaTrainAccuracy, emaTrainCost) = (averaged.train.accuracy, averaged.train.cost)
+        (emaDevAccuracy, emaDevCost) = (averaged.dev?.accuracy, averaged.dev?.cost)
+        (emaTestAccuracy, emaTestCost) = (averaged.test?.accuracy, averaged.test?.cost)
+        guard let liveCost = devCost, let averagedCost = emaDevCost else { return }
+        if let live = devAccuracy, let average = emaDevAccuracy, live != average {
+            betterOnDev = average > live ? "averaged" : "live"
+        } else {
+            betterOnDev = averagedCost < liveCost ? "averaged" : "live"
+        }
+    }
+
+    /// `Averaged weights (EMA d = 0.999): dev accuracy …; the averaged weights do better on dev`,
+    /// or `nil` without an average.
+    func averagedSentence(decay: Double) -> String? {
+        guard let emaTrainCost else { return nil }
+        var text = "Averaged weights (EMA d = \(decay)): train "
+        if let emaTrainAccuracy { text += "accuracy " + String(format: "%.4f", emaTrainAccuracy) + ", " }
+        text += "cost " + String(format: "%.4f", emaTrainCost)
+        if let emaDevAccuracy { text += "; dev accuracy " + String(format: "%.4f", emaDevAccuracy) }
+        if let emaDevCost { text += (emaDevAccuracy == nil ? "; dev " : ", ") + "cost " + String(format: "%.4f", emaDevCost) }
+        if let emaTestAccuracy { text += "; test accuracy " + String(format: "%.4f", emaTestAccuracy) }
+        if let emaTestCost { text += (emaTestAccuracy == nil ? "; test " : ", ") + "cost " + String(format: "%.4f", emaTestCost) }
+        switch betterOnDev {
+        case "averaged": text += " — better than the live weights on dev"
+        case "live": text += " — the live weights do better on dev"
+        default: text += " (no dev set to compare them on)"
+        }
+        return text
     }
 
     /// One JSON object on one line, keys sorted.

@@ -130,12 +130,24 @@ struct OptimizationOptions: ParsableArguments {
         valueName: "schedule"), transform: ScheduleConfiguration.textArgument)
     var schedule: SettingText<ScheduleConfiguration>?
 
+    @Option(help: ArgumentHelp(
+        "Average the gradients of N consecutive batches before each optimiser step (effective batch N × --batch-size; an epoch's last step takes the batches left over; schedules count steps; default: 1).",
+        valueName: "N"))
+    var accumulate: Int?
+
+    @Option(help: ArgumentHelp(
+        "Keep an exponential moving average of the weights with decay d in [0, 1), e.g. 0.999 (d_t = min(d, (1+t)/(10+t)) after update t; batch-norm statistics averaged too): its dev metrics are shown every epoch and it is saved as a second model in OUT/ema/ (default: off).",
+        valueName: "d"))
+    var ema: Double?
+
     func validate() throws {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be a positive number, got \(learningRate)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let accumulate, accumulate < 1 { throw ValidationError("--accumulate must be at least 1 batch, got \(accumulate)") }
+        if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let schedule {
-            do { _ = try schedule.value.makeSchedule(initialLearningRate: learningRate ?? 0.1, epochs: epochs ?? 100) } catch {
+            do { try schedule.value.validate(initialLearningRate: learningRate ?? 0.1, epochs: epochs ?? 100) } catch {
                 throw ValidationError("--schedule: \(error)")
             }
         }

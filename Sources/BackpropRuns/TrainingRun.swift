@@ -112,7 +112,10 @@ public final class TrainingRun {
         let optimizer = try recipe.optimizer.value.makeOptimizer(scalar: Float.self)
         let plan = try RegularizationPlan<Float>(l1: recipe.l1, l2: recipe.l2)
         var callbacks: [any TrainingCallback<Float>] = []
-        var schedule = try recipe.schedule.value.makeSchedule(initialLearningRate: recipe.learningRate, epochs: recipe.epochs)
+        let accumulation = recipe.accumulate ?? 1
+        let updatesPerEpoch = try BatchPlan(exampleCount: train.count, batchSize: recipe.batchSize).updatesPerEpoch(accumulating: accumulation)
+        var schedule = try recipe.schedule.value.makeSchedule(
+            initialLearningRate: recipe.learningRate, epochs: recipe.epochs, updatesPerEpoch: updatesPerEpoch)
         if let plateau = schedule as? ReduceOnPlateau {
             // The plateau rule watches the dev cost (or accuracy) epoch by epoch: it runs as a
             // callback on top of the constant α.
@@ -127,7 +130,9 @@ public final class TrainingRun {
             network: network, loss: try recipe.lossKind.makeLoss(
                 regression: !train.isClassification, output: recipe.outputFunction(), labelSmoothing: recipe.labelSmoothing ?? 0),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
-            options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next()))
+            options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next(),
+                                     accumulationSteps: accumulation))
+        trainer.weightAverage = try recipe.ema.map { try WeightAverage<Float>(decay: $0) }
         if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }
         if let augmentation = recipe.augmentation {
             let augmenter = try Augmenter<Float>(featureCount: train.featureCount, options: augmentation, random: RandomGenerator(seed: random.next()))
@@ -169,5 +174,11 @@ public final class TrainingRun {
             try evaluator.evaluate(network, loss: trainer.loss, on: data, regularizer: trainer.regularizer, penaltyExampleCount: n)
         }
         return (try measure(splits.train), try splits.dev.map(measure), try splits.test.map(measure))
+    }
+
+    /// ``evaluate()`` of the averaged weights (the recipe's `ema`), or `nil` when the run
+    /// keeps no average.
+    public func evaluateAveragedWeights() throws -> (train: Evaluation, dev: Evaluation?, test: Evaluation?)? {
+        try trainer.weightAverage.map { average in try average.withAveragedWeights { try evaluate() } }
     }
 }

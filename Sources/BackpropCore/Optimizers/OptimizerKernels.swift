@@ -71,4 +71,21 @@ enum OptimizerKernels {
             i += 1
         }
     }
+
+    /// `a ← d·a + (1−d)·w` over `count` elements: one step of an exponential moving average
+    /// of the weights (``WeightAverage``), on the SIMD lanes of ``FloatKernels``.
+    @usableFromInline
+    static func movingAverage(average a: UnsafeMutablePointer<Float>, weights w: UnsafePointer<Float>, count: Int,
+                              decay: Float, oneMinusDecay: Float) {
+        let vectorEnd = count - count % FloatKernels.width
+        var i = 0
+        while i < vectorEnd {
+            FloatKernels.store(decay * FloatKernels.load(a + i) + oneMinusDecay * FloatKernels.load(w + i), a + i)
+            i += FloatKernels.width
+        }
+        while i < count {
+            a[i] = decay * a[i] + oneMinusDecay * w[i]
+            i += 1
+        }
+    }
 }

@@ -13,6 +13,9 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
     /// ``CosineSchedule``; options `length` and `warmup` in epochs (length defaults to the
     /// training's epoch count), or `length-steps` and `warmup-steps` in updates; `min` (0).
     case cosine
+    /// ``OneCycleSchedule``, per update over the whole run; options `max` (the peak; default
+    /// the learning rate), `pct` (0.3), `div` (25), `final-div` (1e4).
+    case oneCycle = "one-cycle"
     /// ``ReduceOnPlateau``; options `factor` (0.5), `patience` (10), `min-delta` (0),
     /// `stop-after` (1024), `maximize` (0 or 1: 1 when the metric is an accuracy).
     case plateau
@@ -26,6 +29,7 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
         case .inverseSqrt: "k·α0 / √(epoch + 1); option k (1)"
         case .step: "α × factor every few epochs; options every (10), factor (0.5)"
         case .cosine: "cosine decay to min after a linear warm-up; options length, warmup (epochs) or length-steps, warmup-steps; min (0)"
+        case .oneCycle: "per update, cosine rise from max/div to max over pct of the run, then cosine fall to max/(div·final-div); options max (the learning rate), pct (0.3), div (25), final-div (1e4)"
         case .plateau: "α × factor when the dev cost stalls; options factor (0.5), patience (10), min-delta (0), stop-after (1024), maximize (0)"
         }
     }
@@ -39,6 +43,7 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
         case .inverseSqrt: ["k"]
         case .step: ["every", "factor"]
         case .cosine: ["length", "warmup", "length-steps", "warmup-steps", "min"]
+        case .oneCycle: ["max", "pct", "div", "final-div"]
         case .plateau: ["factor", "patience", "min-delta", "stop-after", "maximize"]
         }
     }
@@ -46,7 +51,8 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
 
 /// A named learning-rate schedule with its options, parsed once from `name[:key=value,...]`
 /// (see ``ScheduleName`` for names and options) and turned into a schedule once the initial
-/// learning rate (and, for `cosine`, the epoch count) is known.
+/// learning rate (and, for `cosine`, the epoch count; for `one-cycle`, the epoch count and
+/// the updates per epoch) is known.
 ///
 /// ```swift
 /// let configuration = try ScheduleConfiguration(parsing: "step:every=10,factor=0.5")
@@ -80,7 +86,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
         try setting.validateKeys(name.keys)
         self.name = name
         self.options = setting.options
-        _ = try parameters(initialLearningRate: nil, epochs: nil, text: text)
+        _ = try parameters(initialLearningRate: nil, epochs: nil, updatesPerEpoch: nil, text: text)
     }
 
     /// The text ``init(parsing:)`` reads back.
@@ -91,20 +97,42 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
     /// The schedule starting at `initialLearningRate`.
     ///
     /// - Parameters:
-    ///   - initialLearningRate: α at the first epoch; a positive, finite number.
-    ///   - epochs: the planned number of epochs, the default length of `cosine`.
+    ///   - initialLearningRate: α at the first epoch (the peak of `one-cycle` unless its
+    ///     `max` is given); a positive, finite number.
+    ///   - epochs: the planned number of epochs, the default length of `cosine` and the
+    ///     length of `one-cycle`.
+    ///   - updatesPerEpoch: optimiser steps per epoch, which `one-cycle` needs (its length is
+    ///     `epochs · updatesPerEpoch` updates).
     /// - Throws: ``NetworkError`` for a learning rate that is not
-    ///   positive, or a value out of range for it.
-    public func makeSchedule(initialLearningRate: Double, epochs: Int? = nil) throws -> any LearningRateSchedule {
+    ///   positive, a value out of range for it, or `one-cycle` without its length.
+    public func makeSchedule(initialLearningRate: Double, epochs: Int? = nil, updatesPerEpoch: Int? = nil) throws -> any LearningRateSchedule {
+        try checkLearningRate(initialLearningRate)
+        guard let schedule = try parameters(initialLearningRate: initialLearningRate, epochs: epochs, updatesPerEpoch: updatesPerEpoch, text: description) else {
+            throw NetworkError.invalidSetting(family: "Schedule", text: description, problem: "needs the number of epochs and of updates per epoch")
+        }
+        return schedule
+    }
+
+    /// Runs every check of ``makeSchedule(initialLearningRate:epochs:updatesPerEpoch:)`` that
+    /// the given values allow, without building the schedule (settings are checked before
+    /// the data, which fix the updates per epoch, are loaded).
+    ///
+    /// - Throws: ``NetworkError`` as ``makeSchedule(initialLearningRate:epochs:updatesPerEpoch:)`` does.
+    public func validate(initialLearningRate: Double, epochs: Int?) throws {
+        try checkLearningRate(initialLearningRate)
+        _ = try parameters(initialLearningRate: initialLearningRate, epochs: epochs, updatesPerEpoch: nil, text: description)
+    }
+
+    private func checkLearningRate(_ initialLearningRate: Double) throws {
         guard initialLearningRate > 0, initialLearningRate.isFinite else {
             throw NetworkError.invalidValue(setting: "The learning rate", value: "\(initialLearningRate)", requirement: "must be a positive number")
         }
-        return try parameters(initialLearningRate: initialLearningRate, epochs: epochs, text: description)!
     }
 
     /// Checks the options and, given a learning rate, builds the schedule. Without one only
     /// the checks that need neither it nor the epoch count run.
-    private func parameters(initialLearningRate: Double?, epochs: Int?, text: String) throws -> (any LearningRateSchedule)? {
+    /// `nil` when a value the schedule needs is missing (only the checks possible ran).
+    private func parameters(initialLearningRate: Double?, epochs: Int?, updatesPerEpoch: Int?, text: String) throws -> (any LearningRateSchedule)? {
         let setting = NamedSetting(name: name.rawValue, options: options)
         func check(_ condition: Bool, _ message: String) throws {
             if !condition { throw NetworkError.invalidSetting(family: "Schedule", text: text, problem: message) }
@@ -153,6 +181,21 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
             return CosineSchedule(
                 initialLearningRate: alpha, length: length, warmup: warmup, minimumLearningRate: minimum,
                 unit: inSteps ? .steps : .epochs)
+        case .oneCycle:
+            let peak = setting.value("max", default: alpha)
+            let pct = setting.value("pct", default: 0.3)
+            let div = setting.value("div", default: 25), finalDiv = setting.value("final-div", default: 1e4)
+            try check(peak > 0 && peak.isFinite, "max must be a positive number")
+            try check(pct > 0 && pct < 1, "pct must lie in (0, 1)")
+            try check(div >= 1 && div.isFinite, "div must be at least 1")
+            try check(finalDiv >= 1 && finalDiv.isFinite, "final-div must be at least 1")
+            guard building, let epochs, let updatesPerEpoch else { return nil }
+            do {
+                return try OneCycleSchedule(maximumLearningRate: peak, totalUpdates: epochs * updatesPerEpoch, risingFraction: pct,
+                                            initialDivisor: div, finalDivisor: finalDiv)
+            } catch let error as NetworkError {
+                throw NetworkError.invalidSetting(family: "Schedule", text: text, problem: "\(error.message)")
+            }
         case .plateau:
             let factor = setting.value("factor", default: 0.5)
             let patience = try setting.integer("patience", default: 10)
@@ -177,7 +220,7 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
 public enum LearningRateSchedules {
     /// Parses `name[:key=value,...]` (see ``ScheduleName`` for names and options) into a
     /// schedule starting at `initialLearningRate`: ``ScheduleConfiguration/init(parsing:)``
-    /// then ``ScheduleConfiguration/makeSchedule(initialLearningRate:epochs:)``.
+    /// then ``ScheduleConfiguration/makeSchedule(initialLearningRate:epochs:updatesPerEpoch:)``.
     ///
     /// ```swift
     /// let schedule = try LearningRateSchedules.make(parsing: "step:every=10,factor=0.5",
@@ -188,9 +231,12 @@ public enum LearningRateSchedules {
     ///   - text: the flag value, `name[:key=value,...]`, e.g. `step:every=10,factor=0.5`.
     ///   - initialLearningRate: α at the first epoch; a positive, finite number.
     ///   - epochs: the planned number of epochs, the default length of `cosine`.
+    ///   - updatesPerEpoch: optimiser steps per epoch (`one-cycle` needs it).
     /// - Throws: ``NetworkError`` naming an unknown schedule or
     ///   option, or a value out of range.
-    public static func make(parsing text: String, initialLearningRate: Double, epochs: Int? = nil) throws -> any LearningRateSchedule {
-        try ScheduleConfiguration(parsing: text).makeSchedule(initialLearningRate: initialLearningRate, epochs: epochs)
+    public static func make(parsing text: String, initialLearningRate: Double, epochs: Int? = nil,
+                            updatesPerEpoch: Int? = nil) throws -> any LearningRateSchedule {
+        try ScheduleConfiguration(parsing: text).makeSchedule(initialLearningRate: initialLearningRate, epochs: epochs,
+                                                              updatesPerEpoch: updatesPerEpoch)
     }
 }

@@ -34,6 +34,19 @@ public struct BatchPlan: Sendable, Hashable, Codable {
     /// Updates over `epochs` epochs.
     public func updates(epochs: Int) -> Int { batchesPerEpoch * epochs }
 
+    /// Optimiser steps per epoch when the gradients of `n` batches are accumulated per step:
+    /// `⌈batchesPerEpoch / n⌉` (the last step takes the batches left over).
+    public func updatesPerEpoch(accumulating n: Int) -> Int {
+        precondition(n >= 1, "At least one batch per update, got \(n)")
+        return (batchesPerEpoch + n - 1) / n
+    }
+
+    /// The batches of the epoch's update `index` when `n` batches make one update.
+    public func batches(ofUpdate index: Int, accumulating n: Int) -> Range<Int> {
+        precondition(index >= 0 && index < updatesPerEpoch(accumulating: n), "Update \(index) is outside 0..<\(updatesPerEpoch(accumulating: n))")
+        return index * n..<min((index + 1) * n, batchesPerEpoch)
+    }
+
     /// The positions in the epoch's permutation covered by batch `index`.
     public func range(ofBatch index: Int) -> Range<Int> {
         precondition(index >= 0 && index < batchesPerEpoch, "Batch \(index) is outside 0..<\(batchesPerEpoch)")

@@ -8,6 +8,9 @@
 /// penalty), a NaN/Inf scan **before** the weights are touched (throwing
 /// ``TrainingError/nonFinite(epoch:batch:place:hint:)``), and the optimiser's update with
 /// `α = schedule(epoch, step) · learningRateFactor`, then the ``constraints`` (max-norm).
+/// With ``TrainingOptions/accumulationSteps`` `N` > 1 the gradients of `N` consecutive
+/// batches are averaged (weighted by their rows) before one such update; `step` counts
+/// updates. After every update the ``weightAverage``, when set, moves towards the weights.
 ///
 /// After each epoch it records the train cost and accuracy, measures the dev cost and
 /// accuracy, appends an ``EpochRecord`` and asks the callbacks whether to go on. The train
@@ -37,6 +40,10 @@ public final class Trainer<Scalar: NetworkScalar> {
     public var schedule: any LearningRateSchedule
     /// The weight penalty, or `nil`.
     public var regularizer: (any Regularizer<Scalar>)?
+    /// The exponential moving average of the weights kept beside them, or `nil`: updated
+    /// after every optimiser step, evaluated on the dev set after every epoch
+    /// (``EpochRecord/averagedDevCost``) and carried by snapshots.
+    public var weightAverage: WeightAverage<Scalar>?
     /// Applied in order after every update, e.g. to clamp each unit's weight vector
     /// (``MaxNormConstraint``).
     public var constraints: [any ParameterConstraint] = []
@@ -135,8 +142,31 @@ public final class Trainer<Scalar: NetworkScalar> {
                                       shuffleGenerator: RandomGenerator(seed: options.seed))
         context.order = Array(0..<training.count)
         context.resumableCallbacks = callbacks.compactMap { $0 as? any ResumableTrainingCallback<Scalar> }
+            + (weightAverage.map { [$0] } ?? [])
         for callback in callbacks { try callback.trainingWillBegin(context) }
+        weightAverage?.begin(network)
         if let snapshot { try context.restore(snapshot) }
+        let accumulation = options.accumulationSteps
+        let accumulator = accumulation > 1 ? GradientAccumulator(parameters: network.parameters) : nil
+
+        /// Gathers batch `batch` of the epoch's order (this process's slice of it) and
+        /// transforms it; returns the slice.
+        func prepare(_ batch: Int) -> Range<Int> {
+            let whole = plan.range(ofBatch: batch)
+            let slice = group?.slice(of: whole) ?? whole
+            if group != nil {
+                step.globalBatchRows = whole.count
+                for layer in parallelLayers { layer.beginSlice(at: slice.lowerBound - whole.lowerBound) }
+            }
+            gatherer.gather(context.order[slice], from: training)
+            batchTransform?(gatherer.features)
+            return slice
+        }
+        /// The examples of `slice` the latest training-mode forward pass classified correctly.
+        func countCorrect(_ slice: Range<Int>) -> Int {
+            guard let labels = training.labels, let logits = step.logits else { return 0 }
+            return Evaluator<Scalar>.correctCount(logits: logits, labels: context.order[slice].lazy.map { labels[$0] })
+        }
         // Room for every batch cost up front: appending in the loop never reallocates.
         context.history.batchCosts.reserveCapacity(plan.updates(epochs: options.epochs))
         context.history.epochs.reserveCapacity(options.epochs)
@@ -149,31 +179,37 @@ public final class Trainer<Scalar: NetworkScalar> {
             context.shuffleGenerator.shuffle(&context.order)
             var costSum = 0.0, correct = 0
             var learningRate = 0.0
-            for batch in 0..<plan.batchesPerEpoch {
-                let whole = plan.range(ofBatch: batch)
-                let slice = group?.slice(of: whole) ?? whole
-                if group != nil {
-                    step.globalBatchRows = whole.count
-                    for layer in parallelLayers { layer.beginSlice(at: slice.lowerBound - whole.lowerBound) }
-                }
-                gatherer.gather(context.order[slice], from: training)
-                batchTransform?(gatherer.features)
+            for update in 0..<plan.updatesPerEpoch(accumulating: accumulation) {
+                let batches = plan.batches(ofUpdate: update, accumulating: accumulation)
                 learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
                 let cost: Double
                 do {
-                    // The set's features were checked for NaN/Inf once, in `check`.
-                    cost = try step.run(features: gatherer.features, targets: gatherer.targets, learningRate: learningRate,
-                                        checksFiniteInput: false)
+                    if let accumulator {
+                        for batch in batches {
+                            let slice = prepare(batch)
+                            let batchCost = try step.computeGradients(features: gatherer.features, targets: gatherer.targets,
+                                                                      checksFiniteInput: false)
+                            accumulator.add(rows: plan.range(ofBatch: batch).count, cost: batchCost)
+                            costSum += batchCost
+                            correct += countCorrect(slice)
+                        }
+                        cost = accumulator.finish()
+                        try step.checkAndUpdate(cost: cost, learningRate: learningRate)
+                    } else {
+                        let slice = prepare(batches.lowerBound)
+                        // The set's features were checked for NaN/Inf once, in `check`.
+                        cost = try step.run(features: gatherer.features, targets: gatherer.targets, learningRate: learningRate,
+                                            checksFiniteInput: false)
+                        costSum += cost
+                        correct += countCorrect(slice)
+                    }
                 } catch let error as NonFiniteStepError {
-                    throw TrainingError.nonFinite(epoch: epoch + 1, batch: batch + 1, place: error.place, hint: hint(context: context))
+                    throw TrainingError.nonFinite(epoch: epoch + 1, batch: batches.upperBound, place: error.place, hint: hint(context: context))
                 }
                 context.step += 1
-                costSum += cost
-                if let labels = training.labels, let logits = step.logits {
-                    correct += Evaluator<Scalar>.correctCount(logits: logits, labels: context.order[slice].lazy.map { labels[$0] })
-                }
+                weightAverage?.update()
                 context.history.batchCosts.append(cost)
-                for callback in callbacks { try callback.batchDidEnd(context, batch: batch + 1, cost: cost) }
+                for callback in callbacks { try callback.batchDidEnd(context, batch: update + 1, cost: cost) }
             }
 
             if let group, training.labels != nil { correct = Int(group.sum([Double(correct)])[0]) }
@@ -184,6 +220,13 @@ public final class Trainer<Scalar: NetworkScalar> {
             let dev = try validation.map {
                 try evaluator.evaluate(network, loss: loss, on: $0, regularizer: regularizer, penaltyExampleCount: n)
             }
+            let averagedDev = try weightAverage.flatMap { average in
+                try validation.map { data in
+                    try average.withAveragedWeights {
+                        try evaluator.evaluate(network, loss: loss, on: data, regularizer: regularizer, penaltyExampleCount: n)
+                    }
+                }
+            }
             // Finite batch costs can still end in weights that overflow (a diverging
             // regression): the epoch's evaluation is checked too, for every loss.
             if !train.cost.isFinite || dev.map({ !$0.cost.isFinite }) == true {
@@ -193,7 +236,8 @@ public final class Trainer<Scalar: NetworkScalar> {
             let record = EpochRecord(
                 epoch: epoch + 1, trainCost: train.cost, trainAccuracy: train.accuracy, devCost: dev?.cost,
                 devAccuracy: dev?.accuracy, learningRate: learningRate,
-                seconds: Self.seconds(clock.now - started), updates: context.step)
+                seconds: Self.seconds(clock.now - started), updates: context.step,
+                averagedDevCost: averagedDev?.cost, averagedDevAccuracy: averagedDev?.accuracy)
             context.history.epochs.append(record)
             var stopReason: String?
             for callback in callbacks {

@@ -17,10 +17,14 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     public var seconds: Double
     /// Updates applied so far, over all epochs.
     public var updates: Int
+    /// Dev cost of the averaged weights (``WeightAverage``), when the run keeps an average.
+    public var averagedDevCost: Double?
+    /// Dev accuracy of the averaged weights, when the run keeps an average and the dev set has labels.
+    public var averagedDevAccuracy: Double?
 
     /// A record of the given measurements.
     public init(epoch: Int, trainCost: Double, trainAccuracy: Double?, devCost: Double?, devAccuracy: Double?,
-                learningRate: Double, seconds: Double, updates: Int) {
+                learningRate: Double, seconds: Double, updates: Int, averagedDevCost: Double? = nil, averagedDevAccuracy: Double? = nil) {
         self.epoch = epoch
         self.trainCost = trainCost
         self.trainAccuracy = trainAccuracy
@@ -29,6 +33,8 @@ public struct EpochRecord: Sendable, Hashable, Codable {
         self.learningRate = learningRate
         self.seconds = seconds
         self.updates = updates
+        self.averagedDevCost = averagedDevCost
+        self.averagedDevAccuracy = averagedDevAccuracy
     }
 }
 

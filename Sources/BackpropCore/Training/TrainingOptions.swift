@@ -2,7 +2,7 @@
 ///
 /// Defaults: 10 epochs, batch 32, seed 0, penalty count `n` = training-set size,
 /// evaluation chunks of 1024 rows, training metrics as running means over each epoch's
-/// batches, NaN/Inf checks on.
+/// batches, NaN/Inf checks on, one optimiser step per batch (no gradient accumulation).
 public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Passes over the training set.
     public var epochs: Int
@@ -22,10 +22,18 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     public var evaluatesTrainingSet: Bool
     /// Check the cost and every gradient for NaN/Inf before each update.
     public var checksFiniteValues: Bool
+    /// Batches whose gradients are averaged (weighted by their rows) before one optimiser
+    /// step: `N` batches of `b` examples make one step of effective batch `N·b`. An epoch's
+    /// batches are grouped in order; the last group holds the `batchesPerEpoch mod N`
+    /// batches left over, when that is not 0, and makes a step of its own (groups never
+    /// span two epochs). Schedules, the weight average and ``TrainingContext/step`` count
+    /// optimiser steps. 1 (the default) steps after every batch.
+    public var accumulationSteps: Int
 
     /// Options with the defaults above unless given.
     public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0, penaltyExampleCount: Int? = nil,
-                evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = false, checksFiniteValues: Bool = true) {
+                evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = false, checksFiniteValues: Bool = true,
+                accumulationSteps: Int = 1) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
@@ -33,6 +41,7 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
         self.evaluationBatchSize = evaluationBatchSize
         self.evaluatesTrainingSet = evaluatesTrainingSet
         self.checksFiniteValues = checksFiniteValues
+        self.accumulationSteps = accumulationSteps
     }
 
     /// Throws ``TrainingError/invalidOptions(_:)`` naming the first bad setting.
@@ -41,6 +50,9 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
         guard batchSize >= 1 else { throw TrainingError.invalidOptions("the batch size must be at least 1, got \(batchSize)") }
         guard evaluationBatchSize >= 1 else {
             throw TrainingError.invalidOptions("the evaluation batch size must be at least 1, got \(evaluationBatchSize)")
+        }
+        guard accumulationSteps >= 1 else {
+            throw TrainingError.invalidOptions("the number of batches accumulated per update must be at least 1, got \(accumulationSteps)")
         }
         if let n = penaltyExampleCount, n < 1 {
             throw TrainingError.invalidOptions("the penalty example count n must be at least 1, got \(n)")

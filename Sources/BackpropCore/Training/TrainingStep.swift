@@ -110,11 +110,23 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     public func run(features: Matrix<Scalar>, targets: Matrix<Scalar>, learningRate: Double,
                     checksFiniteInput: Bool = true) throws -> Double {
         let cost = try computeGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
+        try checkAndUpdate(cost: cost, learningRate: learningRate)
+        return cost
+    }
+
+    /// Steps 5–6 on the gradients already in the parameters — from
+    /// ``computeGradients(features:targets:checksFiniteInput:)``, or averaged over several
+    /// batches (gradient accumulation): the NaN/Inf scan of `cost` and every gradient when
+    /// ``checksFiniteValues``, then the update with step size `learningRate`.
+    ///
+    /// - Throws: ``NonFiniteStepError`` before touching the weights when something is not finite.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func checkAndUpdate(cost: Double, learningRate: Double) throws {
         if checksFiniteValues, let place = nonFinitePlace(cost: cost) {
             throw NonFiniteStepError(place: place)
         }
         update(learningRate: learningRate)
-        return cost
     }
 
     // MARK: - Parts of the step

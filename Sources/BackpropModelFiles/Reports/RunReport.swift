@@ -103,6 +103,10 @@ public struct RunReport: Sendable {
         if history.epochs.contains(where: { $0.devCost != nil }) {
             chart.add(.init(name: "dev", points: history.epochs.map { (Double($0.epoch), $0.devCost ?? .nan) }, color: LineChart.palette[1], isDashed: true))
         }
+        if history.epochs.contains(where: { $0.averagedDevCost != nil }) {
+            chart.add(.init(name: "dev, averaged weights", points: history.epochs.map { (Double($0.epoch), $0.averagedDevCost ?? .nan) },
+                            color: LineChart.palette[4], isDashed: true))
+        }
         return chart.svg()
     }
 
@@ -111,6 +115,10 @@ public struct RunReport: Sendable {
         chart.add(.init(name: "train", points: history.epochs.map { (Double($0.epoch), $0.trainAccuracy ?? .nan) }, color: LineChart.palette[0]))
         if history.epochs.contains(where: { $0.devAccuracy != nil }) {
             chart.add(.init(name: "dev", points: history.epochs.map { (Double($0.epoch), $0.devAccuracy ?? .nan) }, color: LineChart.palette[1], isDashed: true))
+        }
+        if history.epochs.contains(where: { $0.averagedDevAccuracy != nil }) {
+            chart.add(.init(name: "dev, averaged weights", points: history.epochs.map { (Double($0.epoch), $0.averagedDevAccuracy ?? .nan) },
+                            color: LineChart.palette[4], isDashed: true))
         }
         return chart.svg()
     }

@@ -113,11 +113,13 @@ extension TrainingRecipe {
         batchSize = try config.int("batch-size", in: 1...Int.max) ?? batchSize
         epochs = try config.int("epochs", in: 1...10_000_000) ?? epochs
         if let value: SettingText<ScheduleConfiguration> = try setting("schedule") {
-            do { _ = try value.value.makeSchedule(initialLearningRate: learningRate, epochs: epochs) } catch {
+            do { try value.value.validate(initialLearningRate: learningRate, epochs: epochs) } catch {
                 throw invalid("schedule", error)
             }
             schedule = value
         }
+        accumulate = try config.int("accumulate", in: 1...1_000_000) ?? accumulate
+        ema = try config.double("ema", in: 0...0.999_999_999) ?? ema
 
         // Regularisation
         l1 = try config.double("l1", in: 0...1e12) ?? l1

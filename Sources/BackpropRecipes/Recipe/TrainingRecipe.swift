@@ -87,6 +87,13 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var epochs = 100
     /// The schedule with optional settings, e.g. `step:every=10,factor=0.5`, as written.
     public var schedule: SettingText<ScheduleConfiguration> = "constant"
+    /// Batches whose gradients are averaged before each optimiser step (effective batch
+    /// `accumulate · batchSize`); `nil` for 1, a step after every batch.
+    public var accumulate: Int?
+    /// The decay d of the exponential moving average of the weights kept beside them
+    /// (`WeightAverage`: `θ̄ ← d_t·θ̄ + (1 − d_t)·θ` after every update, `d_t = min(d, (1+t)/(10+t))`),
+    /// evaluated every epoch and saved as a second model; `nil` for none.
+    public var ema: Double?
 
     // MARK: Regularisation
     /// L1 strength λ₁ (n = training-set size).

@@ -109,9 +109,9 @@ struct ScheduleTests {
         #expect(try LearningRateSchedules.make(parsing: "plateau:factor=0.1,patience=5,stop-after=1000", initialLearningRate: 0.3) as? ReduceOnPlateau
                 == ReduceOnPlateau(initialLearningRate: 0.3, factor: 0.1, patience: 5, stopAfterTotalFactor: 1000))
         for bad in ["linear", "step:every=0", "step:every=2.5", "step:size=3", "cosine", "cosine:length=5,warmup=5",
-                    "plateau:factor=1", "exponential:base=1.5", "step:every"] {
+                    "plateau:factor=1", "exponential:base=1.5", "step:every", "one-cycle"] {
             #expect(throws: NetworkError.self, "\(bad)") { try LearningRateSchedules.make(parsing: bad, initialLearningRate: 0.1) }
         }
-        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "plateau"])
+        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "one-cycle", "plateau"])
     }
 }
