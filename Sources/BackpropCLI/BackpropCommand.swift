@@ -27,9 +27,11 @@ struct BackpropCommand: AsyncParsableCommand {
     )
 
     /// Relaunches with `OPENBLAS_CORETYPE` chosen from the CPU when OpenBLAS's own detection
-    /// fell back to a narrower kernel (see `OpenBLASCoreType`), then runs the command.
+    /// fell back to a narrower kernel (see `OpenBLASCoreType`), refuses a `BACKPROP_GEMM`
+    /// kernel the CPU cannot run, then runs the command.
     static func main() async {
         OpenBLASCoreType.relaunchIfNeeded()
+        if let problem = ComputeEngine.kernelEnvironmentProblem { exit(withError: problem) }
         await main(nil)
     }
 }
