@@ -97,6 +97,7 @@ struct ArchitectureOptions: ParsableArguments {
 
 extension BatchNormPlacement: ExpressibleByArgument {}
 extension DropoutStyle: ExpressibleByArgument {}
+extension ProductPrecision: ExpressibleByArgument {}
 
 /// The metrics `--early-stopping-monitor` accepts.
 enum EarlyStoppingMonitor: String, ExpressibleByArgument, CaseIterable {
@@ -124,6 +125,11 @@ struct OptimizationOptions: ParsableArguments {
         "The learning-rate schedule (\(ScheduleConfiguration.choiceList); default: constant); settings as name:key=value, e.g. step:every=10,factor=0.5.",
         valueName: "schedule"), transform: ScheduleConfiguration.textArgument)
     var schedule: SettingText<ScheduleConfiguration>?
+
+    @Option(help: ArgumentHelp(
+        "Precision of the matrix products: float32 (default) or bf16 (factors rounded to bfloat16, sums and weights in float32; needs a CPU with AVX-512 BF16, see backprop info).",
+        valueName: "float32|bf16"))
+    var precision: ProductPrecision?
 
     func validate() throws {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be a positive number, got \(learningRate)") }

@@ -21,7 +21,7 @@ struct NativeGEMMTests {
     struct Product {
         let m, n, k: Int
         let transposeA, transposeB: Bool
-        let a, b: [Float]
+        var a, b: [Float]
         let lda, ldb, ldc: Int
 
         init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seed: UInt64) {
