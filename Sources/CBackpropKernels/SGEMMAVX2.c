@@ -4,9 +4,10 @@
 // The micro-kernel keeps a 6 × 16 tile of C in 12 of the 16 vector registers and adds one
 // rank-1 update per k: two 8-float loads of B, six broadcasts of A, twelve fused
 // multiply-adds. The depth is cut into equal slices of at most KC; for each slice a block of
-// op(B) of at most KC × NC is packed into panels of 16 columns and, for each six rows, a
-// panel of op(A), both zero-padded at the edges, so the micro-kernel always runs a full tile
-// and stores the part inside C through masks.
+// op(B) of at most KC × NC is packed into panels of 16 columns (a transposed B by 8 × 8
+// transposes in registers) and, for each six rows, a panel of op(A) (rows copied as they
+// are, or depth-major for a transposed A), both zero-padded at the edges, so the
+// micro-kernel always runs a full tile and stores the part inside C through masks.
 //
 // The sum over k runs in the same order for every element whatever the thread count, so
 // results do not depend on how many threads share the work.
@@ -24,12 +25,60 @@ enum { MR = 6, NR = 16, KC = 256, NC = 256 };
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
-// Copies `height` ≤ MR rows × `depth` columns of op(A) into a panel, element (r, p) at
-// p·MR + r, rows past `height` zero.
-static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
-    for (long p = 0; p < depth; p++)
-        for (long r = 0; r < MR; r++)
-            out[p * MR + r] = r >= height ? 0 : transposed ? a[p * lda + r] : a[r * lda + p];
+// Lanes [0, width) of eight, as the mask of _mm256_maskload_ps / _mm256_maskstore_ps.
+AVX2 static inline __m256i laneMask(long width) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Copies `height` ≤ MR rows × `depth` columns of op(A) into a panel, rows past `height`
+// zero: a transposed A (op(A)(r, p) = a[p·lda + r]) depth-major, element (r, p) at p·MR + r;
+// a row-major A row by row, element (r, p) at r·depth + p.
+AVX2 static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
+    if (transposed) {
+        __m256i rows = laneMask(height), panel = laneMask(MR);
+        for (long p = 0; p < depth; p++) _mm256_maskstore_ps(out + p * MR, panel, _mm256_maskload_ps(a + p * lda, rows));
+    } else {
+        for (long r = 0; r < MR; r++) {
+            if (r < height) memcpy(out + r * depth, a + r * lda, (size_t)depth * sizeof(float));
+            else memset(out + r * depth, 0, (size_t)depth * sizeof(float));
+        }
+    }
+}
+
+// Transposes the 8 × 8 block held in r[0…7] (row i in r[i]) in place.
+AVX2 static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+// Packs columns [0, width ≤ 8) of a transposed B (op(B)(p, j) = b[j·ldb + p]) for depths
+// [0, depth) into out[p·NR + c], columns past `width` zero: whole blocks of 8 depths through
+// an 8 × 8 transpose, the rest one by one.
+AVX2 static void packTransposedColumns(const float *b, long ldb, long depth, long width, float *out) {
+    long p = 0;
+    if (width == 8) {
+        for (; p + 8 <= depth; p += 8) {
+            __m256 r[8];
+            for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(b + c * ldb + p);
+            transpose8(r);
+            for (int q = 0; q < 8; q++) _mm256_store_ps(out + (p + q) * NR, r[q]);
+        }
+    }
+    for (; p < depth; p++)
+        for (long c = 0; c < 8; c++) out[p * NR + c] = c < width ? b[c * ldb + p] : 0;
 }
 
 // Packs rows [0, depth) × columns [0, columns) of op(B) into panels of NR columns, element
@@ -43,36 +92,30 @@ static void packB(const float *b, long ldb, int transposed, long depth, long col
                 memset(out + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
             }
         } else {
-            for (long c = 0; c < NR; c++) {
-                const float *column = b + (j0 + c) * ldb;
-                for (long p = 0; p < depth; p++) out[p * NR + c] = c < width ? column[p] : 0;
-            }
+            packTransposedColumns(b + j0 * ldb, ldb, depth, width < 8 ? width : 8, out);
+            packTransposedColumns(b + (j0 + 8) * ldb, ldb, depth, width <= 8 ? 0 : width - 8, out + 8);
         }
         out += NR * depth;
     }
 }
 
-// Lanes [0, width) of eight, as the mask of _mm256_maskload_ps / _mm256_maskstore_ps.
-AVX2 static inline __m256i laneMask(long width) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // The C tile at `c` (height × width inside C) ← α·(A panel · B panel) + β·C, then, when
 // `finish` is set, + bias (offset to the tile) and rectified ← max(C, 0) with NaN kept.
-// β = 0 never reads C.
-AVX2 static void microKernel(long depth, const float *restrict a, const float *restrict b, float *c, long ldc,
-                             long height, long width, float alpha, float beta, const Product *finish,
-                             const float *bias, float *rectified) {
+// Element (r, p) of the A panel is a[r·rowStride + p·depthStride]. β = 0 never reads C.
+AVX2 __attribute__((always_inline)) static inline void
+microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b, float *c,
+            long ldc, long height, long width, float alpha, float beta, const Product *finish, const float *bias,
+            float *rectified) {
     __m256 acc[MR][2];
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         for (int r = 0; r < MR; r++) {
-            __m256 broadcast = _mm256_broadcast_ss(a + r);
+            __m256 broadcast = _mm256_broadcast_ss(a + r * rowStride);
             acc[r][0] = _mm256_fmadd_ps(broadcast, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(broadcast, b1, acc[r][1]);
         }
-        a += MR;
+        a += depthStride;
         b += NR;
     }
     __m256i low = laneMask(width), high = laneMask(width - 8);
@@ -119,11 +162,16 @@ AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
                 packA(p->transposeA ? p->a + p0 * p->lda + i : p->a + i * p->lda + p0, p->lda, p->transposeA,
                       height, depth, packedA);
                 for (long j = 0; j < columns; j += NR) {
-                    long column = j0 + j;
-                    microKernel(depth, packedA, packedB + j * depth, p->c + i * p->ldc + column, p->ldc, height,
-                                columns - j < NR ? columns - j : NR, p->alpha, beta, finish,
-                                p->bias ? p->bias + column : 0,
-                                p->rectified ? p->rectified + i * p->ldRectified + column : 0);
+                    long column = j0 + j, width = columns - j < NR ? columns - j : NR;
+                    float *tile = p->c + i * p->ldc + column;
+                    const float *bias = p->bias ? p->bias + column : 0;
+                    float *rectified = p->rectified ? p->rectified + i * p->ldRectified + column : 0;
+                    if (p->transposeA)
+                        microKernel(depth, packedA, 1, MR, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
+                                    beta, finish, bias, rectified);
+                    else
+                        microKernel(depth, packedA, depth, 1, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
+                                    beta, finish, bias, rectified);
                 }
             }
         }

@@ -48,15 +48,21 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
 
     /// The kernel for `cpu` and why: ``nativeAVX512`` with AVX-512 (tile and blocking as
     /// measured on AMD Zen 4; every other AVX-512 micro-architecture — Intel Skylake-SP to
-    /// Emerald Rapids, AMD Zen 5 — runs the same until measured), else ``nativeAVX2`` with
-    /// AVX2 and FMA, else ``blas``.
+    /// Emerald Rapids, AMD Zen 5 — runs the same until measured), else ``blas``.
+    ///
+    /// Without AVX-512 the choice stays with BLAS even where the CPU has AVX2 and FMA:
+    /// measured on AMD Zen 4 with both forced to 256-bit code, OpenBLAS's Haswell kernel
+    /// ran the products of the benchmark's training steps 1.2–1.7 times faster than
+    /// ``nativeAVX2``, which therefore runs only when asked for (`BACKPROP_GEMM=native-avx2`).
     public static func automatic(for cpu: CPUDescription) -> (kernel: FloatGEMMKernel, reason: String) {
         let name = cpu.microArchitecture ?? "this CPU"
         if cpu.hasAVX512 {
             let tuning = cpu.microArchitecture == "AMD Zen 4" ? "blocking measured on it" : "blocking as on AMD Zen 4 until measured on \(name)"
             return (.nativeAVX512, "\(name) has AVX-512; \(tuning)")
         }
-        if cpu.hasAVX2FMA { return (.nativeAVX2, "\(name) has AVX2 and FMA but no AVX-512") }
+        if cpu.hasAVX2FMA {
+            return (.blas, "\(name) has no AVX-512; BLAS measured faster than native-avx2 on AVX2 code")
+        }
         return (.blas, "\(name) has neither AVX-512 nor AVX2 with FMA")
     }
 
