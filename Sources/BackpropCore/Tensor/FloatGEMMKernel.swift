@@ -7,8 +7,8 @@ import Foundation
 ///   panels, or reading its operands in place when an untransposed `B` fits in cache (weight
 ///   gradients, small depths); dot products of rows when a transposed `B` meets few rows or
 ///   few columns of `C` (a dense layer's forward pass on a small batch or into a narrow layer).
-/// - ``nativeAVX2``: Backprop's AVX2 + FMA kernel for CPUs without AVX-512, a 6 × 16
-///   register tile fed from packed panels.
+/// - ``nativeAVX2``: Backprop's AVX2 + FMA kernel, a 6 × 16 register tile fed from packed
+///   panels (only when asked for: BLAS measured faster on CPUs without AVX-512).
 /// - ``blas``: the platform BLAS (`sgemm`).
 ///
 /// The native kernels split products over two cores by a long-lived helper thread. Each
@@ -22,7 +22,8 @@ import Foundation
 public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Backprop's AVX-512 micro-kernels (x86-64 with AVX-512 F/VL/BW/DQ/CD).
     case nativeAVX512 = "native-avx512"
-    /// Backprop's AVX2 + FMA micro-kernel (x86-64 with AVX2 and FMA).
+    /// Backprop's AVX2 + FMA micro-kernel (x86-64 with AVX2 and FMA); runs only when asked
+    /// for, see ``automatic(for:)``.
     case nativeAVX2 = "native-avx2"
     /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
     case blas
