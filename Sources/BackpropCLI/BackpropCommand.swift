@@ -32,11 +32,13 @@ struct BackpropCommand: AsyncParsableCommand {
     )
 
     /// Relaunches with `OPENBLAS_CORETYPE` chosen from the CPU when OpenBLAS's own detection
-    /// fell back to a narrower kernel (see `OpenBLASCoreType`), then runs the command with
-    /// standard output flushed at every line, so progress shows as it happens in a pipe or a
-    /// log file (`backprop train … | tee run.log`), not only on a terminal.
+    /// fell back to a narrower kernel (see `OpenBLASCoreType`), refuses a `BACKPROP_GEMM`
+    /// kernel the CPU cannot run, then runs the command with standard output flushed at every
+    /// line, so progress shows as it happens in a pipe or a log file
+    /// (`backprop train … | tee run.log`), not only on a terminal.
     static func main() async {
         OpenBLASCoreType.relaunchIfNeeded()
+        if let problem = ComputeEngine.kernelEnvironmentProblem { exit(withError: problem) }
         setvbuf(stdout, nil, _IOLBF, 0)
         await main(nil)
     }

@@ -41,7 +41,30 @@ struct CoreBenchCommand: ParsableCommand {
     @Option(help: "Threads for products and element-wise kernels (default: the library's setting).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp(
+        "Float product kernels to measure in this process, comma-separated, rounds interleaved so that the ratios are fair under load: native-avx512, native-avx2, blas, or native-bf16 (AVX-512 BF16 products; default: the kernel backprop info names).",
+        valueName: "kernels"))
+    var kernels: String?
+
     @OptionGroup var output: OutputOptions
+
+    /// The engines of ``kernels``, or the default engine; each with ``threads`` when given.
+    func engines() throws -> [(name: String, engine: ComputeEngine)] {
+        var base = ComputeEngine.default
+        if let threads { base.threadCount = threads }
+        guard let kernels else { return [(base.floatGEMMKernel.rawValue, base)] }
+        return try kernels.split(separator: ",").map { text in
+            let name = text.trimmingCharacters(in: .whitespaces).lowercased()
+            var engine = base
+            if name == "native-bf16" {
+                try ProductPrecision.bf16.checkAvailable()
+                engine.precision = .bf16
+            } else {
+                engine.floatGEMMKernel = try ComputeEngine.kernelChoice([ComputeEngine.kernelEnvironmentVariable: name]).kernel
+            }
+            return (name, engine)
+        }
+    }
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
@@ -96,9 +119,15 @@ struct CoreBenchCommand: ParsableCommand {
 
     // MARK: - Measuring
 
-    func measure() throws -> Result {
-        var engine = ComputeEngine.default
-        if let threads { engine.threadCount = threads }
+    /// One engine's network, step and products, ready to time.
+    struct Setup {
+        var name: String
+        var engine: ComputeEngine
+        var step: () throws -> Void
+        var gemms: () -> Void
+    }
+
+    func setup(name: String, engine: ComputeEngine, products: [Product]) throws -> Setup {
         let sizes = layers.sizes
         let network = try Sequential<Float>.mlp(sizes, hiddenActivation: .function(.relu))
         network.engine = engine
@@ -113,36 +142,50 @@ struct CoreBenchCommand: ParsableCommand {
         let targets = try Matrix<Float>.oneHot(labels: (0..<batchSize).map { _ in random.integer(below: classCount) }, classCount: classCount)
         let trainingStep = TrainingStep(network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: GradientDescent<Float>(),
                                         penaltyExampleCount: batchSize, batchCapacity: batchSize)
-        let step = { _ = try trainingStep.run(features: inputs, targets: targets, learningRate: 1e-4) }
-
-        let products = Self.products(sizes: sizes, batchSize: batchSize)
         let operands = products.map { product in
             (a: Matrix<Float>(rows: product.transposeA ? product.k : product.m, columns: product.transposeA ? product.m : product.k, repeating: 0.5),
              b: Matrix<Float>(rows: product.transposeB ? product.n : product.k, columns: product.transposeB ? product.k : product.n, repeating: 0.25),
              c: Matrix<Float>(rows: product.m, columns: product.n))
         }
-        let gemms = {
-            for (product, operand) in zip(products, operands) {
-                GEMM.multiply(operand.a, operand.b, into: operand.c, transposeA: product.transposeA, transposeB: product.transposeB,
-                              engine: engine)
+        return Setup(
+            name: name, engine: engine,
+            step: { _ = try trainingStep.run(features: inputs, targets: targets, learningRate: 1e-4) },
+            gemms: {
+                for (product, operand) in zip(products, operands) {
+                    GEMM.multiply(operand.a, operand.b, into: operand.c, transposeA: product.transposeA, transposeB: product.transposeB,
+                                  engine: engine)
+                }
+            })
+    }
+
+    /// The figures of every engine of ``engines()``, their rounds interleaved.
+    func measure() throws -> [Result] {
+        let products = Self.products(sizes: layers.sizes, batchSize: batchSize)
+        let setups = try engines().map { try setup(name: $0.name, engine: $0.engine, products: products) }
+        for setup in setups {
+            try setup.step()
+            setup.gemms()
+        }
+        var bestStep = [Double](repeating: .infinity, count: setups.count), bestGEMM = bestStep
+        for _ in 0..<rounds {
+            for (index, setup) in setups.enumerated() {
+                bestGEMM[index] = min(bestGEMM[index], try secondsPerCall(setup.gemms))
+                bestStep[index] = min(bestStep[index], try secondsPerCall(setup.step))
             }
         }
-
-        try step()
-        gemms()
-        var bestStep = Double.infinity, bestGEMM = Double.infinity
-        for _ in 0..<rounds {
-            bestGEMM = min(bestGEMM, try secondsPerCall(gemms))
-            bestStep = min(bestStep, try secondsPerCall(step))
-        }
         let flops = products.reduce(0) { $0 + $1.flops }
-        let peak = PeakFMARate.measure(for: engine)
-        return Result(
-            layers: sizes.map(String.init).joined(separator: "-"), batchSize: batchSize, precision: Float.precisionName,
-            blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: engine.threadCount,
-            floatGEMMKernel: engine.floatGEMMKernel.description, products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM, stepSecondsPerStep: bestStep,
-            gemmGflops: flops / bestGEMM / 1e9, stepGflops: flops / bestStep / 1e9, ratio: bestGEMM / bestStep,
-            peakGflops: peak.gflops, peak: peak.description)
+        let peak = PeakFMARate.measure(for: setups[0].engine)
+        return setups.indices.map { index in
+            let engine = setups[index].engine
+            return Result(
+                layers: layers.sizes.map(String.init).joined(separator: "-"), batchSize: batchSize,
+                precision: engine.precision == .bf16 ? "bf16 products" : Float.precisionName,
+                blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: engine.threadCount,
+                floatGEMMKernel: engine.precision == .bf16 ? "native-bf16 (AVX-512 BF16)" : engine.floatGEMMKernel.description,
+                products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM[index], stepSecondsPerStep: bestStep[index],
+                gemmGflops: flops / bestGEMM[index] / 1e9, stepGflops: flops / bestStep[index] / 1e9, ratio: bestGEMM[index] / bestStep[index],
+                peakGflops: peak.gflops, peak: peak.description)
+        }
     }
 
     /// The mean seconds per call of `body` over a round of at least ``roundSeconds``.
@@ -186,7 +229,17 @@ struct CoreBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try measure()
-        print(output.json ? try jsonText(result) : text(result))
+        let results = try measure()
+        if output.json {
+            print(results.count == 1 ? try jsonText(results[0]) : try jsonText(results))
+            return
+        }
+        print(results.map(text).joined(separator: "\n\n"))
+        guard let first = results.first, results.count > 1 else { return }
+        print("\nTime relative to \(first.floatGEMMKernel) (same process, rounds interleaved; above 1 is slower):")
+        for result in results.dropFirst() {
+            print(String(format: "  %@: raw GEMM %.2f×, training step %.2f×", result.floatGEMMKernel,
+                         result.gemmSecondsPerStep / first.gemmSecondsPerStep, result.stepSecondsPerStep / first.stepSecondsPerStep))
+        }
     }
 }

@@ -19,8 +19,10 @@ struct InfoCommand: ParsableCommand {
         let engine = ComputeEngine.default
         print("BLAS threads: \(engine.threadCount) for products above \(String(format: "%.0e", engine.blasParallelFLOPLimit)) FLOP, 1 below")
         print("Element-wise kernels: \(BLASInfo.elementwiseKernel)")
-        print("Float matrix products: \(engine.floatGEMMKernel)"
-              + (FloatGEMMKernel.isNativeAvailable ? "" : " (no AVX-512 on this CPU)"))
+        print("CPU: \(CPUDescription.current)")
+        print("Float matrix products: \(engine.floatGEMMKernel) — \(ComputeEngine.defaultKernelChoice)")
+        print("bfloat16 products (--precision bf16): "
+              + (ProductPrecision.bf16.missingCPUFeature.map { "unavailable (no \($0))" } ?? "available (AVX-512 BF16; AMX not used)"))
         print("Default threads (\(ComputeEngine.threadsEnvironmentVariable), else the free cores): \(ComputeEngine.defaultThreadChoice)")
         print("Default engine (\(ComputeEngine.kernelEnvironmentVariable), OpenBLAS/BLIS thread variables): \(engine)")
         print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")

@@ -102,6 +102,7 @@ struct ArchitectureOptions: ParsableArguments {
 
 extension BatchNormPlacement: ExpressibleByArgument {}
 extension DropoutStyle: ExpressibleByArgument {}
+extension ProductPrecision: ExpressibleByArgument {}
 
 /// The metrics `--early-stopping-monitor` accepts.
 enum EarlyStoppingMonitor: String, ExpressibleByArgument, CaseIterable {
@@ -139,6 +140,11 @@ struct OptimizationOptions: ParsableArguments {
         "Keep an exponential moving average of the weights with decay d in [0, 1), e.g. 0.999 (d_t = min(d, (1+t)/(10+t)) after update t; batch-norm statistics averaged too): its dev metrics are shown every epoch and it is saved as a second model in OUT/ema/ (default: off).",
         valueName: "d"))
     var ema: Double?
+
+    @Option(help: ArgumentHelp(
+        "Precision of the matrix products: float32 (default) or bf16 (factors rounded to bfloat16, sums and weights in float32; needs a CPU with AVX-512 BF16, see backprop info).",
+        valueName: "float32|bf16"))
+    var precision: ProductPrecision?
 
     func validate() throws {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be a positive number, got \(learningRate)") }

@@ -104,6 +104,10 @@ public final class TrainingRun {
         planned.dropoutStyle = recipe.dropoutStyle
         blueprint = planned
         network = try blueprint.build(seed: random.next())
+        if let precision = recipe.precision {
+            try precision.checkAvailable()
+            network.engine.precision = precision
+        }
         let scheme = recipe.initializer.value.scheme
         let lsuvBatch = train.features.rows >= 2 ? train.subset(Array(0..<min(train.count, 500))).features : nil
         try network.initializeParameters(

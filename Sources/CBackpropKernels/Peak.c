@@ -5,7 +5,9 @@
 #include "ThreadPool.h"
 #include <time.h>
 
+#include <string.h>
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -163,6 +165,14 @@ double backprop_peak_fma_rate(int width, int threads, double wallSeconds) {
     return best;
 }
 
+#if defined(__x86_64__)
+// AMX-BF16: cpuid leaf 7, sub-leaf 0, EDX bit 22.
+static int amxBF16(void) {
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (edx >> 22 & 1);
+}
+#endif
+
 int backprop_cpu_features(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
@@ -171,7 +181,27 @@ int backprop_cpu_features(void) {
               && __builtin_cpu_supports("avx512cd");
     int bf16 = __builtin_cpu_supports("avx512bf16");
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return (avx512 ? 1 : 0) | (avx512 && bf16 ? 2 : 0) | (avx2 ? 4 : 0) | (__builtin_cpu_supports("avx512f") ? 8 : 0);
+    return (avx512 ? BACKPROP_CPU_AVX512 : 0) | (avx512 && bf16 ? BACKPROP_CPU_AVX512_BF16 : 0)
+         | (avx2 ? BACKPROP_CPU_AVX2_FMA : 0) | (__builtin_cpu_supports("avx512f") ? BACKPROP_CPU_AVX512F : 0)
+         | (amxBF16() ? BACKPROP_CPU_AMX_BF16 : 0);
+#else
+    return 0;
+#endif
+}
+
+int backprop_cpu_identity(char vendor[13], int *family, int *model) {
+#if defined(__x86_64__)
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return 0;
+    memcpy(vendor, &ebx, 4);
+    memcpy(vendor + 4, &edx, 4);
+    memcpy(vendor + 8, &ecx, 4);
+    vendor[12] = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    unsigned baseFamily = (eax >> 8) & 0xF, baseModel = (eax >> 4) & 0xF;
+    *family = (int)(baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily);
+    *model = (int)(baseFamily == 0x6 || baseFamily == 0xF ? (((eax >> 16) & 0xF) << 4) | baseModel : baseModel);
+    return 1;
 #else
     return 0;
 #endif

@@ -15,68 +15,20 @@
 //
 // The sum over k runs in the same order for every element whatever the thread count, so
 // results do not depend on how many threads share the work.
-#include "BackpropKernels.h"
-#include "ThreadPool.h"
-#include <pthread.h>
+#include "GEMMProduct.h"
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "AVX512Tile.h"
 
 // Tile and block sizes: MR × NR accumulators (24 of the 32 vector registers), an A panel
 // at most KC deep (19 KiB) that stays in L1 while B panels stream past it, a block of B
 // at most KC × NC (400 KiB) that stays in L2. The depth is cut into equal slices of at most
 // KC (784 = 2 × 392 rather than 384 + 384 + 16: every slice rewrites C once).
-enum { MR = 12, NR = 32, KC = 400, NC = 256 };
-
-#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
-
-// One thread's packing buffers, grown when a larger block arrives and then reused; freed
-// when the thread ends.
-typedef struct {
-    float *a;
-    long aCapacity;
-    float *b;
-    long bCapacity;
-} PackBuffers;
-
-static pthread_key_t buffersKey;
-static pthread_once_t buffersKeyOnce = PTHREAD_ONCE_INIT;
-
-static void freeBuffers(void *pointer) {
-    PackBuffers *buffers = pointer;
-    free(buffers->a);
-    free(buffers->b);
-    free(buffers);
-}
-
-static void makeBuffersKey(void) {
-    if (pthread_key_create(&buffersKey, freeBuffers) != 0) abort();
-}
-
-// The calling thread's buffers, created on its first product.
-static PackBuffers *threadBuffers(void) {
-    pthread_once(&buffersKeyOnce, makeBuffersKey);
-    PackBuffers *buffers = pthread_getspecific(buffersKey);
-    if (!buffers) {
-        buffers = calloc(1, sizeof(PackBuffers));
-        if (!buffers || pthread_setspecific(buffersKey, buffers) != 0) abort();
-    }
-    return buffers;
-}
-
-static float *reserve(float **buffer, long *capacity, long count) {
-    if (count > *capacity) {
-        free(*buffer);
-        *buffer = aligned_alloc(64, (size_t)((count * sizeof(float) + 63) / 64 * 64));
-        *capacity = *buffer ? count : 0;
-    }
-    return *buffer;
-}
-
-static __mmask16 lowMask(long width) { return (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1); }
-static __mmask16 highMask(long width) { return width <= 16 ? 0 : lowMask(width - 16); }
+// These sizes were measured on AMD Zen 4 and serve every AVX-512 CPU until measured on it
+// (see Benchmarks/README.md).
+enum { MR = TILE_ROWS, NR = TILE_COLUMNS, KC = 400, NC = 256 };
 
 // Copies `height` ≤ MR rows × `depth` columns of op(A) into one panel, rows past
 // `height` zero. A transposed A (op(A)(r, p) = a[p·lda + r]) is stored depth-major, element
@@ -158,20 +110,10 @@ AVX512 static void packB(const float *b, long ldb, int transposed, long depth, l
     }
 }
 
-// What the last depth slice adds when it stores a tile: a bias per column of C and the
-// rectified copy max(C, 0) of the result (NaN kept), each when its pointer is set. The
-// pointers are already offset to the tile.
-typedef struct {
-    const float *bias;
-    float *rectified;
-    long ldRectified;
-} Epilogue;
-
 // C tile (height × width, at most ROWS × NR) ← α·(A panel · B panel) + β·C (+ the epilogue
-// when given), where element (r, p) of the A panel is a[r·rowStride + p·depthStride] and
-// row p of the B panel holds the 32 floats at b + p·bStride, lanes outside bLow/bHigh read
-// as zero (a packed panel: bStride NR, all lanes). β = 0 never reads C, so whatever C held
-// (even NaN) is overwritten.
+// when given, see storeTile), where element (r, p) of the A panel is
+// a[r·rowStride + p·depthStride] and row p of the B panel holds the 32 floats at
+// b + p·bStride, lanes outside bLow/bHigh read as zero (a packed panel: bStride NR, all lanes).
 AVX512 __attribute__((always_inline)) static inline void
 microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b,
             long bStride, __mmask16 bLow, __mmask16 bHigh, float *c, long ldc, long height, long width,
@@ -193,48 +135,8 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
         b += bStride;
     }
 
-    __mmask16 low = lowMask(width), high = highMask(width);
-    __m512 alphas = _mm512_set1_ps(alpha);
-    __m512 betas = _mm512_set1_ps(beta);
-    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
-    if (epilogue && epilogue->bias) {
-        bias0 = _mm512_maskz_loadu_ps(low, epilogue->bias);
-        bias1 = _mm512_maskz_loadu_ps(high, epilogue->bias + 16);
-    }
-#pragma clang loop unroll(full)
-    for (int r = 0; r < ROWS; r++) {
-        if (r < height) {
-            float *row = c + r * ldc;
-            __m512 v0 = alpha == 1 ? acc[r][0] : _mm512_mul_ps(acc[r][0], alphas);
-            __m512 v1 = alpha == 1 ? acc[r][1] : _mm512_mul_ps(acc[r][1], alphas);
-            if (beta != 0) {
-                v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(low, row), betas, v0);
-                v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(high, row + 16), betas, v1);
-            }
-            if (epilogue) {
-                v0 = _mm512_add_ps(v0, bias0);
-                v1 = _mm512_add_ps(v1, bias1);
-            }
-            _mm512_mask_storeu_ps(row, low, v0);
-            _mm512_mask_storeu_ps(row + 16, high, v1);
-            if (epilogue && epilogue->rectified) {
-                __m512 zero = _mm512_setzero_ps();
-                float *rectified = epilogue->rectified + r * epilogue->ldRectified;
-                _mm512_mask_storeu_ps(rectified, low, _mm512_mask_mov_ps(v0, _mm512_cmp_ps_mask(v0, zero, _CMP_LT_OQ), zero));
-                _mm512_mask_storeu_ps(rectified + 16, high, _mm512_mask_mov_ps(v1, _mm512_cmp_ps_mask(v1, zero, _CMP_LT_OQ), zero));
-            }
-        }
-    }
+    storeTile(acc, c, ldc, height, width, alpha, beta, epilogue, ROWS);
 }
-
-// The micro-kernel with as few rows as cover `height` (4, 8 or MR): a remainder panel, such
-// as the last 4 rows of 256 = 21 × 12 + 4, does not pay for a full tile.
-#define BY_HEIGHT(call)                   \
-    do {                                  \
-        if (height <= 4) call(4);         \
-        else if (height <= 8) call(8);    \
-        else call(MR);                    \
-    } while (0)
 
 // The kernel on a packed A panel (element (r, p) at p·MR + r).
 AVX512 static void packedKernel(long depth, const float *a, const float *b, float *c, long ldc,
@@ -257,45 +159,10 @@ AVX512 static void rowsKernel(long depth, const float *a, const float *b, float 
 // How a product is computed: packed blocks (computeBlock), dot products of rows
 // (dotProducts: a transposed B with few rows or columns of C), or tiles reading A and B in
 // place (directTiles: an untransposed B that fits in cache).
-typedef enum { BLOCKED, DOT_PRODUCTS, DIRECT } Method;
+enum { BLOCKED, DOT_PRODUCTS, DIRECT };
 
-// The part of a product one thread computes: rows [rowBegin, rowEnd) × columns
-// [columnBegin, columnEnd) of C.
-typedef struct {
-    int transposeA, transposeB;
-    long m, n, k;
-    float alpha, beta;
-    const float *a;
-    long lda;
-    const float *b;
-    long ldb;
-    float *c;
-    long ldc;
-    const float *bias;  // per column of C, added after the product; or NULL
-    float *rectified;   // receives max(C, 0); or NULL
-    long ldRectified;
-    Method method;
-    int splitColumns;   // 1: threads share the columns of C; 0: its rows
-    int parts;
-} Product;
-
-// The epilogue of the tile at row i, column j of C, or NULL when the product has none.
 static const Epilogue *epilogueAt(const Product *p, long i, long j, Epilogue *storage) {
-    if (!p->bias && !p->rectified) return 0;
-    *storage = (Epilogue){
-        p->bias ? p->bias + j : 0,
-        p->rectified ? p->rectified + i * p->ldRectified + j : 0,
-        p->ldRectified,
-    };
-    return storage;
-}
-
-// Splits [0, count) into `parts` ranges whose boundaries are multiples of `unit`.
-static void partRange(long count, long unit, int parts, int part, long *begin, long *end) {
-    long units = (count + unit - 1) / unit;
-    long first = units * part / parts, last = units * (part + 1) / parts;
-    *begin = first * unit < count ? first * unit : count;
-    *end = last * unit < count ? last * unit : count;
+    return tileEpilogue(p->bias, p->rectified, p->ldRectified, i, j, storage);
 }
 
 // Loops, outermost first: column blocks of NC, depth slices of at most KC (op(B)'s block packed
@@ -303,10 +170,8 @@ static void partRange(long count, long unit, int parts, int part, long *begin, l
 // NR-column panels of B.
 AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
-    PackBuffers *buffers = threadBuffers();
-    float *packedB = reserve(&buffers->b, &buffers->bCapacity, KC * NC);
-    float *packedA = reserve(&buffers->a, &buffers->aCapacity, KC * MR);
-    if (!packedA || !packedB) abort();
+    float *packedA, *packedB;
+    backprop_gemm_pack_buffers(KC * MR, KC * NC, &packedA, &packedB);
 
     for (long j0 = columnBegin; j0 < columnEnd; j0 += NC) {
         long columns = columnEnd - j0 < NC ? columnEnd - j0 : NC;
@@ -454,11 +319,8 @@ static long splitUnit(const Product *p) {
 
 static void computePart(void *context, int part) {
     const Product *p = context;
-    long rowBegin = 0, rowEnd = p->m, columnBegin = 0, columnEnd = p->n;
-    if (p->splitColumns)
-        partRange(p->n, splitUnit(p), p->parts, part, &columnBegin, &columnEnd);
-    else
-        partRange(p->m, splitUnit(p), p->parts, part, &rowBegin, &rowEnd);
+    long rowBegin, rowEnd, columnBegin, columnEnd;
+    backprop_gemm_part_bounds(p, part, &rowBegin, &rowEnd, &columnBegin, &columnEnd);
     switch (p->method) {
     case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
     case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
@@ -466,18 +328,7 @@ static void computePart(void *context, int part) {
     }
 }
 
-int backprop_sgemm_available(void) {
-    static int available = -1;
-    if (available < 0) {
-        __builtin_cpu_init();
-        available = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-                 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-    }
-    return available;
-}
-
-// Runs a product on one thread or splits it between two.
-static void run(Product *product, int threads) {
+void backprop_sgemm_avx512_run(Product *product, int threads) {
     if (!product->transposeA && product->transposeB
         && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
         product->method = DOT_PRODUCTS;
@@ -487,75 +338,12 @@ static void run(Product *product, int threads) {
     else
         product->method = BLOCKED;
     product->splitColumns = product->n >= product->m;
-    product->parts = 1;
-    if (threads > 1) {
-        long unit = splitUnit(product);
-        long units = ((product->splitColumns ? product->n : product->m) + unit - 1) / unit;
-        if (units >= 2) {
-            product->parts = 2;
-            if (backprop_run_in_parallel(computePart, product)) return;
-            product->parts = 1;
-        }
-    }
-    computePart(product, 0);
-}
-
-// The epilogue alone, for a product with no depth: C ← β·C + bias, rectified ← max(C, 0).
-static void finishEmptyProduct(const Product *p) {
-    for (long i = 0; i < p->m; i++) {
-        for (long j = 0; j < p->n; j++) {
-            float value = p->beta == 0 ? 0 : p->beta * p->c[i * p->ldc + j];
-            if (p->bias) value += p->bias[j];
-            p->c[i * p->ldc + j] = value;
-            if (p->rectified) p->rectified[i * p->ldRectified + j] = value < 0 ? 0 : value;
-        }
-    }
-}
-
-static void multiply(Product *product, int threads) {
-    if (!backprop_sgemm_available()) abort();
-    if (product->m <= 0 || product->n <= 0) return;
-    if (product->k <= 0)
-        finishEmptyProduct(product);
-    else
-        run(product, threads);
-}
-
-void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
-                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                    int threads) {
-    Product product = {
-        .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
-        .alpha = alpha, .beta = beta, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
-    };
-    multiply(&product, threads);
-}
-
-void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
-                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
-                              const float *bias, float *rectified, long ldRectified, int threads) {
-    Product product = {
-        .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
-        .alpha = 1, .beta = 0, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
-        .bias = bias, .rectified = rectified, .ldRectified = ldRectified,
-    };
-    multiply(&product, threads);
+    product->splitUnit = splitUnit(product);
+    backprop_gemm_run_parts(product, threads, computePart);
 }
 
 #else
 
-int backprop_sgemm_available(void) { return 0; }
-
-void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
-                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                    int threads) {
-    abort();
-}
-
-void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
-                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
-                              const float *bias, float *rectified, long ldRectified, int threads) {
-    abort();
-}
+void backprop_sgemm_avx512_run(Product *product, int threads) { abort(); }
 
 #endif

@@ -163,9 +163,25 @@ struct CoreCommandTests {
 
     @Test func benchRunsBriefly() throws {
         let command = try #require(try BackpropCommand.parseAsRoot(["bench", "core", "--layers", "20,8,3", "--batch-size", "4", "--rounds", "1", "--round-seconds", "0.01"]) as? CoreBenchCommand)
-        let result = try command.measure()
+        let result = try #require(try command.measure().first)
         #expect(result.gemmGflops > 0 && result.stepGflops > 0 && result.ratio > 0)
         #expect(command.text(result).contains("Ratio"))
+    }
+
+    @Test func benchComparesKernelsInOneProcessAndRefusesOnesTheCPULacks() throws {
+        let available = FloatGEMMKernel.allCases.filter(\.isAvailable).map(\.rawValue)
+        let command = try #require(try BackpropCommand.parseAsRoot([
+            "bench", "core", "--layers", "20,8,3", "--batch-size", "4", "--rounds", "1", "--round-seconds", "0.01",
+            "--kernels", available.joined(separator: ","),
+        ]) as? CoreBenchCommand)
+        let results = try command.measure()
+        #expect(results.count == available.count && results.allSatisfy { $0.gemmGflops > 0 && $0.stepGflops > 0 })
+        for kernel in FloatGEMMKernel.allCases where !kernel.isAvailable {
+            let lacking = try #require(try BackpropCommand.parseAsRoot(["bench", "core", "--kernels", kernel.rawValue]) as? CoreBenchCommand)
+            #expect(throws: NetworkError.self) { try lacking.engines() }
+        }
+        let unknown = try #require(try BackpropCommand.parseAsRoot(["bench", "core", "--kernels", "native-avx9"]) as? CoreBenchCommand)
+        #expect(throws: NetworkError.self) { try unknown.engines() }
     }
 
     @Test func gradcheckCoversThePenaltyBatchNormAndASavedModel() throws {

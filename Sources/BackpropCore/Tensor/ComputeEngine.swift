@@ -1,7 +1,7 @@
 import Foundation
 import CBackpropKernels
 
-/// How a network computes: which kernel multiplies `Float` matrices, how many threads
+/// How a network computes: which kernel multiplies `Float` matrices and in what precision, how many threads
 /// products and element-wise passes may use, and from what size they split.
 ///
 /// A value, not a process-wide setting: each network carries one
@@ -15,7 +15,8 @@ import CBackpropKernels
 ///
 /// | Field | Default | Environment |
 /// |---|---|---|
-/// | ``floatGEMMKernel`` | ``FloatGEMMKernel/native`` on CPUs with AVX-512 F/VL/BW/DQ, else ``FloatGEMMKernel/blas`` | `BACKPROP_GEMM=blas` selects BLAS |
+/// | ``floatGEMMKernel`` | ``FloatGEMMKernel/automatic(for:)``: ``FloatGEMMKernel/nativeAVX512`` on CPUs with AVX-512, else ``FloatGEMMKernel/blas`` (``FloatGEMMKernel/nativeAVX2`` when asked for) | `BACKPROP_GEMM=native-avx512`, `native-avx2`, `blas` (or `native`: the automatic choice); see ``kernelChoice(_:)`` |
+/// | ``precision`` | ``ProductPrecision/float32`` | — (the `precision` setting of a training recipe) |
 /// | ``threadCount`` | the cores free at start-up (see ``defaultThreadChoice``: 2 on an idle two-core machine, 1 when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
 /// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |
 /// | ``blasParallelFLOPLimit`` | 10⁹ floating-point operations | — |
@@ -42,14 +43,27 @@ import CBackpropKernels
 public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     /// The kernel that multiplies `Float` matrices of two or more rows and columns.
     ///
-    /// Setting ``FloatGEMMKernel/native`` on a CPU without AVX-512 stores
-    /// ``FloatGEMMKernel/blas``: reading the field back tells which kernel runs.
+    /// Setting a kernel this CPU cannot run stores ``FloatGEMMKernel/best`` instead: reading
+    /// the field back tells which kernel runs.
     public var floatGEMMKernel: FloatGEMMKernel {
         get { kernel }
-        set { kernel = newValue == .native && !FloatGEMMKernel.isNativeAvailable ? .blas : newValue }
+        set { kernel = newValue.isAvailable ? newValue : .best }
     }
 
     private var kernel: FloatGEMMKernel
+
+    /// The precision of the `Float` products: with ``ProductPrecision/bf16`` every product
+    /// runs the bfloat16 kernel, whatever ``floatGEMMKernel`` says.
+    ///
+    /// Setting ``ProductPrecision/bf16`` on a CPU without AVX-512 BF16 stores
+    /// ``ProductPrecision/float32``: check ``ProductPrecision/checkAvailable()`` first to
+    /// refuse instead.
+    public var precision: ProductPrecision {
+        get { productPrecision }
+        set { productPrecision = newValue.missingCPUFeature == nil ? newValue : .float32 }
+    }
+
+    private var productPrecision: ProductPrecision = .float32
 
     /// The most threads a product or element-wise pass may use (values below 1 count as 1).
     /// BLAS products use up to this many; the engine's own C kernels use two when it is
@@ -79,10 +93,9 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     public var parallelElementLimit: Int
 
     /// An engine with the given settings; `floatGEMMKernel` defaults to the best kernel the
-    /// CPU runs (``FloatGEMMKernel/native`` when it has AVX-512) and falls back to
-    /// ``FloatGEMMKernel/blas`` when ``FloatGEMMKernel/native`` is asked for and unavailable.
+    /// CPU runs (``FloatGEMMKernel/best``), which also replaces a kernel the CPU cannot run.
     public init(
-        floatGEMMKernel: FloatGEMMKernel = FloatGEMMKernel.isNativeAvailable ? .native : .blas,
+        floatGEMMKernel: FloatGEMMKernel = .best,
         threadCount: Int,
         nativeParallelFLOPLimit: Double = 4e6,
         blasParallelFLOPLimit: Double = 1e9,
@@ -100,19 +113,74 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     /// Networks, layers and optimisers start with it.
     public static let `default` = fromEnvironment()
 
-    /// The environment variable that selects BLAS for `Float` products: `BACKPROP_GEMM=blas`.
+    /// The environment variable that forces a `Float` product kernel: `BACKPROP_GEMM=blas`,
+    /// `native-avx512`, `native-avx2`, or `native` for the automatic choice.
     public static let kernelEnvironmentVariable = "BACKPROP_GEMM"
 
+    /// A product kernel and why it was chosen.
+    public struct KernelChoice: Sendable, Hashable, CustomStringConvertible {
+        /// The kernel.
+        public var kernel: FloatGEMMKernel
+        /// `"BACKPROP_GEMM=blas"`, `"AMD Zen 4 has AVX-512; blocking measured on it"`, ….
+        public var reason: String
+        /// `"native-avx512 (AMD Zen 4 has AVX-512; blocking measured on it)"`.
+        public var description: String { "\(kernel.rawValue) (\(reason))" }
+    }
+
+    /// The kernel `environment` asks for: the one ``kernelEnvironmentVariable`` names, else
+    /// (unset, empty or `native`) ``FloatGEMMKernel/automatic(for:)`` for this CPU.
+    ///
+    /// - Throws: ``NetworkError/unknownName(kind:name:known:text:)`` for a value that names no
+    ///   kernel, ``NetworkError/unusable(what:reason:)`` naming the CPU features missing for a
+    ///   kernel this CPU cannot run.
+    public static func kernelChoice(_ environment: [String: String]) throws -> KernelChoice {
+        let value = environment[kernelEnvironmentVariable]?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        if value.isEmpty || value == "native" {
+            let automatic = FloatGEMMKernel.automatic(for: .current)
+            return KernelChoice(kernel: automatic.kernel, reason: automatic.reason)
+        }
+        guard let kernel = FloatGEMMKernel(rawValue: value) else {
+            throw NetworkError.unknownName(kind: "\(kernelEnvironmentVariable) kernel", name: value,
+                                           known: ["native"] + FloatGEMMKernel.allCases.map(\.rawValue))
+        }
+        if let missing = kernel.missingCPUFeatures {
+            throw NetworkError.unusable(what: "\(kernelEnvironmentVariable)=\(value)",
+                                        reason: "this CPU (\(CPUDescription.current)) lacks \(missing)")
+        }
+        return KernelChoice(kernel: kernel, reason: "\(kernelEnvironmentVariable)=\(value)")
+    }
+
+    /// How ``default`` chose its kernel; when ``kernelEnvironmentVariable`` asks for what this
+    /// CPU cannot run, the automatic choice with the problem as its reason (the command-line
+    /// tool refuses to start instead: see ``kernelEnvironmentProblem``).
+    public static let defaultKernelChoice: KernelChoice = {
+        do {
+            return try kernelChoice(ProcessInfo.processInfo.environment)
+        } catch {
+            let automatic = FloatGEMMKernel.automatic(for: .current)
+            return KernelChoice(kernel: automatic.kernel, reason: "\(error) — using the automatic choice")
+        }
+    }()
+
+    /// The error of ``kernelChoice(_:)`` for this process's environment, or `nil`.
+    public static var kernelEnvironmentProblem: (any Error)? {
+        do {
+            _ = try kernelChoice(ProcessInfo.processInfo.environment)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// The engine that `environment` asks for: ``floatGEMMKernel`` from
-    /// ``kernelEnvironmentVariable``, ``threadCount`` as ``defaultThreadChoice(_:)`` decides
-    /// (`BACKPROP_THREADS`, the BLAS library's variables, else the free cores), the limits at
-    /// their defaults.
+    /// ``kernelChoice(_:)`` (the automatic choice when that throws), ``threadCount`` as
+    /// ``defaultThreadChoice(_:)`` decides (`BACKPROP_THREADS`, the BLAS library's variables,
+    /// else the free cores), the limits at their defaults.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> ComputeEngine {
-        let asksForBLAS = environment[kernelEnvironmentVariable]?.lowercased() == "blas"
-        return ComputeEngine(floatGEMMKernel: asksForBLAS ? .blas : .native,
-                             threadCount: defaultThreadChoice(environment).count)
+        let kernel = (try? kernelChoice(environment))?.kernel ?? FloatGEMMKernel.best
+        return ComputeEngine(floatGEMMKernel: kernel, threadCount: defaultThreadChoice(environment).count)
     }
 
     // MARK: - Default thread count
@@ -187,7 +255,8 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
                 + "BLAS from \(String(format: "%.0e", blasParallelFLOPLimit)) FLOP, "
                 + "element-wise from \(parallelElementLimit) elements)"
             : ""
-        return "\(floatGEMMKernel), \(threads)\(limits)"
+        let products = precision == .bf16 ? "bfloat16 products (AVX-512 BF16)" : "\(floatGEMMKernel)"
+        return "\(products), \(threads)\(limits)"
     }
 
     // MARK: - Threads per call

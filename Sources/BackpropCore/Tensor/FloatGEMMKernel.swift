@@ -3,42 +3,94 @@ import Foundation
 
 /// The code that multiplies single-precision matrices of two or more rows and columns.
 ///
-/// ``native`` is Backprop's own AVX-512 kernel: a 12 × 32 register tile fed from packed panels,
-/// or reading its operands in place when an untransposed `B` fits in cache (weight
-/// gradients, small depths); dot products of rows when a transposed `B` meets few rows or
-/// few columns of `C` (a dense layer's forward pass on a small batch or into a narrow layer);
-/// products split over two cores by a long-lived helper thread. ``blas`` is the platform
-/// BLAS (`sgemm`). Each ``ComputeEngine`` names the kernel its products use
-/// (``ComputeEngine/floatGEMMKernel``); the default engine takes the native kernel when the
-/// CPU has AVX-512 F/VL/BW/DQ unless the environment variable `BACKPROP_GEMM=blas` asks
-/// otherwise. Vector products (one column, or one row times an untransposed matrix) and
-/// every double-precision product always go to BLAS.
+/// - ``nativeAVX512``: Backprop's AVX-512 kernel, a 12 × 32 register tile fed from packed
+///   panels, or reading its operands in place when an untransposed `B` fits in cache (weight
+///   gradients, small depths); dot products of rows when a transposed `B` meets few rows or
+///   few columns of `C` (a dense layer's forward pass on a small batch or into a narrow layer).
+/// - ``nativeAVX2``: Backprop's AVX2 + FMA kernel, a 6 × 16 register tile fed from packed
+///   panels (only when asked for: BLAS measured faster on CPUs without AVX-512).
+/// - ``blas``: the platform BLAS (`sgemm`).
 ///
-/// Both kernels are deterministic; they agree to rounding (the native kernel is tested
-/// against BLAS), and the native one gives the same bits for one or two threads.
+/// The native kernels split products over two cores by a long-lived helper thread. Each
+/// ``ComputeEngine`` names the kernel its products use (``ComputeEngine/floatGEMMKernel``);
+/// the default engine takes the one ``automatic(for:)`` picks for the CPU unless the
+/// environment variable `BACKPROP_GEMM` names another. Vector products (one column, or one
+/// row times an untransposed matrix) and every double-precision product always go to BLAS.
+///
+/// All kernels are deterministic; they agree to rounding (the native ones are tested against
+/// BLAS), and a native one gives the same bits for one or two threads.
 public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvertible {
-    /// Backprop's AVX-512 micro-kernels (x86-64 only).
-    case native
+    /// Backprop's AVX-512 micro-kernels (x86-64 with AVX-512 F/VL/BW/DQ/CD).
+    case nativeAVX512 = "native-avx512"
+    /// Backprop's AVX2 + FMA micro-kernel (x86-64 with AVX2 and FMA); runs only when asked
+    /// for, see ``automatic(for:)``.
+    case nativeAVX2 = "native-avx2"
     /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
     case blas
 
-    /// Whether this CPU can run ``native``.
-    public static var isNativeAvailable: Bool { backprop_sgemm_available() != 0 }
+    /// Whether this CPU can run the kernel (always for ``blas``).
+    public var isAvailable: Bool { missingCPUFeatures == nil }
+
+    /// The CPU features the kernel needs and this CPU lacks, as `/proc/cpuinfo` names them
+    /// (`"avx512f, avx512vl, avx512bw, avx512dq, avx512cd"`), or `nil` when it runs here.
+    public var missingCPUFeatures: String? {
+        switch self {
+        case .nativeAVX512:
+            return backprop_sgemm_variant_available(Int32(BACKPROP_SGEMM_AVX512)) != 0 ? nil : "avx512f, avx512vl, avx512bw, avx512dq, avx512cd"
+        case .nativeAVX2:
+            return backprop_sgemm_variant_available(Int32(BACKPROP_SGEMM_AVX2)) != 0 ? nil : "avx2, fma"
+        case .blas:
+            return nil
+        }
+    }
+
+    /// The best kernel this CPU runs: ``automatic(for:)`` of ``CPUDescription/current``.
+    public static var best: FloatGEMMKernel { automatic(for: .current).kernel }
+
+    /// The kernel for `cpu` and why: ``nativeAVX512`` with AVX-512 (tile and blocking as
+    /// measured on AMD Zen 4; every other AVX-512 micro-architecture — Intel Skylake-SP to
+    /// Emerald Rapids, AMD Zen 5 — runs the same until measured), else ``blas``.
+    ///
+    /// Without AVX-512 the choice stays with BLAS even where the CPU has AVX2 and FMA:
+    /// measured on AMD Zen 4 with both forced to 256-bit code, OpenBLAS's Haswell kernel
+    /// ran the products of the benchmark's training steps 1.2–1.7 times faster than
+    /// ``nativeAVX2``, which therefore runs only when asked for (`BACKPROP_GEMM=native-avx2`).
+    public static func automatic(for cpu: CPUDescription) -> (kernel: FloatGEMMKernel, reason: String) {
+        let name = cpu.microArchitecture ?? "this CPU"
+        if cpu.hasAVX512 {
+            let tuning = cpu.microArchitecture == "AMD Zen 4" ? "blocking measured on it" : "blocking as on AMD Zen 4 until measured on \(name)"
+            return (.nativeAVX512, "\(name) has AVX-512; \(tuning)")
+        }
+        if cpu.hasAVX2FMA {
+            return (.blas, "\(name) has no AVX-512; BLAS measured faster than native-avx2 on AVX2 code")
+        }
+        return (.blas, "\(name) has neither AVX-512 nor AVX2 with FMA")
+    }
+
+    /// The C variant a native kernel runs, `nil` for ``blas``.
+    var variant: Int32? {
+        switch self {
+        case .nativeAVX512: return Int32(BACKPROP_SGEMM_AVX512)
+        case .nativeAVX2: return Int32(BACKPROP_SGEMM_AVX2)
+        case .blas: return nil
+        }
+    }
 
     public var description: String {
         switch self {
-        case .native: return "native AVX-512 (12×32 tile; dot products for small batches)"
+        case .nativeAVX512: return "native AVX-512 (12×32 tile; dot products for small batches)"
+        case .nativeAVX2: return "native AVX2+FMA (6×16 tile)"
         case .blas: return "\(BLASInfo.backendName) sgemm"
         }
     }
 
-    /// A dense layer's forward pass in one sweep over its output when the native kernel
-    /// runs: `Z ← X·Wᵀ + b` and, when `rectified` is given, `rectified ← max(Z, 0)`.
+    /// A dense layer's forward pass in one sweep over its output when a native kernel runs:
+    /// `Z ← X·Wᵀ + b` and, when `rectified` is given, `rectified ← max(Z, 0)`.
     ///
     /// `input` is `rows × inputCount`, `weight` `outputCount × inputCount`, `bias`
     /// `outputCount` values or `nil`, `preActivation` and `rectified` `rows × outputCount`.
     /// The result has the same bits as the product followed by the element-wise pass.
-    /// - Returns: `false`, having done nothing, when `engine` does not use the native kernel or
+    /// - Returns: `false`, having done nothing, when `engine` does not use a native kernel or
     ///   the product is a vector one (then the caller runs ``GEMM`` and its own pass).
     static func denseForward(
         rows: Int, inputCount: Int, outputCount: Int,
@@ -46,27 +98,34 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
         preActivation: UnsafeMutablePointer<Float>, rectified: UnsafeMutablePointer<Float>?,
         engine: ComputeEngine
     ) -> Bool {
-        guard takes(transposeA: false, transposeB: true, m: rows, n: outputCount, engine: engine) else { return false }
+        guard let variant = nativeVariant(transposeA: false, transposeB: true, m: rows, n: outputCount, engine: engine)
+        else { return false }
         backprop_sgemm_bias_relu(
-            0, 1, rows, outputCount, inputCount, input, max(inputCount, 1), weight, max(inputCount, 1),
+            variant, 0, 1, rows, outputCount, inputCount, input, max(inputCount, 1), weight, max(inputCount, 1),
             preActivation, outputCount, bias, rectified, outputCount,
             engine.nativeThreads(m: rows, n: outputCount, k: inputCount))
         return true
     }
 
-    /// Whether `engine` uses the native kernel and it takes a product of these dimensions:
-    /// every one with two or more rows and columns, and one row times a transposed matrix (its
-    /// dot-product path); other vector products go to BLAS's `sgemv`.
-    static func takes(transposeA: Bool, transposeB: Bool, m: Int, n: Int, engine: ComputeEngine) -> Bool {
-        engine.floatGEMMKernel == .native && n > 1 && (m > 1 || (transposeB && !transposeA))
+    /// The C variant that computes a product of these dimensions for `engine`, or `nil` when
+    /// it goes to BLAS: with ``ProductPrecision/bf16``, the bfloat16 variant for every
+    /// product; otherwise the engine's native kernel for every product with two or more rows
+    /// and columns, and (AVX-512 only, its dot-product path) one row times a transposed
+    /// matrix; other vector products go to BLAS's `sgemv`.
+    static func nativeVariant(transposeA: Bool, transposeB: Bool, m: Int, n: Int, engine: ComputeEngine) -> Int32? {
+        if engine.precision == .bf16 { return Int32(BACKPROP_SGEMM_AVX512_BF16) }
+        let kernel = engine.floatGEMMKernel
+        guard let variant = kernel.variant, n > 1 else { return nil }
+        return m > 1 || (kernel == .nativeAVX512 && transposeB && !transposeA) ? variant : nil
     }
 
-    /// Runs the native kernel, `C ← α·op(A)·op(B) + β·C`, on `threads` (1 or 2) cores.
+    /// Runs C variant `variant`, `C ← α·op(A)·op(B) + β·C`, on `threads` (1 or 2) cores.
     static func multiplyNatively(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        variant: Int32, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
     ) {
-        backprop_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Int32(threads))
+        backprop_sgemm(variant, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                       Int32(threads))
     }
 }

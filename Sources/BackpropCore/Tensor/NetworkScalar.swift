@@ -24,9 +24,11 @@ where RawSignificand: FixedWidthInteger {
 }
 
 extension Float: NetworkScalar {
-    /// Runs `engine`'s ``ComputeEngine/floatGEMMKernel`` (Backprop's AVX-512 kernel where the
-    /// CPU has it, else `sgemm`), or `sgemv` when `op(B)` has one column or `op(A)` one row
-    /// (except the native kernel's row-times-transposed-matrix, a dense layer on one example);
+    /// Runs `engine`'s ``ComputeEngine/floatGEMMKernel`` (Backprop's AVX-512 or AVX2 kernel
+    /// where the CPU has it, else `sgemm`; the bfloat16 kernel for every product when
+    /// ``ComputeEngine/precision`` is ``ProductPrecision/bf16``), or `sgemv` when `op(B)` has
+    /// one column or `op(A)` one row (except the AVX-512 kernel's row-times-transposed-matrix,
+    /// a dense layer on one example);
     /// BLAS products below ``ComputeEngine/blasParallelFLOPLimit`` run on one thread.
     public static func blasGEMM(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -34,9 +36,9 @@ extension Float: NetworkScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, engine: ComputeEngine
     ) {
-        if FloatGEMMKernel.takes(transposeA: transposeA, transposeB: transposeB, m: m, n: n, engine: engine) {
+        if let variant = FloatGEMMKernel.nativeVariant(transposeA: transposeA, transposeB: transposeB, m: m, n: n, engine: engine) {
             FloatGEMMKernel.multiplyNatively(
-                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                variant: variant, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
                 threads: Int(engine.nativeThreads(m: m, n: n, k: k)))
         } else {

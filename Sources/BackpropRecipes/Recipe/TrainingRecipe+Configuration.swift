@@ -137,5 +137,6 @@ extension TrainingRecipe {
             earlyStoppingMonitor = MonitoredMetric(rawValue: name)
         }
         if let value = try config.int("seed", in: 0...Int.max) { seed = UInt64(value) }
+        if let name = try config.choice("precision", in: ProductPrecision.allCases.map(\.rawValue)) { precision = ProductPrecision(rawValue: name) }
     }
 }

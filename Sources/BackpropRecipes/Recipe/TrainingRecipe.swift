@@ -108,6 +108,13 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// is no dev set); `nil` for the cost.
     public var earlyStoppingMonitor: MonitoredMetric?
 
+    // MARK: Computation
+
+    /// The precision of the matrix products (`float32` or `bf16`: factors rounded to
+    /// bfloat16, sums and everything else in float32; see `ProductPrecision`); `nil` for
+    /// float32.
+    public var precision: ProductPrecision?
+
     /// Seeds data generation, splits, initialisation, dropout and shuffles.
     public var seed: UInt64 = TrainingRecipe.defaultSeed
 

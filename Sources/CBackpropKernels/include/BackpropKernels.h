@@ -45,15 +45,24 @@ void backprop_selu_f32(const float *z, float *a, long count, float scale, float 
 // The instruction set backprop_adam_f32 dispatches to: "avx512", "avx2" or "baseline".
 const char *backprop_kernel_level(void);
 
-// 1 when the CPU has the AVX-512 units backprop_sgemm needs (F, VL, BW, DQ), else 0.
-int backprop_sgemm_available(void);
+// The single-precision product variants: AVX-512 F/VL/BW/DQ with a 12 × 32 register tile;
+// AVX2 + FMA with a 6 × 16 tile; AVX-512 BF16, products of inputs rounded to bfloat16
+// (round to nearest even, subnormals to zero) summed in float32 by vdpbf16ps.
+enum {
+    BACKPROP_SGEMM_AVX512 = 0,
+    BACKPROP_SGEMM_AVX2 = 1,
+    BACKPROP_SGEMM_AVX512_BF16 = 2,
+};
+
+// 1 when this CPU runs the variant, else 0.
+int backprop_sgemm_variant_available(int variant);
 
 // C ← alpha·op(A)·op(B) + beta·C on row-major single-precision matrices, with op(A) m×k,
 // op(B) k×n and C m×n; op(X) is Xᵀ when its flag is non-zero. lda/ldb/ldc are the row
 // strides of the stored matrices. With k = 0, C ← beta·C; beta = 0 never reads C.
 // With threads > 1 the work is split across two cores; the result is bit-for-bit the
-// same for any thread count. Requires backprop_sgemm_available().
-void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha,
+// same for any thread count. Requires backprop_sgemm_variant_available(variant).
+void backprop_sgemm(int variant, int transposeA, int transposeB, long m, long n, long k, float alpha,
                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                     int threads);
 
@@ -62,9 +71,13 @@ void backprop_sgemm(int transposeA, int transposeB, long m, long n, long k, floa
 // NULL), then rectified ← max(C, 0) with NaN kept (rectified: m × n with row stride
 // ldRectified, or NULL; may equal C). The sums round exactly as the unfused product
 // followed by the element-wise pass.
-void backprop_sgemm_bias_relu(int transposeA, int transposeB, long m, long n, long k,
+void backprop_sgemm_bias_relu(int variant, int transposeA, int transposeB, long m, long n, long k,
                               const float *a, long lda, const float *b, long ldb, float *c, long ldc,
                               const float *bias, float *rectified, long ldRectified, int threads);
+
+// The float → bfloat16 rounding of the BF16 variant's inputs (round to nearest even,
+// subnormal inputs to signed zero, NaN kept quiet), widened back to float.
+float backprop_round_to_bf16(float value);
 
 // The cores this process may run on: the CPU affinity mask's count on Linux, else the
 // online processors.
@@ -82,8 +95,19 @@ double backprop_probe_cpu_share(double wallSeconds);
 // returned.
 double backprop_peak_fma_rate(int width, int threads, double wallSeconds);
 
-// The CPU's vector features as bits: 1 AVX-512 F/VL/BW/DQ/CD, 2 AVX-512 BF16 (with 1),
-// 4 AVX2 with FMA, 8 AVX-512 F.
+// The CPU's vector features as bits (backprop_cpu_features).
+enum {
+    BACKPROP_CPU_AVX512 = 1,       // AVX-512 F, VL, BW, DQ and CD
+    BACKPROP_CPU_AVX512_BF16 = 2,  // AVX-512 BF16, with the above
+    BACKPROP_CPU_AVX2_FMA = 4,     // AVX2 and FMA
+    BACKPROP_CPU_AVX512F = 8,      // AVX-512 F alone
+    BACKPROP_CPU_AMX_BF16 = 16,    // AMX tiles with BF16 (detected, not used)
+};
 int backprop_cpu_features(void);
+
+// The CPU's vendor string from cpuid leaf 0 ("GenuineIntel", "AuthenticAMD", …; at most 12
+// characters and a terminating zero written to vendor[13]) and its display family and model
+// from leaf 1 (extended family and model folded in). Returns 0 when cpuid is unavailable.
+int backprop_cpu_identity(char vendor[13], int *family, int *model);
 
 #endif

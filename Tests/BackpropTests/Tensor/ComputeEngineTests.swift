@@ -14,7 +14,7 @@ struct ComputeEngineTests {
 
     /// Why `kernel` cannot run here, or `nil`.
     static func unavailability(of kernel: FloatGEMMKernel) -> String? {
-        if kernel == .native && !FloatGEMMKernel.isNativeAvailable { return "the CPU has no AVX-512" }
+        if let missing = kernel.missingCPUFeatures { return "the CPU lacks \(missing)" }
         if FloatKernels.kernelLevel == "baseline" { return "the CPU has neither AVX-512 nor AVX2" }
         return nil
     }
@@ -77,14 +77,13 @@ struct ComputeEngineTests {
         for (a, b) in zip(single, split) { #expect(allClose(a, b, absolute: 1e-5, relative: 1e-4)) }
     }
 
-    @Test func nativeAndBLASKernelsBothTrainAndAgreeToRounding() throws {
-        for kernel in FloatGEMMKernel.allCases {
-            if let reason = Self.unavailability(of: kernel) {
-                print("Skipped the comparison: \(kernel.rawValue) cannot run, \(reason)")
-                return
-            }
+    @Test(arguments: [FloatGEMMKernel.nativeAVX512, .nativeAVX2])
+    func nativeAndBLASKernelsBothTrainAndAgreeToRounding(kernel: FloatGEMMKernel) throws {
+        if let reason = Self.unavailability(of: kernel) {
+            print("Skipped the comparison: \(kernel.rawValue) cannot run, \(reason)")
+            return
         }
-        let native = try Self.trainedWeights(engine: Self.engine(.native, threads: 2), optimizer: Adam<Float>())
+        let native = try Self.trainedWeights(engine: Self.engine(kernel, threads: 2), optimizer: Adam<Float>())
         let blas = try Self.trainedWeights(engine: Self.engine(.blas, threads: 2), optimizer: Adam<Float>())
         #expect(native != blas || native.isEmpty, "the kernels round differently, so equal bits suggest one kernel ran twice")
         for (a, b) in zip(native, blas) { #expect(allClose(a, b, absolute: 1e-5, relative: 1e-4)) }
@@ -120,10 +119,14 @@ struct ComputeEngineTests {
         #expect((adamW as? any EngineConfigurable)?.engine == oneThread)
     }
 
-    @Test func theDefaultEngineComesFromTheEnvironment() {
-        let best: FloatGEMMKernel = FloatGEMMKernel.isNativeAvailable ? .native : .blas
-        #expect(ComputeEngine.fromEnvironment([:]).floatGEMMKernel == best)
+    @Test func theDefaultEngineComesFromTheEnvironment() throws {
+        #expect(ComputeEngine.fromEnvironment([:]).floatGEMMKernel == FloatGEMMKernel.best)
+        #expect(ComputeEngine.fromEnvironment(["BACKPROP_GEMM": "native"]).floatGEMMKernel == FloatGEMMKernel.best)
         #expect(ComputeEngine.fromEnvironment(["BACKPROP_GEMM": "BLAS"]).floatGEMMKernel == .blas)
+        for kernel in FloatGEMMKernel.allCases where kernel.isAvailable {
+            #expect(ComputeEngine.fromEnvironment(["BACKPROP_GEMM": kernel.rawValue]).floatGEMMKernel == kernel)
+            #expect(try ComputeEngine.kernelChoice(["BACKPROP_GEMM": kernel.rawValue]).reason == "BACKPROP_GEMM=\(kernel.rawValue)")
+        }
         let engine = ComputeEngine.fromEnvironment([:])
         #expect(engine.threadCount >= 1)
         #expect(engine.nativeParallelFLOPLimit == 4e6 && engine.blasParallelFLOPLimit == 1e9
@@ -132,9 +135,46 @@ struct ComputeEngineTests {
         #expect(Adam<Float>().engine == ComputeEngine.default)
     }
 
-    @Test func askingForTheNativeKernelWithoutAVX512GivesBLAS() {
-        var engine = ComputeEngine(floatGEMMKernel: .blas, threadCount: 1)
-        engine.floatGEMMKernel = .native
-        #expect(engine.floatGEMMKernel == (FloatGEMMKernel.isNativeAvailable ? .native : .blas))
+    @Test func askingForAKernelTheCPULacksGivesTheBestOne() {
+        for kernel in FloatGEMMKernel.allCases {
+            var engine = ComputeEngine(floatGEMMKernel: .blas, threadCount: 1)
+            engine.floatGEMMKernel = kernel
+            #expect(engine.floatGEMMKernel == (kernel.isAvailable ? kernel : FloatGEMMKernel.best))
+        }
+    }
+
+    @Test func theEnvironmentVariableRefusesUnknownKernelsAndOnesTheCPULacks() {
+        #expect(throws: NetworkError.self) { try ComputeEngine.kernelChoice(["BACKPROP_GEMM": "native-avx1024"]) }
+        do {
+            _ = try ComputeEngine.kernelChoice(["BACKPROP_GEMM": "native-avx1024"])
+        } catch {
+            #expect("\(error)".contains("native-avx512") && "\(error)".contains("BACKPROP_GEMM"))
+        }
+        for kernel in FloatGEMMKernel.allCases {
+            guard let missing = kernel.missingCPUFeatures else { continue }
+            do {
+                _ = try ComputeEngine.kernelChoice(["BACKPROP_GEMM": kernel.rawValue])
+                Issue.record("\(kernel.rawValue) accepted on a CPU that lacks \(missing)")
+            } catch {
+                #expect("\(error)".contains(missing) && "\(error)".contains("BACKPROP_GEMM=\(kernel.rawValue)"))
+            }
+        }
+    }
+
+    @Test func automaticChoiceFollowsTheCPUFeatures() {
+        func cpu(_ vendor: String, _ family: Int, _ model: Int, avx512: Bool, avx2: Bool) -> CPUDescription {
+            CPUDescription(vendor: vendor, family: family, model: model, hasAVX512: avx512, hasAVX512BF16: avx512,
+                           hasAVX2FMA: avx2, hasAMXBF16: false)
+        }
+        let zen4 = FloatGEMMKernel.automatic(for: cpu("AuthenticAMD", 25, 0x11, avx512: true, avx2: true))
+        #expect(zen4.kernel == .nativeAVX512 && zen4.reason.contains("AMD Zen 4") && zen4.reason.contains("measured on it"))
+        let sapphire = FloatGEMMKernel.automatic(for: cpu("GenuineIntel", 6, 0x8F, avx512: true, avx2: true))
+        #expect(sapphire.kernel == .nativeAVX512 && sapphire.reason.contains("until measured on Intel Sapphire Rapids"))
+        let zen5 = FloatGEMMKernel.automatic(for: cpu("AuthenticAMD", 26, 0x02, avx512: true, avx2: true))
+        #expect(zen5.kernel == .nativeAVX512 && zen5.reason.contains("until measured on AMD Zen 5"))
+        let zen3 = FloatGEMMKernel.automatic(for: cpu("AuthenticAMD", 25, 0x21, avx512: false, avx2: true))
+        #expect(zen3.kernel == .blas && zen3.reason.contains("AMD Zen 3") && zen3.reason.contains("native-avx2"))
+        #expect(FloatGEMMKernel.automatic(for: cpu("GenuineIntel", 6, 0x3F, avx512: false, avx2: true)).kernel == .blas)
+        #expect(FloatGEMMKernel.automatic(for: cpu("GenuineIntel", 6, 0x1A, avx512: false, avx2: false)).kernel == .blas)
     }
 }

@@ -3,14 +3,25 @@ import Testing
 import Backprop
 @testable import BackpropCore
 
-/// Backprop's AVX-512 single-precision kernel against BLAS and a Double-precision triple loop.
-@Suite("Native GEMM kernel", .enabled(if: FloatGEMMKernel.isNativeAvailable, "the CPU has no AVX-512"))
+/// Backprop's single-precision kernels (every variant this CPU runs: AVX-512, AVX2) against
+/// BLAS and a Double-precision triple loop.
+@Suite("Native GEMM kernels")
 struct NativeGEMMTests {
+    /// The native kernels; a test given one this CPU cannot run prints why and skips.
+    static let kernels: [FloatGEMMKernel] = [.nativeAVX512, .nativeAVX2]
+
+    /// Whether `kernel` runs here; prints why not otherwise.
+    static func runs(_ kernel: FloatGEMMKernel) -> Bool {
+        guard let missing = kernel.missingCPUFeatures else { return true }
+        print("Skipped the \(kernel.rawValue) kernel: this CPU lacks \(missing)")
+        return false
+    }
+
     /// One product on row-major buffers with padded row strides, so strides are exercised.
     struct Product {
         let m, n, k: Int
         let transposeA, transposeB: Bool
-        let a, b: [Float]
+        var a, b: [Float]
         let lda, ldb, ldc: Int
 
         init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seed: UInt64) {
@@ -54,10 +65,10 @@ struct NativeGEMMTests {
             return c
         }
 
-        func native(alpha: Float, beta: Float, start: [Float], threads: Int) -> [Float] {
+        func native(_ kernel: FloatGEMMKernel, alpha: Float, beta: Float, start: [Float], threads: Int) -> [Float] {
             result(start: start) { a, b, c in
                 FloatGEMMKernel.multiplyNatively(
-                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    variant: kernel.variant!, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
             }
         }
@@ -78,10 +89,11 @@ struct NativeGEMMTests {
     static let sizes = [1, 2, 3, 7, 11, 12, 13, 16, 17, 33, 100]
     static let depths = [1, 7, 16, 17, 129, 401]
 
-    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
-    func matchesDoublePrecisionAndBLASForEveryTransposition(transposeA: Bool, transposeB: Bool) {
+    @Test(arguments: kernels, [false, true])
+    func matchesDoublePrecisionAndBLASForEveryTransposition(kernel: FloatGEMMKernel, transposeA: Bool) {
+        guard Self.runs(kernel) else { return }
         var seed: UInt64 = 1
-        for m in Self.sizes {
+        for transposeB in [false, true] { for m in Self.sizes {
             for n in Self.sizes {
                 for k in Self.depths {
                     seed += 1
@@ -89,7 +101,7 @@ struct NativeGEMMTests {
                     var generator = RandomGenerator(seed: seed ^ 0xC)
                     let start = (0..<(m * product.ldc)).map { _ in Float(generator.uniform(-1, 1)) }
                     let expected = product.expected(alpha: 0.75, beta: 0.5, start: start)
-                    let native = product.native(alpha: 0.75, beta: 0.5, start: start, threads: 1)
+                    let native = product.native(kernel, alpha: 0.75, beta: 0.5, start: start, threads: 1)
                     let blas = product.blas(alpha: 0.75, beta: 0.5, start: start)
                     let tolerance = 2e-6 * Double(k).squareRoot() + 1e-6
                     let label = "\(m)×\(k)·\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB)"
@@ -97,41 +109,46 @@ struct NativeGEMMTests {
                     #expect(allClose(native.map(Double.init), blas.map(Double.init), absolute: tolerance, relative: tolerance), "native vs BLAS \(label)")
                 }
             }
-        }
+        } }
     }
 
     /// An untransposed `B` of more than 2²⁰ floats is packed (smaller ones are read in place).
-    @Test(arguments: [true, false])
-    func largeUntransposedBMatchesBLASAndDoublePrecision(transposeA: Bool) {
+    @Test(arguments: kernels, [true, false])
+    func largeUntransposedBMatchesBLASAndDoublePrecision(kernel: FloatGEMMKernel, transposeA: Bool) {
+        guard Self.runs(kernel) else { return }
         let product = Product(m: 14, n: 1100, k: 1000, transposeA: transposeA, transposeB: false, seed: 77)
         let start = [Float](repeating: 0, count: 14 * product.ldc)
         let expected = product.expected(alpha: 1, beta: 0, start: start)
-        let native = product.native(alpha: 1, beta: 0, start: start, threads: 2)
+        let native = product.native(kernel, alpha: 1, beta: 0, start: start, threads: 2)
         let blas = product.blas(alpha: 1, beta: 0, start: start)
         let tolerance = 2e-6 * Double(1000).squareRoot() + 1e-6
         #expect(allClose(native.map(Double.init), expected, absolute: tolerance, relative: tolerance))
         #expect(allClose(native.map(Double.init), blas.map(Double.init), absolute: tolerance, relative: tolerance))
-        #expect(native == product.native(alpha: 1, beta: 0, start: start, threads: 1))
+        #expect(native == product.native(kernel, alpha: 1, beta: 0, start: start, threads: 1))
     }
 
-    @Test func twoThreadsGiveTheSameBitsAsOne() {
+    @Test(arguments: kernels)
+    func twoThreadsGiveTheSameBitsAsOne(kernel: FloatGEMMKernel) {
+        guard Self.runs(kernel) else { return }
         for (m, n, k) in [(300, 40, 800), (40, 300, 500), (257, 257, 257), (1024, 10, 256), (10, 100, 784), (3, 37, 50)] {
             for (transposeA, transposeB) in [(false, true), (true, false), (false, false)] {
                 let product = Product(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, seed: UInt64(m * n))
                 let start = [Float](repeating: 0, count: m * product.ldc)
-                let one = product.native(alpha: 1, beta: 0, start: start, threads: 1)
-                let two = product.native(alpha: 1, beta: 0, start: start, threads: 2)
+                let one = product.native(kernel, alpha: 1, beta: 0, start: start, threads: 1)
+                let two = product.native(kernel, alpha: 1, beta: 0, start: start, threads: 2)
                 #expect(one == two, "\(m)×\(k)·\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB)")
                 #expect(one != start, "the product was computed")
             }
         }
     }
 
-    @Test func betaZeroOverwritesNaNAndLeavesPaddingAlone() {
+    @Test(arguments: kernels)
+    func betaZeroOverwritesNaNAndLeavesPaddingAlone(kernel: FloatGEMMKernel) {
+        guard Self.runs(kernel) else { return }
         let product = Product(m: 13, n: 35, k: 20, transposeA: false, transposeB: true, seed: 5)
         var start = [Float](repeating: .nan, count: 13 * product.ldc)
         for row in 0..<13 { for column in 35..<product.ldc { start[row * product.ldc + column] = 42 } }
-        let result = product.native(alpha: 2, beta: 0, start: start, threads: 2)
+        let result = product.native(kernel, alpha: 2, beta: 0, start: start, threads: 2)
         for row in 0..<13 {
             for column in 0..<product.ldc {
                 let value = result[row * product.ldc + column]
@@ -142,18 +159,22 @@ struct NativeGEMMTests {
         #expect(allClose(result.map(Double.init), expected, absolute: 1e-5, relative: 1e-5))
     }
 
-    @Test func emptyDepthScalesTheOutputByBeta() {
+    @Test(arguments: kernels)
+    func emptyDepthScalesTheOutputByBeta(kernel: FloatGEMMKernel) {
+        guard Self.runs(kernel) else { return }
         let product = Product(m: 3, n: 4, k: 0, transposeA: false, transposeB: false, seed: 2)
         let start = [Float](repeating: 2, count: 3 * product.ldc)
-        let result = product.native(alpha: 1, beta: 0.5, start: start, threads: 1)
+        let result = product.native(kernel, alpha: 1, beta: 0.5, start: start, threads: 1)
         for row in 0..<3 {
             #expect(Array(result[(row * product.ldc)..<(row * product.ldc + 4)]) == [1, 1, 1, 1])
             #expect(Array(result[(row * product.ldc + 4)..<((row + 1) * product.ldc)]) == [2, 2])
         }
     }
 
-    @Test(arguments: [(13, 35, 20), (100, 256, 784), (1024, 10, 256), (4, 7, 0)])
-    func fusedDenseForwardHasTheBitsOfProductThenBiasAndReLU(rows: Int, outputs: Int, inputs: Int) {
+    @Test(arguments: kernels, [[13, 35, 20], [100, 256, 784], [1024, 10, 256], [4, 7, 0]])
+    func fusedDenseForwardHasTheBitsOfProductThenBiasAndReLU(kernel: FloatGEMMKernel, shape: [Int]) {
+        guard Self.runs(kernel) else { return }
+        let (rows, outputs, inputs) = (shape[0], shape[1], shape[2])
         let x: Matrix<Float> = randomMatrix(rows, inputs, seed: 1)
         let w: Matrix<Float> = randomMatrix(outputs, inputs, seed: 2)
         let bias: Matrix<Float> = randomMatrix(1, outputs, seed: 3)
@@ -162,13 +183,13 @@ struct NativeGEMMTests {
         let fused = FloatGEMMKernel.denseForward(
             rows: rows, inputCount: inputs, outputCount: outputs, input: x.base, weight: w.base, bias: bias.base,
             preActivation: z.base, rectified: rectified.base,
-            engine: ComputeEngine(floatGEMMKernel: .native, threadCount: 2))
+            engine: ComputeEngine(floatGEMMKernel: kernel, threadCount: 2))
         #expect(fused, "the native kernel runs matrix products")
 
         let expectedZ = Matrix<Float>(rows: rows, columns: outputs)
         if inputs > 0 {
             FloatGEMMKernel.multiplyNatively(
-                transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.base, lda: inputs,
+                variant: kernel.variant!, transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.base, lda: inputs,
                 b: w.base, ldb: inputs, beta: 0, c: expectedZ.base, ldc: outputs, threads: 1)
         }
         let expectedA = Matrix<Float>(rows: rows, columns: outputs)
@@ -178,9 +199,11 @@ struct NativeGEMMTests {
         #expect(rectified.elements.contains(0) && rectified.elements.contains { $0 > 0 })
     }
 
-    @Test func isTheDefaultUnlessTheEnvironmentAsksForBLAS() {
-        let requested = ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased()
-        #expect(ComputeEngine.default.floatGEMMKernel == (requested == "blas" ? .blas : .native))
-        #expect(FloatGEMMKernel.native.description.contains("AVX-512"))
+    @Test func theDefaultIsTheEnvironmentsChoiceElseTheCPUs() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let choice = (try? ComputeEngine.kernelChoice(environment))?.kernel ?? FloatGEMMKernel.best
+        #expect(ComputeEngine.default.floatGEMMKernel == choice)
+        #expect(FloatGEMMKernel.nativeAVX512.description.contains("AVX-512"))
+        #expect(FloatGEMMKernel.nativeAVX2.description.contains("AVX2"))
     }
 }

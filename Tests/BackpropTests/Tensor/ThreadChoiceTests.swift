@@ -33,8 +33,9 @@ struct ThreadChoiceTests {
 
     /// Two spinning threads keep both cores busy while products and Adam split in two: the
     /// caller takes the helper's half when the helper has no core, with the same bits.
-    @Test func splitsUnderBusyCoresGiveTheSameBitsAsOneThread() throws {
-        if let reason = ComputeEngineTests.unavailability(of: .native) {
+    @Test(arguments: [FloatGEMMKernel.nativeAVX512, .nativeAVX2])
+    func splitsUnderBusyCoresGiveTheSameBitsAsOneThread(kernel: FloatGEMMKernel) throws {
+        if let reason = ComputeEngineTests.unavailability(of: kernel) {
             print("Skipped: \(reason)")
             return
         }
@@ -42,9 +43,9 @@ struct ThreadChoiceTests {
         let spinners = (0..<2).map { _ in Thread { while !stop.isSet {} } }
         spinners.forEach { $0.start() }
         defer { stop.set() }
-        let one = try ComputeEngineTests.trainedWeights(engine: ComputeEngineTests.engine(.native, threads: 1), optimizer: Adam<Float>())
+        let one = try ComputeEngineTests.trainedWeights(engine: ComputeEngineTests.engine(kernel, threads: 1), optimizer: Adam<Float>())
         for _ in 0..<3 {
-            let two = try ComputeEngineTests.trainedWeights(engine: ComputeEngineTests.engine(.native, threads: 2), optimizer: Adam<Float>())
+            let two = try ComputeEngineTests.trainedWeights(engine: ComputeEngineTests.engine(kernel, threads: 2), optimizer: Adam<Float>())
             #expect(two == one)
         }
     }

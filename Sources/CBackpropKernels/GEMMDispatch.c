@@ -1,0 +1,138 @@
+// The public single-precision products: argument checks, the variant each call names, the
+// per-thread packing buffers and the two-thread split every variant uses.
+#include "BackpropKernels.h"
+#include "GEMMProduct.h"
+#include "ThreadPool.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct {
+    float *a;
+    long aCapacity;
+    float *b;
+    long bCapacity;
+} PackBuffers;
+
+static pthread_key_t buffersKey;
+static pthread_once_t buffersKeyOnce = PTHREAD_ONCE_INIT;
+
+static void freeBuffers(void *pointer) {
+    PackBuffers *buffers = pointer;
+    free(buffers->a);
+    free(buffers->b);
+    free(buffers);
+}
+
+static void makeBuffersKey(void) {
+    if (pthread_key_create(&buffersKey, freeBuffers) != 0) abort();
+}
+
+static float *reserve(float **buffer, long *capacity, long count) {
+    if (count > *capacity) {
+        free(*buffer);
+        *buffer = aligned_alloc(64, (size_t)((count * sizeof(float) + 63) / 64 * 64));
+        *capacity = *buffer ? count : 0;
+    }
+    return *buffer;
+}
+
+void backprop_gemm_pack_buffers(long aCount, long bCount, float **a, float **b) {
+    pthread_once(&buffersKeyOnce, makeBuffersKey);
+    PackBuffers *buffers = pthread_getspecific(buffersKey);
+    if (!buffers) {
+        buffers = calloc(1, sizeof(PackBuffers));
+        if (!buffers || pthread_setspecific(buffersKey, buffers) != 0) abort();
+    }
+    *a = reserve(&buffers->a, &buffers->aCapacity, aCount);
+    *b = reserve(&buffers->b, &buffers->bCapacity, bCount);
+    if (!*a || !*b) abort();
+}
+
+void backprop_gemm_part_range(long count, long unit, int parts, int part, long *begin, long *end) {
+    long units = (count + unit - 1) / unit;
+    long first = units * part / parts, last = units * (part + 1) / parts;
+    *begin = first * unit < count ? first * unit : count;
+    *end = last * unit < count ? last * unit : count;
+}
+
+void backprop_gemm_part_bounds(const Product *p, int part, long *rowBegin, long *rowEnd,
+                               long *columnBegin, long *columnEnd) {
+    *rowBegin = 0, *rowEnd = p->m, *columnBegin = 0, *columnEnd = p->n;
+    if (p->splitColumns)
+        backprop_gemm_part_range(p->n, p->splitUnit, p->parts, part, columnBegin, columnEnd);
+    else
+        backprop_gemm_part_range(p->m, p->splitUnit, p->parts, part, rowBegin, rowEnd);
+}
+
+void backprop_gemm_run_parts(Product *p, int threads, void (*computePart)(void *product, int part)) {
+    p->parts = 1;
+    if (threads > 1) {
+        long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;
+        if (units >= 2) {
+            p->parts = 2;
+            if (backprop_run_in_parallel(computePart, p)) return;
+            p->parts = 1;
+        }
+    }
+    computePart(p, 0);
+}
+
+int backprop_sgemm_variant_available(int variant) {
+#if defined(__x86_64__)
+    int features = backprop_cpu_features();
+    switch (variant) {
+    case BACKPROP_SGEMM_AVX512: return (features & BACKPROP_CPU_AVX512) != 0;
+    case BACKPROP_SGEMM_AVX2: return (features & BACKPROP_CPU_AVX2_FMA) != 0;
+    case BACKPROP_SGEMM_AVX512_BF16: return (features & BACKPROP_CPU_AVX512_BF16) != 0;
+    }
+#endif
+    return 0;
+}
+
+// The epilogue alone, for a product with no depth: C ← β·C + bias, rectified ← max(C, 0).
+static void finishEmptyProduct(const Product *p) {
+    for (long i = 0; i < p->m; i++) {
+        for (long j = 0; j < p->n; j++) {
+            float value = p->beta == 0 ? 0 : p->beta * p->c[i * p->ldc + j];
+            if (p->bias) value += p->bias[j];
+            p->c[i * p->ldc + j] = value;
+            if (p->rectified) p->rectified[i * p->ldRectified + j] = value < 0 ? 0 : value;
+        }
+    }
+}
+
+static void multiply(int variant, Product *product, int threads) {
+    if (!backprop_sgemm_variant_available(variant)) abort();
+    if (product->m <= 0 || product->n <= 0) return;
+    if (product->k <= 0) {
+        finishEmptyProduct(product);
+        return;
+    }
+    switch (variant) {
+    case BACKPROP_SGEMM_AVX512: backprop_sgemm_avx512_run(product, threads); break;
+    case BACKPROP_SGEMM_AVX2: backprop_sgemm_avx2_run(product, threads); break;
+    case BACKPROP_SGEMM_AVX512_BF16: backprop_sgemm_bf16_run(product, threads); break;
+    default: abort();
+    }
+}
+
+void backprop_sgemm(int variant, int transposeA, int transposeB, long m, long n, long k, float alpha,
+                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
+                    int threads) {
+    Product product = {
+        .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
+        .alpha = alpha, .beta = beta, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
+    };
+    multiply(variant, &product, threads);
+}
+
+void backprop_sgemm_bias_relu(int variant, int transposeA, int transposeB, long m, long n, long k,
+                              const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                              const float *bias, float *rectified, long ldRectified, int threads) {
+    Product product = {
+        .transposeA = transposeA, .transposeB = transposeB, .m = m, .n = n, .k = k,
+        .alpha = 1, .beta = 0, .a = a, .lda = lda, .b = b, .ldb = ldb, .c = c, .ldc = ldc,
+        .bias = bias, .rectified = rectified, .ldRectified = ldRectified,
+    };
+    multiply(variant, &product, threads);
+}

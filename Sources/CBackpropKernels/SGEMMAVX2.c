@@ -1,0 +1,198 @@
+// Single-precision matrix multiplication for CPUs with AVX2 and FMA but no AVX-512:
+// C ← α·op(A)·op(B) + β·C on row-major matrices, by the blocked scheme alone.
+//
+// The micro-kernel keeps a 6 × 16 tile of C in 12 of the 16 vector registers and adds one
+// rank-1 update per k: two 8-float loads of B, six broadcasts of A, twelve fused
+// multiply-adds. The depth is cut into equal slices of at most KC; for each slice a block of
+// op(B) of at most KC × NC is packed into panels of 16 columns (a transposed B by 8 × 8
+// transposes in registers) and, for each six rows, a panel of op(A) (rows copied as they
+// are, or depth-major for a transposed A), both zero-padded at the edges, so the
+// micro-kernel always runs a full tile and stores the part inside C through masks.
+//
+// The sum over k runs in the same order for every element whatever the thread count, so
+// results do not depend on how many threads share the work.
+#include "GEMMProduct.h"
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// An A panel of 6 × 256 floats (6 KiB) stays in L1 while B panels stream past it; a block of
+// B of 256 × 256 floats (256 KiB) stays in L2. Measured on AMD Zen 4 with this kernel forced;
+// the same on every AVX2 CPU until measured on it.
+enum { MR = 6, NR = 16, KC = 256, NC = 256 };
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+// Lanes [0, width) of eight, as the mask of _mm256_maskload_ps / _mm256_maskstore_ps.
+AVX2 static inline __m256i laneMask(long width) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Copies `height` ≤ MR rows × `depth` columns of op(A) into a panel, rows past `height`
+// zero: a transposed A (op(A)(r, p) = a[p·lda + r]) depth-major, element (r, p) at p·MR + r;
+// a row-major A row by row, element (r, p) at r·depth + p.
+AVX2 static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
+    if (transposed) {
+        __m256i rows = laneMask(height), panel = laneMask(MR);
+        for (long p = 0; p < depth; p++) _mm256_maskstore_ps(out + p * MR, panel, _mm256_maskload_ps(a + p * lda, rows));
+    } else {
+        for (long r = 0; r < MR; r++) {
+            if (r < height) memcpy(out + r * depth, a + r * lda, (size_t)depth * sizeof(float));
+            else memset(out + r * depth, 0, (size_t)depth * sizeof(float));
+        }
+    }
+}
+
+// Transposes the 8 × 8 block held in r[0…7] (row i in r[i]) in place.
+AVX2 static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+// Packs columns [0, width ≤ 8) of a transposed B (op(B)(p, j) = b[j·ldb + p]) for depths
+// [0, depth) into out[p·NR + c], columns past `width` zero: whole blocks of 8 depths through
+// an 8 × 8 transpose, the rest one by one.
+AVX2 static void packTransposedColumns(const float *b, long ldb, long depth, long width, float *out) {
+    long p = 0;
+    if (width == 8) {
+        for (; p + 8 <= depth; p += 8) {
+            __m256 r[8];
+            for (int c = 0; c < 8; c++) r[c] = _mm256_loadu_ps(b + c * ldb + p);
+            transpose8(r);
+            for (int q = 0; q < 8; q++) _mm256_store_ps(out + (p + q) * NR, r[q]);
+        }
+    }
+    for (; p < depth; p++)
+        for (long c = 0; c < 8; c++) out[p * NR + c] = c < width ? b[c * ldb + p] : 0;
+}
+
+// Packs rows [0, depth) × columns [0, columns) of op(B) into panels of NR columns, element
+// (p, c) of a panel at p·NR + c; columns past `columns` are zero.
+static void packB(const float *b, long ldb, int transposed, long depth, long columns, float *out) {
+    for (long j0 = 0; j0 < columns; j0 += NR) {
+        long width = columns - j0 < NR ? columns - j0 : NR;
+        if (!transposed) {
+            for (long p = 0; p < depth; p++) {
+                memcpy(out + p * NR, b + p * ldb + j0, (size_t)width * sizeof(float));
+                memset(out + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
+            }
+        } else {
+            packTransposedColumns(b + j0 * ldb, ldb, depth, width < 8 ? width : 8, out);
+            packTransposedColumns(b + (j0 + 8) * ldb, ldb, depth, width <= 8 ? 0 : width - 8, out + 8);
+        }
+        out += NR * depth;
+    }
+}
+
+// The C tile at `c` (height × width inside C) ← α·(A panel · B panel) + β·C, then, when
+// `finish` is set, + bias (offset to the tile) and rectified ← max(C, 0) with NaN kept.
+// Element (r, p) of the A panel is a[r·rowStride + p·depthStride]. β = 0 never reads C.
+AVX2 __attribute__((always_inline)) static inline void
+microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b, float *c,
+            long ldc, long height, long width, float alpha, float beta, const Product *finish, const float *bias,
+            float *rectified) {
+    __m256 acc[MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (long p = 0; p < depth; p++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        for (int r = 0; r < MR; r++) {
+            __m256 broadcast = _mm256_broadcast_ss(a + r * rowStride);
+            acc[r][0] = _mm256_fmadd_ps(broadcast, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(broadcast, b1, acc[r][1]);
+        }
+        a += depthStride;
+        b += NR;
+    }
+    __m256i low = laneMask(width), high = laneMask(width - 8);
+    __m256 alphas = _mm256_set1_ps(alpha), betas = _mm256_set1_ps(beta), zero = _mm256_setzero_ps();
+    __m256 bias0 = zero, bias1 = zero;
+    if (finish && bias) bias0 = _mm256_maskload_ps(bias, low), bias1 = _mm256_maskload_ps(bias + 8, high);
+    for (int r = 0; r < height; r++) {
+        float *row = c + r * ldc;
+        __m256 v0 = alpha == 1 ? acc[r][0] : _mm256_mul_ps(acc[r][0], alphas);
+        __m256 v1 = alpha == 1 ? acc[r][1] : _mm256_mul_ps(acc[r][1], alphas);
+        if (beta != 0) {
+            v0 = _mm256_fmadd_ps(_mm256_maskload_ps(row, low), betas, v0);
+            v1 = _mm256_fmadd_ps(_mm256_maskload_ps(row + 8, high), betas, v1);
+        }
+        if (finish) v0 = _mm256_add_ps(v0, bias0), v1 = _mm256_add_ps(v1, bias1);
+        _mm256_maskstore_ps(row, low, v0);
+        _mm256_maskstore_ps(row + 8, high, v1);
+        if (finish && rectified) {
+            float *out = rectified + r * finish->ldRectified;
+            _mm256_maskstore_ps(out, low, _mm256_blendv_ps(v0, zero, _mm256_cmp_ps(v0, zero, _CMP_LT_OQ)));
+            _mm256_maskstore_ps(out + 8, high, _mm256_blendv_ps(v1, zero, _mm256_cmp_ps(v1, zero, _CMP_LT_OQ)));
+        }
+    }
+}
+
+// Loops, outermost first: column blocks of NC, depth slices, MR-row panels of A, NR-column
+// panels of B.
+AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
+    float *packedA, *packedB;
+    backprop_gemm_pack_buffers(KC * MR, KC * NC, &packedA, &packedB);
+    int hasEpilogue = p->bias || p->rectified;
+    for (long j0 = columnBegin; j0 < columnEnd; j0 += NC) {
+        long columns = columnEnd - j0 < NC ? columnEnd - j0 : NC;
+        long slices = (p->k + KC - 1) / KC, sliceDepth = (p->k + slices - 1) / slices;
+        for (long p0 = 0; p0 < p->k; p0 += sliceDepth) {
+            long depth = p->k - p0 < sliceDepth ? p->k - p0 : sliceDepth;
+            float beta = p0 == 0 ? p->beta : 1.0f;
+            const Product *finish = hasEpilogue && p0 + depth == p->k ? p : 0;
+            packB(p->transposeB ? p->b + j0 * p->ldb + p0 : p->b + p0 * p->ldb + j0, p->ldb, p->transposeB,
+                  depth, columns, packedB);
+            for (long i = rowBegin; i < rowEnd; i += MR) {
+                long height = rowEnd - i < MR ? rowEnd - i : MR;
+                packA(p->transposeA ? p->a + p0 * p->lda + i : p->a + i * p->lda + p0, p->lda, p->transposeA,
+                      height, depth, packedA);
+                for (long j = 0; j < columns; j += NR) {
+                    long column = j0 + j, width = columns - j < NR ? columns - j : NR;
+                    float *tile = p->c + i * p->ldc + column;
+                    const float *bias = p->bias ? p->bias + column : 0;
+                    float *rectified = p->rectified ? p->rectified + i * p->ldRectified + column : 0;
+                    if (p->transposeA)
+                        microKernel(depth, packedA, 1, MR, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
+                                    beta, finish, bias, rectified);
+                    else
+                        microKernel(depth, packedA, depth, 1, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
+                                    beta, finish, bias, rectified);
+                }
+            }
+        }
+    }
+}
+
+static void computePart(void *context, int part) {
+    const Product *p = context;
+    long rowBegin, rowEnd, columnBegin, columnEnd;
+    backprop_gemm_part_bounds(p, part, &rowBegin, &rowEnd, &columnBegin, &columnEnd);
+    computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd);
+}
+
+void backprop_sgemm_avx2_run(Product *product, int threads) {
+    product->splitColumns = product->n >= product->m;
+    product->splitUnit = product->splitColumns ? NR : MR;
+    backprop_gemm_run_parts(product, threads, computePart);
+}
+
+#else
+
+void backprop_sgemm_avx2_run(Product *product, int threads) { abort(); }
+
+#endif
