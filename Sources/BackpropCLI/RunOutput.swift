@@ -29,6 +29,10 @@ struct RunOutputOptions: ParsableArguments {
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after epoch K as if interrupted, leaving a checkpoint to --resume from.", valueName: "K"))
     var stopAfter: Int?
 
+    @Flag(name: .customLong("snapshot-ensemble"), help: ArgumentHelp(
+        "Save the model at the end of every cycle of --schedule cosine-restarts into the run folder's snapshots/, an ensemble folder that evaluate, predict and export read (config key snapshot-ensemble)."))
+    var snapshotEnsemble = false
+
     @Option(name: .customLong("tensorboard"), defaultAsFlag: "", parsing: .next, help: ArgumentHelp(
         "Write TensorBoard event files while training, flushed every epoch, into DIR (without DIR: the run folder's tensorboard/).", valueName: "dir"))
     var tensorboard: String? = nil
@@ -174,7 +178,11 @@ final class RunSession {
     private func fitWritingCheckpoints(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>], stopAfter: Int?, epochs: Int,
                                        write: @escaping (TrainingContext<Float>) throws -> Void) throws -> TrainingHistory {
         let folder = folder
+        let snapshots = run.recipe.snapshotEnsemble == true ? try SnapshotEnsembleWriter(run: run, runFolder: folder) : nil
         return try run.fit(callbacks: callbacks, resumingFrom: snapshot) { context in
+            // A member is saved before the checkpoint of its epoch, so a run resumed from
+            // that checkpoint never misses one.
+            try snapshots?.epochCompleted(context)
             try write(context)
             let epoch = context.epoch
             if stopAfter == epoch && context.history.stopReason == nil && epoch < epochs {
@@ -199,6 +207,11 @@ final class RunSession {
     func finish(_ run: TrainingRun, metrics: [String: Double], report: ((String) -> Void)?) throws {
         try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)
         report?("Saved the model to \(folder.relativePath)/ (\(Model.manifestFileName), \(Model.tensorsFileName))")
+        let snapshots = folder.appendingPathComponent(SnapshotEnsembleWriter.folderName)
+        if run.recipe.snapshotEnsemble == true, EnsembleModel.isEnsemble(snapshots) {
+            let count = (try? EnsembleModel.load(from: snapshots).members.count) ?? 0
+            report?("Saved a snapshot ensemble of \(count) members to \(snapshots.relativePath)/ (evaluate, predict and export read it)")
+        }
     }
 }
 

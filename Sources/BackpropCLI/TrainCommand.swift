@@ -82,6 +82,7 @@ struct TrainCommand: ParsableCommand {
         if let size = optimization.batchSize { values["batch-size"] = .int(size) }
         if let epochs = optimization.epochs { values["epochs"] = .int(epochs) }
         if let schedule = optimization.schedule { values["schedule"] = .string(schedule.text) }
+        if runOutput.snapshotEnsemble { values["snapshot-ensemble"] = .bool(true) }
         if let l1 = regularization.l1 { values["l1"] = .double(l1) }
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }

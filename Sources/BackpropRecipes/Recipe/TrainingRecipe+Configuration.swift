@@ -111,6 +111,10 @@ extension TrainingRecipe {
             }
             schedule = value
         }
+        snapshotEnsemble = try config.bool("snapshot-ensemble") ?? snapshotEnsemble
+        if snapshotEnsemble == true {
+            do { _ = try snapshotSchedule() } catch { throw invalid("snapshot-ensemble", error) }
+        }
 
         // Regularisation
         l1 = try config.double("l1", in: 0...1e12) ?? l1
