@@ -208,9 +208,10 @@ final class RunSession {
         try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)
         report?("Saved the model to \(folder.relativePath)/ (\(Model.manifestFileName), \(Model.tensorsFileName))")
         let snapshots = folder.appendingPathComponent(SnapshotEnsembleWriter.folderName)
-        if run.recipe.snapshotEnsemble == true, EnsembleModel.isEnsemble(snapshots) {
-            let count = (try? EnsembleModel.load(from: snapshots).members.count) ?? 0
-            report?("Saved a snapshot ensemble of \(count) members to \(snapshots.relativePath)/ (evaluate, predict and export read it)")
+        let manifest = snapshots.appendingPathComponent(EnsembleModel.manifestFileName)
+        if run.recipe.snapshotEnsemble == true, let data = try? Data(contentsOf: manifest),
+           let ensemble = try? EnsembleManifest(data: data, file: manifest.path) {
+            report?("Saved a snapshot ensemble of \(ensemble.members.count) members to \(snapshots.relativePath)/ (evaluate, predict and export read it)")
         }
     }
 }

@@ -29,7 +29,8 @@ struct SnapshotEnsembleTests {
         // evaluate reads it as an ensemble: the log-loss of the mean probabilities.
         let report = try CommandRunner.parse(["evaluate", snapshots.path], as: EvaluateCommand.self).measure()
         let raw = try #require(try TrainingRun.loadData(for: ensemble.recipe).test)
-        #expect(report.evaluation.count == raw.count && report.evaluation.classification?.accuracy == (try ensemble.evaluate(raw)).classification?.accuracy)
+        let direct = try ensemble.evaluate(raw)
+        #expect(report.evaluation.count == raw.count && report.evaluation.classification?.accuracy == direct.classification?.accuracy)
         // predict and export too.
         var csv = "x0,x1\n"
         for row in 0..<3 { csv += "\(raw.features[row, 0]),\(raw.features[row, 1])\n" }

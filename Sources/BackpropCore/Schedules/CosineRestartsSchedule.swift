@@ -78,8 +78,9 @@ public struct CosineRestartsSchedule: LearningRateSchedule, Codable, Hashable {
 
     public func learningRate(epoch: Int, step: Int) -> Double {
         let cycle = cycle(at: unit == .epochs ? epoch : step)
-        let progress = Double(cycle.position) / Double(cycle.length)
-        return minimumLearningRate + (initialLearningRate - minimumLearningRate) * (1 + Double.cos(Double.pi * progress)) / 2
+        // π·t_cur/Tᵢ in PyTorch's order of operations, so the two agree to the last bit.
+        let angle = Double.pi * Double(cycle.position) / Double(cycle.length)
+        return minimumLearningRate + (initialLearningRate - minimumLearningRate) * (1 + Double.cos(angle)) / 2
     }
 
     public var description: String {
