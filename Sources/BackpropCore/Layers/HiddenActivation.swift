@@ -91,7 +91,7 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
             let standard = Activation.registry.first { $0.name == function.name }?.parameter
             options = function.parameter.flatMap { $0 == standard ? nil : [function.parameterKey!: $0] } ?? [:]
         case let .prelu(alpha): options = alpha == 0.25 ? [:] : ["alpha": alpha]
-        case let .maxout(pieces): options = pieces == 2 ? [:] : ["pieces": Double(pieces)]
+        case let .maxout(pieces): return pieces == 2 ? name : "\(name):pieces=\(pieces)"   // a count, written without ".0"
         }
         return NamedSetting(name: name, options: options).description
     }
