@@ -13,8 +13,8 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
     /// ``CosineSchedule``; options `length` and `warmup` in epochs (length defaults to the
     /// training's epoch count), or `length-steps` and `warmup-steps` in updates; `min` (0).
     case cosine
-    /// ``CosineRestartsSchedule`` (SGDR); options `period` in epochs or `period-steps` in
-    /// updates (one is required), `mult` (1), `min` (0).
+    /// ``CosineRestartsSchedule`` (SGDR); options `period` in epochs (10) or `period-steps` in
+    /// updates, `mult` (1), `min` (0).
     case cosineRestarts = "cosine-restarts"
     /// ``ReduceOnPlateau``; options `factor` (0.5), `patience` (10), `min-delta` (0),
     /// `stop-after` (1024), `maximize` (0 or 1: 1 when the metric is an accuracy).
@@ -29,7 +29,7 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
         case .inverseSqrt: "k·α0 / √(epoch + 1); option k (1)"
         case .step: "α × factor every few epochs; options every (10), factor (0.5)"
         case .cosine: "cosine decay to min after a linear warm-up; options length, warmup (epochs) or length-steps, warmup-steps; min (0)"
-        case .cosineRestarts: "cosine decay to min over each cycle, then a restart at α0 (SGDR); options period (epochs) or period-steps, mult (1: every cycle as long), min (0)"
+        case .cosineRestarts: "cosine decay to min over each cycle, then a restart at α0 (SGDR); options period (10 epochs) or period-steps, mult (1: every cycle as long), min (0)"
         case .plateau: "α × factor when the dev cost stalls; options factor (0.5), patience (10), min-delta (0), stop-after (1024), maximize (0)"
         }
     }
@@ -161,10 +161,10 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
         case .cosineRestarts:
             let inSteps = setting.options["period-steps"] != nil
             try check(!(inSteps && setting.options["period"] != nil), "give the period either in epochs (period) or in steps (period-steps), not both")
-            let period = try setting.integer(inSteps ? "period-steps" : "period", default: 0)
+            let period = try setting.integer(inSteps ? "period-steps" : "period", default: 10)
             let multiplier = try setting.integer("mult", default: 1)
             let minimum = setting.value("min", default: 0)
-            try check(period >= 1, "period (epochs) or period-steps (updates) is required and must be at least 1")
+            try check(period >= 1, inSteps ? "period-steps must be at least 1" : "period must be at least 1")
             try check(multiplier >= 1, "mult must be a whole number ≥ 1")
             try check(minimum >= 0 && minimum <= alpha, "min must lie in [0, α0]")
             guard building else { return nil }

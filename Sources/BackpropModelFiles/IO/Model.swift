@@ -34,8 +34,8 @@ public final class Model {
     /// The manifest is brought to the current format version, its layer list and output
     /// function filled from the network.
     ///
-    /// - Throws: `NetworkError` when the loss name is unknown, the network's shape differs
-    ///   from the manifest's blueprint or holds a layer defined outside Backprop.
+    /// - Throws: `NetworkError` when the loss name is unknown or the network's shape
+    ///   differs from the manifest's blueprint.
     public init(manifest: ModelManifest, network: Sequential<Float>) throws {
         guard network.inputCount == manifest.blueprint.sizes.first, network.outputCount == manifest.blueprint.sizes.last else {
             throw NetworkError.incompatible("The network (\(network.inputCount) → \(network.outputCount))", "the blueprint \(manifest.blueprint.sizes)",
@@ -44,7 +44,9 @@ public final class Model {
         // Whatever version it was read from, the model describes itself in the current one.
         var current = manifest
         current.formatVersion = ModelManifest.currentFormatVersion
-        current.layers = try ModelLayer.list(of: network)
+        // A layer defined outside Backprop has no entry: such a model predicts, but saving
+        // and exporting it refuse, naming the layer.
+        current.layers = try? ModelLayer.list(of: network)
         current.output = try manifest.outputFunction().name
         self.manifest = current
         self.network = network
@@ -85,6 +87,9 @@ public final class Model {
 
     /// Writes `model.safetensors`, then `model.json` (each atomically) into `folder`,
     /// creating it if needed. `model.json` is written last: a folder with it is complete.
+    ///
+    /// - Throws: `NetworkError.unusable(what:reason:)` for a network holding a layer defined
+    ///   outside Backprop; ``ModelFileError`` when a file cannot be written.
     public func save(to folder: URL) throws {
         let tensors = SafeTensors(tensors: try NetworkTensors.export(network), metadata: [
             "format": "pt", "backprop_format": ModelManifest.formatName,

@@ -149,10 +149,12 @@ struct ScheduleTests {
                 == ReduceOnPlateau(initialLearningRate: 0.3, factor: 0.1, patience: 5, stopAfterTotalFactor: 1000))
         #expect(try LearningRateSchedules.make(parsing: "cosine-restarts:period=10,mult=2,min=0.001", initialLearningRate: 0.1) as? CosineRestartsSchedule
                 == CosineRestartsSchedule(initialLearningRate: 0.1, period: 10, multiplier: 2, minimumLearningRate: 0.001))
+        #expect(try LearningRateSchedules.make(parsing: "cosine-restarts", initialLearningRate: 0.1) as? CosineRestartsSchedule
+                == CosineRestartsSchedule(initialLearningRate: 0.1, period: 10))
         #expect(try LearningRateSchedules.make(parsing: "cosine-restarts:period-steps=500", initialLearningRate: 0.1) as? CosineRestartsSchedule
                 == CosineRestartsSchedule(initialLearningRate: 0.1, period: 500, unit: .steps))
         for bad in ["linear", "step:every=0", "step:every=2.5", "step:size=3", "cosine", "cosine:length=5,warmup=5",
-                    "plateau:factor=1", "exponential:base=1.5", "step:every", "cosine-restarts", "cosine-restarts:period=0",
+                    "plateau:factor=1", "exponential:base=1.5", "step:every", "cosine-restarts:period=0", "cosine-restarts:period-steps=0",
                     "cosine-restarts:period=5,mult=1.5", "cosine-restarts:period=5,mult=0", "cosine-restarts:period=5,period-steps=9",
                     "cosine-restarts:period=5,min=0.2", "cosine-restarts:period=5,length=3"] {
             #expect(throws: NetworkError.self, "\(bad)") { try LearningRateSchedules.make(parsing: bad, initialLearningRate: 0.1) }
