@@ -29,6 +29,10 @@ struct RunOutputOptions: ParsableArguments {
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after epoch K as if interrupted, leaving a checkpoint to --resume from.", valueName: "K"))
     var stopAfter: Int?
 
+    @Flag(name: .customLong("snapshot-ensemble"), help: ArgumentHelp(
+        "Save the model at the end of every cycle of --schedule cosine-restarts into the run folder's snapshots/, an ensemble folder that evaluate, predict and export read (config key snapshot-ensemble)."))
+    var snapshotEnsemble = false
+
     @Option(name: .customLong("tensorboard"), defaultAsFlag: "", parsing: .next, help: ArgumentHelp(
         "Write TensorBoard event files while training, flushed every epoch, into DIR (without DIR: the run folder's tensorboard/).", valueName: "dir"))
     var tensorboard: String? = nil
@@ -174,7 +178,11 @@ final class RunSession {
     private func fitWritingCheckpoints(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>], stopAfter: Int?, epochs: Int,
                                        write: @escaping (TrainingContext<Float>) throws -> Void) throws -> TrainingHistory {
         let folder = folder
+        let snapshots = run.recipe.snapshotEnsemble == true ? try SnapshotEnsembleWriter(run: run, runFolder: folder) : nil
         return try run.fit(callbacks: callbacks, resumingFrom: snapshot) { context in
+            // A member is saved before the checkpoint of its epoch, so a run resumed from
+            // that checkpoint never misses one.
+            try snapshots?.epochCompleted(context)
             try write(context)
             let epoch = context.epoch
             if stopAfter == epoch && context.history.stopReason == nil && epoch < epochs {
@@ -204,12 +212,23 @@ final class RunSession {
                 report: ((String) -> Void)?) throws {
         try Model(run: run, metrics: metrics.filter(\.value.isFinite)).save(to: folder)
         report?("Saved the model to \(folder.relativePath)/ (\(Model.manifestFileName), \(Model.tensorsFileName))")
+        reportSnapshotEnsemble(of: run, in: folder, report: report)
         guard let averagedMetrics, let average = run.trainer.weightAverage else { return }
         let averagedFolder = folder.appendingPathComponent(Self.averagedModelFolderName)
         try average.withAveragedWeights {
             try Model(run: run, metrics: averagedMetrics.filter(\.value.isFinite)).save(to: averagedFolder)
         }
         report?("Saved the model of the averaged weights to \(averagedFolder.relativePath)/")
+    }
+
+    /// Reports the snapshot ensemble the run saved in `folder`, when it asked for one.
+    private func reportSnapshotEnsemble(of run: TrainingRun, in folder: URL, report: ((String) -> Void)?) {
+        let snapshots = folder.appendingPathComponent(SnapshotEnsembleWriter.folderName)
+        let manifest = snapshots.appendingPathComponent(EnsembleModel.manifestFileName)
+        if run.recipe.snapshotEnsemble == true, let data = try? Data(contentsOf: manifest),
+           let ensemble = try? EnsembleManifest(data: data, file: manifest.path) {
+            report?("Saved a snapshot ensemble of \(ensemble.members.count) members to \(snapshots.relativePath)/ (evaluate, predict and export read it)")
+        }
     }
 }
 

@@ -86,6 +86,7 @@ struct TrainCommand: ParsableCommand {
         if let accumulate = optimization.accumulate { values["accumulate"] = .int(accumulate) }
         if let ema = optimization.ema { values["ema"] = .double(ema) }
         if let precision = optimization.precision { values["precision"] = .string(precision.rawValue) }
+        if runOutput.snapshotEnsemble { values["snapshot-ensemble"] = .bool(true) }
         if let l1 = regularization.l1 { values["l1"] = .double(l1) }
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }

@@ -56,7 +56,7 @@ struct EndToEndTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(files == ["checkpoint", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
         let recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
-        #expect(recorded["format"] as? String == "backprop-model" && recorded["format_version"] as? Int == 1)
+        #expect(recorded["format"] as? String == "backprop-model" && recorded["format_version"] as? Int == 2)
         #expect((recorded["metrics"] as? [String: Double])?["test_accuracy"] == summary.testAccuracy)
 
         // evaluate: the recorded data's test split, the accuracy train reported.

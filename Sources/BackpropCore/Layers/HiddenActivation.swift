@@ -91,7 +91,7 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
             let standard = Activation.registry.first { $0.name == function.name }?.parameter
             options = function.parameter.flatMap { $0 == standard ? nil : [function.parameterKey!: $0] } ?? [:]
         case let .prelu(alpha): options = alpha == 0.25 ? [:] : ["alpha": alpha]
-        case let .maxout(pieces): options = pieces == 2 ? [:] : ["pieces": Double(pieces)]
+        case let .maxout(pieces): return pieces == 2 ? name : "\(name):pieces=\(pieces)"   // a count, written without ".0"
         }
         return NamedSetting(name: name, options: options).description
     }
@@ -103,5 +103,40 @@ public enum HiddenActivation: Sendable, Hashable, Codable, Setting {
         case .prelu: "prelu"
         case let .maxout(pieces): pieces == 2 ? "maxout" : "maxout(\(pieces))"
         }
+    }
+}
+
+// MARK: - Files
+
+extension HiddenActivation {
+    /// Reads the flag text (`"leaky-relu:alpha=0.1"`, as written since model format 2) or the
+    /// keyed form of format 1 (`{"function": {"_0": {"leakyReLU": {"alpha": 0.1}}}}`,
+    /// `{"prelu": {"initialAlpha": 0.25}}`, `{"maxout": {"pieces": 3}}`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            do { self = try HiddenActivation(parsing: text) } catch {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error)")
+            }
+            return
+        }
+        switch try KeyedForm(from: decoder) {
+        case let .function(function): self = .function(function)
+        case let .prelu(initialAlpha): self = .prelu(initialAlpha: initialAlpha)
+        case let .maxout(pieces): self = .maxout(pieces: pieces)
+        }
+    }
+
+    /// Writes the flag text, ``description``.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// The keyed form older files hold: the cases with their associated values.
+    private enum KeyedForm: Decodable {
+        case function(Activation)
+        case prelu(initialAlpha: Double)
+        case maxout(pieces: Int)
     }
 }

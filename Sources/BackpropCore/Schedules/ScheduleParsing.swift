@@ -16,6 +16,9 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
     /// ``OneCycleSchedule``, per update over the whole run; options `max` (the peak; default
     /// the learning rate), `pct` (0.3), `div` (25), `final-div` (1e4).
     case oneCycle = "one-cycle"
+    /// ``CosineRestartsSchedule`` (SGDR); options `period` in epochs (10) or `period-steps` in
+    /// updates, `mult` (1), `min` (0).
+    case cosineRestarts = "cosine-restarts"
     /// ``ReduceOnPlateau``; options `factor` (0.5), `patience` (10), `min-delta` (0),
     /// `stop-after` (1024), `maximize` (0 or 1: 1 when the metric is an accuracy).
     case plateau
@@ -30,6 +33,7 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
         case .step: "α × factor every few epochs; options every (10), factor (0.5)"
         case .cosine: "cosine decay to min after a linear warm-up; options length, warmup (epochs) or length-steps, warmup-steps; min (0)"
         case .oneCycle: "per update, cosine rise from max/div to max over pct of the run, then cosine fall to max/(div·final-div); options max (the learning rate), pct (0.3), div (25), final-div (1e4)"
+        case .cosineRestarts: "cosine decay to min over each cycle, then a restart at α0 (SGDR); options period (10 epochs) or period-steps, mult (1: every cycle as long), min (0)"
         case .plateau: "α × factor when the dev cost stalls; options factor (0.5), patience (10), min-delta (0), stop-after (1024), maximize (0)"
         }
     }
@@ -44,6 +48,7 @@ public enum ScheduleName: String, CaseIterable, Sendable, Hashable, Codable {
         case .step: ["every", "factor"]
         case .cosine: ["length", "warmup", "length-steps", "warmup-steps", "min"]
         case .oneCycle: ["max", "pct", "div", "final-div"]
+        case .cosineRestarts: ["period", "period-steps", "mult", "min"]
         case .plateau: ["factor", "patience", "min-delta", "stop-after", "maximize"]
         }
     }
@@ -196,6 +201,18 @@ public struct ScheduleConfiguration: Sendable, Hashable, Setting {
             } catch let error as NetworkError {
                 throw NetworkError.invalidSetting(family: "Schedule", text: text, problem: "\(error.message)")
             }
+        case .cosineRestarts:
+            let inSteps = setting.options["period-steps"] != nil
+            try check(!(inSteps && setting.options["period"] != nil), "give the period either in epochs (period) or in steps (period-steps), not both")
+            let period = try setting.integer(inSteps ? "period-steps" : "period", default: 10)
+            let multiplier = try setting.integer("mult", default: 1)
+            let minimum = setting.value("min", default: 0)
+            try check(period >= 1, inSteps ? "period-steps must be at least 1" : "period must be at least 1")
+            try check(multiplier >= 1, "mult must be a whole number ≥ 1")
+            try check(minimum >= 0 && minimum <= alpha, "min must lie in [0, α0]")
+            guard building else { return nil }
+            return CosineRestartsSchedule(initialLearningRate: alpha, period: period, multiplier: multiplier, minimumLearningRate: minimum,
+                                          unit: inSteps ? CosineSchedule.Unit.steps : .epochs)
         case .plateau:
             let factor = setting.value("factor", default: 0.5)
             let patience = try setting.integer("patience", default: 10)

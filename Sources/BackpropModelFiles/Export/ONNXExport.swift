@@ -148,14 +148,7 @@ struct ONNXGraphBuilder {
             current = try appendLayer(layer, index: index, input: current, name: "\(prefix)layers.\(index)")
         }
         let manifest = model.manifest
-        let kind = try LossKind(parsing: manifest.loss)
-        let ownActivation: Activation = switch kind {
-        case .softmaxCrossEntropy: .softmax
-        case .binaryCrossEntropy: .sigmoid
-        case .quadratic: manifest.regression ? .identity : .sigmoid
-        }
-        let outputActivation = try manifest.recipe.outputFunction() ?? ownActivation
-        current = appendActivation(outputActivation, input: current, name: "\(prefix)output")
+        current = appendActivation(try manifest.outputFunction(), input: current, name: "\(prefix)output")
         if !manifest.regression && manifest.outputCount == 1 {
             // One sigmoid output p: the two class probabilities (1 − p, p).
             let one = constant("\(prefix)output.one", dimensions: [1], floats: [1])

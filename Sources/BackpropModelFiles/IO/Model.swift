@@ -4,7 +4,8 @@ import BackpropData
 
 /// A trained model: the network, the preprocessing its inputs need, the class names and
 /// the loss that defines its outputs. A model folder holds it as `model.json`
-/// (``ModelManifest``) and `model.safetensors` (tensors under PyTorch `state_dict` names).
+/// (``ModelManifest``) and `model.safetensors` (tensors under PyTorch `state_dict` names
+/// that follow the manifest's layer list; see the ModelFiles article).
 ///
 /// ```swift
 /// let model = try Model.load(from: URL(fileURLWithPath: "runs/20261122-101500"))
@@ -30,6 +31,9 @@ public final class Model {
 
     /// A model of `network` described by `manifest`.
     ///
+    /// The manifest is brought to the current format version, its layer list and output
+    /// function filled from the network.
+    ///
     /// - Throws: `NetworkError` when the loss name is unknown or the network's shape
     ///   differs from the manifest's blueprint.
     public init(manifest: ModelManifest, network: Sequential<Float>) throws {
@@ -37,7 +41,14 @@ public final class Model {
             throw NetworkError.incompatible("The network (\(network.inputCount) → \(network.outputCount))", "the blueprint \(manifest.blueprint.sizes)",
                                              relation: "does not match")
         }
-        self.manifest = manifest
+        // Whatever version it was read from, the model describes itself in the current one.
+        var current = manifest
+        current.formatVersion = ModelManifest.currentFormatVersion
+        // A layer defined outside Backprop has no entry: such a model predicts, but saving
+        // and exporting it refuse, naming the layer.
+        current.layers = try? ModelLayer.list(of: network)
+        current.output = try manifest.outputFunction().name
+        self.manifest = current
         self.network = network
         loss = try LossKind(parsing: manifest.loss).makeLoss(regression: manifest.regression, output: manifest.recipe.outputFunction(),
                                                              labelSmoothing: manifest.recipe.labelSmoothing ?? 0)
@@ -77,8 +88,11 @@ public final class Model {
 
     /// Writes `model.safetensors`, then `model.json` (each atomically) into `folder`,
     /// creating it if needed. `model.json` is written last: a folder with it is complete.
+    ///
+    /// - Throws: `NetworkError.unusable(what:reason:)` for a network holding a layer defined
+    ///   outside Backprop; ``ModelFileError`` when a file cannot be written.
     public func save(to folder: URL) throws {
-        let tensors = SafeTensors(tensors: NetworkTensors.export(network), metadata: [
+        let tensors = SafeTensors(tensors: try NetworkTensors.export(network), metadata: [
             "format": "pt", "backprop_format": ModelManifest.formatName,
             "format_version": String(ModelManifest.currentFormatVersion),
         ])
@@ -112,11 +126,20 @@ public final class Model {
         } catch {
             throw ModelFileError.malformed(file: manifestURL.path, detail: "the blueprint does not build: \(error)")
         }
-        try NetworkTensors.load(file.tensors, into: network, file: tensorsURL.path)
+        try NetworkTensors.load(file.tensors, into: network, file: tensorsURL.path,
+                                layout: NetworkTensors.Layout(formatVersion: manifest.formatVersion))
+        let model: Model
         do {
-            return try Model(manifest: manifest, network: network)
+            model = try Model(manifest: manifest, network: network)
         } catch {
             throw ModelFileError.malformed(file: manifestURL.path, detail: "\(error)")
         }
+        if let layers = manifest.layers, layers != model.manifest.layers {
+            throw ModelFileError.malformed(file: manifestURL.path, detail: "\"layers\" does not describe the network the blueprint builds")
+        }
+        if let output = manifest.output, output != model.manifest.output {
+            throw ModelFileError.malformed(file: manifestURL.path, detail: "\"output\" is \(output), the loss and recipe give \(model.manifest.output ?? "none")")
+        }
+        return model
     }
 }

@@ -7,14 +7,18 @@ import BackpropRecipes
 /// `model.safetensors`, to rebuild a trained model and feed it raw inputs.
 ///
 /// ```json
-/// {"format": "backprop-model", "format_version": 1, "recipe": {…}, "blueprint": {…},
+/// {"format": "backprop-model", "format_version": 2, "recipe": {…}, "blueprint": {…},
+///  "layers": [{"kind": "linear", …}, …], "output": "softmax",
 ///  "preprocessing": {…}, "class_names": ["0", "1"], "loss": "softmax-ce", …}
 /// ```
+///
+/// Format 2 adds ``layers`` and ``output`` and names the tensors after the layer list;
+/// files of format 1 are still read (see the ModelFiles article).
 public struct ModelManifest: Codable, Equatable, Sendable {
     /// The `format` value of every model file.
     public static let formatName = "backprop-model"
     /// The format version this build writes and the newest it reads.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// Always ``formatName``.
     public var format: String
@@ -26,6 +30,12 @@ public struct ModelManifest: Codable, Equatable, Sendable {
     public var recipe: TrainingRecipe
     /// The network's structure; `NetworkBlueprint.build(seed:as:)` makes the layers.
     public var blueprint: NetworkBlueprint
+    /// The layer list, whose entry `i` owns the tensors `layers.<i>.*` (format 2; `nil` in
+    /// files of format 1). ``Model`` fills it from the network.
+    public var layers: [ModelLayer]?
+    /// The function from the last layer's outputs to the predictions: `softmax`, `sigmoid`
+    /// or `identity` (format 2; ``outputFunction()`` derives it in files of format 1).
+    public var output: String?
     /// The preprocessing fitted on the training split; raw inputs go through it first.
     public var preprocessing: PreprocessingPipeline
     /// The class names, index by index (classification), or `nil` (regression).
@@ -60,9 +70,23 @@ public struct ModelManifest: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, formatVersion = "format_version", backpropVersion = "backprop_version", recipe, blueprint
+        case format, formatVersion = "format_version", backpropVersion = "backprop_version", recipe, blueprint, layers, output
         case preprocessing, classNames = "class_names", loss, regression, featureCount = "feature_count"
         case outputCount = "output_count", metrics
+    }
+
+    /// The function from the last layer's outputs to the predictions: the recipe's output
+    /// activation when it has one, else the loss's own (softmax for `softmax-ce`, sigmoid for
+    /// `binary-ce`, for `mse` sigmoid with class labels and identity for regression).
+    ///
+    /// - Throws: `NetworkError` for an unknown loss or an output activation that is a layer.
+    public func outputFunction() throws -> Activation {
+        let own: Activation = switch try LossKind(parsing: loss) {
+        case .softmaxCrossEntropy: .softmax
+        case .binaryCrossEntropy: .sigmoid
+        case .quadratic: regression ? .identity : .sigmoid
+        }
+        return try recipe.outputFunction() ?? own
     }
 
     // MARK: - Reading and writing

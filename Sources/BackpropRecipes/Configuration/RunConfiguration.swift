@@ -25,7 +25,7 @@ public struct RunConfiguration: Sendable, Equatable {
         "scale", "standardize", "minmax", "subtract-mean", "pca", "whiten", "zca", "whiten-epsilon", "augment",
         "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss", "label-smoothing",
         "output-activation", "bias-init", "allow-symmetric", "batch-norm-momentum", "batch-norm-epsilon", "input-dropout", "dropout-style",
-        "optimizer", "lr", "batch-size", "epochs", "schedule", "accumulate", "ema",
+        "optimizer", "lr", "batch-size", "epochs", "schedule", "snapshot-ensemble", "accumulate", "ema",
         "l1", "l2", "max-norm", "early-stopping", "early-stopping-monitor", "seed", "precision",
     ]
 

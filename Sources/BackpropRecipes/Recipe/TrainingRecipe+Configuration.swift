@@ -120,6 +120,10 @@ extension TrainingRecipe {
         }
         accumulate = try config.int("accumulate", in: 1...1_000_000) ?? accumulate
         ema = try config.double("ema", in: 0...0.999_999_999) ?? ema
+        snapshotEnsemble = try config.bool("snapshot-ensemble") ?? snapshotEnsemble
+        if snapshotEnsemble == true {
+            do { _ = try snapshotSchedule() } catch { throw invalid("snapshot-ensemble", error) }
+        }
 
         // Regularisation
         l1 = try config.double("l1", in: 0...1e12) ?? l1

@@ -94,6 +94,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// (`WeightAverage`: `θ̄ ← d_t·θ̄ + (1 − d_t)·θ` after every update, `d_t = min(d, (1+t)/(10+t))`),
     /// evaluated every epoch and saved as a second model; `nil` for none.
     public var ema: Double?
+    /// Save the model at the end of every cycle of the `cosine-restarts` schedule as a member
+    /// of a snapshot ensemble (Huang et al. 2017); `nil` or `false` for none.
+    public var snapshotEnsemble: Bool?
 
     // MARK: Regularisation
     /// L1 strength λ₁ (n = training-set size).
@@ -137,6 +140,19 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             throw NetworkError.unusable(what: "output activation \(outputActivation.text)", reason: "only a function (\(Activation.registry.map(\.name).joined(separator: ", "))) can be an output activation")
         }
         return function
+    }
+
+    /// The warm-restart schedule whose cycle ends a snapshot ensemble saves its members at.
+    ///
+    /// - Throws: `NetworkError.unusable(what:reason:)` unless the schedule is
+    ///   `cosine-restarts` with its period in epochs.
+    public func snapshotSchedule() throws -> CosineRestartsSchedule {
+        let restarts = try? schedule.value.makeSchedule(initialLearningRate: learningRate, epochs: epochs) as? CosineRestartsSchedule
+        guard let restarts, restarts.unit == .epochs else {
+            throw NetworkError.unusable(
+                what: "a snapshot ensemble", reason: "it saves a member at the end of every warm-restart cycle, so it needs --schedule cosine-restarts:period=N (cycles in epochs), not \(schedule.text)")
+        }
+        return restarts
     }
 
     /// The name of the loss in force.

@@ -33,7 +33,9 @@ struct ModelFileTests {
     @Test func roundTripGivesTheSamePredictionsOnRawInputs() throws {
         let (run, folder) = try Self.savedModel()
         let model = try Model.load(from: folder)
-        #expect(model.manifest.format == "backprop-model" && model.manifest.formatVersion == 1)
+        #expect(model.manifest.format == "backprop-model" && model.manifest.formatVersion == 2)
+        #expect(model.manifest.layers?.map(\.kind) == ["linear", "batch-norm", "relu", "linear", "batch-norm", "relu", "linear"])
+        #expect(model.manifest.output == "softmax")
         #expect(model.manifest.recipe == run.recipe && model.manifest.blueprint == run.blueprint)
         #expect(model.manifest.preprocessing == run.pipeline && model.classNames == ["0", "1"])
         #expect(model.manifest.featureCount == 2 && model.manifest.metrics == ["test_accuracy": 0.5])
@@ -66,10 +68,13 @@ struct ModelFileTests {
         expectError("cut JSON") { if case .malformed(let file, _) = $0 { file.hasSuffix("model.json") } else { false } }
         try Data("{\"format\": \"something-else\", \"format_version\": 1}".utf8).write(to: json)
         expectError("foreign JSON") { "\($0)".contains("something-else") }
-        let newer = String(decoding: goodJSON, as: UTF8.self).replacingOccurrences(of: "\"format_version\" : 1", with: "\"format_version\" : 7")
+        let newer = String(decoding: goodJSON, as: UTF8.self).replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 7")
         #expect(newer != String(decoding: goodJSON, as: UTF8.self))
         try Data(newer.utf8).write(to: json)
-        expectError("newer format") { $0 == .newerFormat(file: json.path, found: 7, supported: 1) && "\($0)".contains("upgrade") }
+        expectError("newer format") { $0 == .newerFormat(file: json.path, found: 7, supported: 2) && "\($0)".contains("upgrade") }
+        let otherLayers = String(decoding: goodJSON, as: UTF8.self).replacingOccurrences(of: "\"kind\" : \"relu\"", with: "\"kind\" : \"tanh\"")
+        try Data(otherLayers.utf8).write(to: json)
+        expectError("layers against the blueprint") { "\($0)".contains("\"layers\" does not describe") }
         let wrongType = String(decoding: goodJSON, as: UTF8.self).replacingOccurrences(of: "\"loss\" : \"softmax-ce\"", with: "\"loss\" : 3")
         try Data(wrongType.utf8).write(to: json)
         expectError("wrong type") { "\($0)".contains("loss") }
@@ -116,6 +121,49 @@ struct ModelFileTests {
         #expect(!Checkpoint.exists(in: Self.folder()))
     }
 
+    // MARK: - Format 1
+
+    /// `Tests/Fixtures/model-format-1`: a model written by the format-1 writer (leaky ReLU
+    /// fused into its dense layers, batch norm after the activation, dropout, standardised
+    /// inputs), with the probabilities that writer's build predicted for `rows.csv`.
+    static let formatOneFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/model-format-1")
+
+    @Test func aFormatOneModelStillLoadsAndPredictsAsItsWriterDid() throws {
+        let folder = Self.formatOneFolder
+        let manifestText = try String(contentsOf: folder.appendingPathComponent("model.json"), encoding: .utf8)
+        #expect(manifestText.contains("\"format_version\" : 1") && manifestText.contains("\"_0\""), "the fixture is in the old form")
+        let model = try Model.load(from: folder)
+        #expect(model.manifest.blueprint.hiddenActivation == .function(.leakyReLU(alpha: 0.1)))
+        #expect(model.manifest.formatVersion == 2 && model.manifest.output == "softmax")
+        #expect(model.manifest.layers?.map(\.kind) == ["linear", "leaky-relu", "batch-norm", "dropout", "linear", "leaky-relu", "batch-norm",
+                                                        "dropout", "linear"])
+        func table(_ name: String) throws -> [[Double]] {
+            try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+                .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double(String($0))! } }
+        }
+        let inputs = try table("rows.csv")
+        let rows = Matrix<Float>(rows: inputs.count, columns: 2, elements: inputs.flatMap { $0.map(Float.init) })
+        let expected = try table("expected-probabilities.csv").map { Array($0.dropFirst()) }
+        let probabilities = try model.classProbabilities(rows)
+        #expect(probabilities.count == expected.count && expected.count == 5)
+        for (row, values) in zip(probabilities, expected) {
+            for (value, written) in zip(row, values) { #expect(abs(value - written) <= 1e-6, "\(row) against \(values)") }
+        }
+
+        // Saved again, it is a format-2 folder with the tensors renamed after the layer list.
+        let resaved = Self.folder()
+        try model.save(to: resaved)
+        let json = try String(contentsOf: resaved.appendingPathComponent("model.json"), encoding: .utf8)
+        #expect(json.contains("\"format_version\" : 2") && json.contains("\"hiddenActivation\" : \"leaky-relu:alpha=0.1\"") && !json.contains("_0"))
+        let tensors = try SafeTensors(contentsOf: resaved.appendingPathComponent("model.safetensors"))
+        #expect(tensors.metadata["format_version"] == "2")
+        #expect(Set(tensors.tensors.map(\.name)).isSuperset(of: ["layers.0.weight", "layers.2.running_var", "layers.4.weight", "layers.6.bias", "layers.8.bias"]))
+        let old = try SafeTensors(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        #expect(tensors["layers.8.weight"]?.values == old["layers.6.weight"]?.values)
+        #expect(try Model.load(from: resaved).classProbabilities(rows) == probabilities)
+    }
+
     // MARK: - Independent reader
 
     @Test func pythonReaderSeesTheTrainedModel() throws {
@@ -141,7 +189,7 @@ struct ModelFileTests {
         try #require(process.terminationStatus == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         let metadata = try #require(json["metadata"] as? [String: String])
-        #expect(metadata["format_version"] == "1" && metadata["format"] == "pt")
+        #expect(metadata["format_version"] == "2" && metadata["format"] == "pt")
         let tensors = try #require(json["tensors"] as? [String: [String: Any]])
         // Dense(2→16, no bias), BatchNorm(16), relu, Dense(16→16, no bias), BatchNorm, relu, Dense(16→2).
         let expectedShapes: [String: [Int]] = [
@@ -154,8 +202,10 @@ struct ModelFileTests {
             #expect(tensors[name]?["shape"] as? [Int] == shape, "\(name)")
             #expect(tensors[name]?["dtype"] as? String == "F32")
         }
+        // No fused activation here, so the network's own tensor names are the file's.
         let live = Dictionary(uniqueKeysWithValues: run.network.namedParameters.map { ($0.name, $0.parameter.value.elements) }
                               + run.network.namedBuffers.map { ($0.name, $0.value.elements) })
+        #expect(Set(live.keys) == Set(tensors.keys))
         for (name, values) in live {
             let read = try #require(tensors[name]?["values"] as? [Double], "\(name)")
             // JSON parsing may be off in the last bit of a double; the float32 values are exact.
@@ -196,6 +246,11 @@ struct ModelSchemaTests {
         #expect(Set(required).isSubset(of: Set(json.keys)))
         let blueprint = try #require(json["blueprint"] as? [String: Any])
         #expect(Set(blueprint.keys).isSubset(of: Set(blueprintProperties.keys)), "\(Set(blueprint.keys).subtracting(blueprintProperties.keys))")
-        #expect((properties["format_version"] as? [String: Any]) != nil && ModelManifest.currentFormatVersion == 1)
+        #expect((properties["format_version"] as? [String: Any]) != nil && ModelManifest.currentFormatVersion == 2)
+        let layerProperties = try #require(((properties["layers"] as? [String: Any])?["items"] as? [String: Any])?["properties"] as? [String: Any])
+        for layer in try #require(json["layers"] as? [[String: Any]]) {
+            #expect(Set(layer.keys).isSubset(of: Set(layerProperties.keys)), "\(Set(layer.keys).subtracting(layerProperties.keys))")
+        }
+        #expect(blueprint["hiddenActivation"] as? String == "relu")
     }
 }

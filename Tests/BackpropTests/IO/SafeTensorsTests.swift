@@ -21,17 +21,36 @@ struct SafeTensorsTests {
     }
 
     @Test func namesAndShapesFollowPyTorch() throws {
-        let tensors = NetworkTensors.export(try network())
-        #expect(tensors.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.2.weight", "layers.2.bias"])
+        // The layer list is linear, relu, prelu, linear: the fused relu takes index 1.
+        let tensors = try NetworkTensors.export(try network())
+        #expect(tensors.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.3.weight", "layers.3.bias"])
         #expect(tensors.map(\.shape) == [[4, 3], [4], [4], [2, 4], [2]])
         #expect(tensors.allSatisfy { $0.dtype == .float32 })
+        #expect(try ModelLayer.list(of: try network()).map(\.kind) == ["linear", "relu", "prelu", "linear"])
+        // Format 1 counted the network's layers, the fused relu with its dense layer.
+        let old = try NetworkTensors.export(try network(), layout: .networkLayers)
+        #expect(old.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.2.weight", "layers.2.bias"])
+    }
+
+    @Test func maxoutIsALinearMapOfEveryPieceThenTheMaximum() throws {
+        // Maxout(3 → 2, 3 pieces) is linear(3 → 6) then maxout; batch norm follows at index 2.
+        let network = try Sequential<Float>([Maxout(inputCount: 3, outputCount: 2, pieces: 3), BatchNormalization(width: 2, momentum: 0.8),
+                                             Dense(inputCount: 2, outputCount: 2)])
+        let layers = try ModelLayer.list(of: network)
+        #expect(layers.map(\.kind) == ["linear", "maxout", "batch-norm", "linear"])
+        #expect(layers[0].outFeatures == 6 && layers[1].inFeatures == 6 && layers[1].outFeatures == 2 && layers[1].pieces == 3)
+        #expect(layers[2].momentum == 0.2 && layers[2].eps == 1e-5)
+        let tensors = try NetworkTensors.export(network)
+        #expect(tensors.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias", "layers.2.running_mean",
+                                         "layers.2.running_var", "layers.3.weight", "layers.3.bias"])
+        #expect(tensors.map(\.shape).prefix(2) == [[6, 3], [6]])
     }
 
     @Test func batchNormExportsItsRunningStatistics() throws {
         let network = try Sequential<Float>([
             Dense(inputCount: 3, outputCount: 4, hasBias: false), BatchNormalization(width: 4), Dense(inputCount: 4, outputCount: 2),
         ])
-        let tensors = NetworkTensors.export(network)
+        let tensors = try NetworkTensors.export(network)
         #expect(tensors.map(\.name) == ["layers.0.weight", "layers.1.weight", "layers.1.bias", "layers.1.running_mean", "layers.1.running_var",
                                          "layers.2.weight", "layers.2.bias"])
         #expect(tensors.first { $0.name == "layers.1.running_var" }?.shape == [4])
@@ -41,7 +60,7 @@ struct SafeTensorsTests {
     @Test func roundTripRestoresEveryValueExactly() throws {
         let source = try network()
         let url = temporaryFile("model.safetensors")
-        try AtomicFile.write(SafeTensors(tensors: NetworkTensors.export(source), metadata: ["format": "pt"]).encoded(), to: url)
+        try AtomicFile.write(SafeTensors(tensors: try NetworkTensors.export(source), metadata: ["format": "pt"]).encoded(), to: url)
         let file = try SafeTensors(contentsOf: url)
         #expect(file.metadata == ["format": "pt"])
         let target = try Sequential<Float>([
@@ -54,7 +73,7 @@ struct SafeTensorsTests {
     }
 
     @Test func headerIsAlignedToEightBytes() throws {
-        let data = SafeTensors(tensors: NetworkTensors.export(try network())).encoded()
+        let data = SafeTensors(tensors: try NetworkTensors.export(try network())).encoded()
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect(headerLength % 8 == 0)
     }
@@ -78,7 +97,7 @@ struct SafeTensorsTests {
     }
 
     @Test func rejectsTruncatedFiles() throws {
-        let good = [UInt8](SafeTensors(tensors: NetworkTensors.export(try network())).encoded())
+        let good = [UInt8](SafeTensors(tensors: try NetworkTensors.export(try network())).encoded())
         guard case .truncated = parseError(Array(good.dropLast(5))) else { Issue.record("data cut short not reported"); return }
         guard case .truncated = parseError(Array(good.prefix(4))) else { Issue.record("4-byte file not reported"); return }
         guard case .truncated = parseError(Array(good.prefix(20))) else { Issue.record("header cut short not reported"); return }
@@ -100,20 +119,20 @@ struct SafeTensorsTests {
 
     @Test func loadingChecksNamesAndShapes() throws {
         let source = try network()
-        var tensors = NetworkTensors.export(source)
+        var tensors = try NetworkTensors.export(source)
         let target = try network()
         let before = target.parameters.map(\.value.elements)
 
         var missing = tensors
-        missing.removeAll { $0.name == "layers.2.bias" }
-        #expect(throws: ModelFileError.missingTensor(file: "m", name: "layers.2.bias")) { try NetworkTensors.load(missing, into: target, file: "m") }
+        missing.removeAll { $0.name == "layers.3.bias" }
+        #expect(throws: ModelFileError.missingTensor(file: "m", name: "layers.3.bias")) { try NetworkTensors.load(missing, into: target, file: "m") }
 
         tensors[0] = SafeTensors.Tensor(name: "layers.0.weight", shape: [3, 4], values: tensors[0].values, dtype: .float32)
         #expect(throws: ModelFileError.shapeMismatch(file: "m", name: "layers.0.weight", expected: [4, 3], actual: [3, 4])) {
             try NetworkTensors.load(tensors, into: target, file: "m")
         }
 
-        let extra = NetworkTensors.export(source) + [SafeTensors.Tensor(name: "layers.9.weight", shape: [1], values: [0], dtype: .float32)]
+        let extra = try NetworkTensors.export(source) + [SafeTensors.Tensor(name: "layers.9.weight", shape: [1], values: [0], dtype: .float32)]
         #expect(throws: ModelFileError.unexpectedTensor(file: "m", name: "layers.9.weight")) { try NetworkTensors.load(extra, into: target, file: "m") }
         #expect(target.parameters.map(\.value.elements) == before, "a failed load must leave the network unchanged")
     }
@@ -125,7 +144,7 @@ struct SafeTensorsTests {
             .deletingLastPathComponent().appendingPathComponent("Scripts/read_safetensors.py")
         let source = try network()
         let url = temporaryFile("model.safetensors")
-        try AtomicFile.write(SafeTensors(tensors: NetworkTensors.export(source), metadata: ["framework": "backprop"]).encoded(), to: url)
+        try AtomicFile.write(SafeTensors(tensors: try NetworkTensors.export(source), metadata: ["framework": "backprop"]).encoded(), to: url)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -147,11 +166,13 @@ struct SafeTensorsTests {
         let json = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         #expect(json["metadata"] as? [String: String] == ["framework": "backprop"])
         let tensors = try #require(json["tensors"] as? [String: [String: Any]])
-        for (name, parameter) in source.namedParameters {
-            let entry = try #require(tensors[name], "\(name) missing in the Python reading")
+        let written = try NetworkTensors.export(source)
+        #expect(Set(tensors.keys) == Set(written.map(\.name)))
+        for tensor in written {
+            let entry = try #require(tensors[tensor.name], "\(tensor.name) missing in the Python reading")
             let values = try #require(entry["values"] as? [Double])
             // float32 values printed by Python and parsed back as Double round to the same Float.
-            #expect(values.map { Float($0) } == parameter.value.elements, "\(name) values differ")
+            #expect(values.map { Float($0) } == tensor.values.map { Float($0) }, "\(tensor.name) values differ")
         }
         #expect(tensors["layers.0.weight"]?["shape"] as? [Int] == [4, 3])
         #expect(tensors["layers.0.bias"]?["shape"] as? [Int] == [4])

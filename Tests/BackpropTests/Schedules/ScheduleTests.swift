@@ -54,6 +54,45 @@ struct ScheduleTests {
         #expect(isClose(steps.learningRate(epoch: 0, step: 55), 0.5, absolute: 1e-15))
     }
 
+    @Test("Cosine with warm restarts (SGDR): hand-computed values, T0 = 2 and T_mult = 2")
+    func cosineRestarts() {
+        // α0 = 1, αmin = 0.1, T0 = 2, m = 2: cycles [0, 2), [2, 6), [6, 14).
+        // t = 0: 1; t = 1: t_cur/T = ½ → 0.1 + 0.9·½ = 0.55; t = 2: restart → 1;
+        // t = 3: ¼ → 0.1 + 0.9·(1 + √½)/2; t = 4: ½ → 0.55; t = 5: ¾ → 0.1 + 0.9·(1 − √½)/2; t = 6: 1;
+        // t = 13: 7/8 → 0.1 + 0.9·(1 + cos 7π/8)/2.
+        let schedule = CosineRestartsSchedule(initialLearningRate: 1, period: 2, multiplier: 2, minimumLearningRate: 0.1)
+        let half = 0.5.squareRoot()
+        let cos78 = -(2 + 2.0.squareRoot()).squareRoot() / 2
+        #expect(allClose(rates(schedule, epochs: [0, 1, 2, 3, 4, 5, 6, 13, 14]),
+                         [1, 0.55, 1, 0.1 + 0.45 * (1 + half), 0.55, 0.1 + 0.45 * (1 - half), 1, 0.1 + 0.45 * (1 + cos78), 1],
+                         absolute: 1e-15))
+        #expect([0, 1, 2, 5, 6, 13, 14].map { schedule.endsCycle(at: $0) } == [false, true, false, true, false, true, false])
+        #expect(schedule.cycle(at: 13) == CosineRestartsSchedule.Cycle(index: 2, position: 7, length: 8))
+        // m = 1: every cycle lasts T0; in steps the epoch is ignored.
+        let even = CosineRestartsSchedule(initialLearningRate: 0.4, period: 4, unit: .steps)
+        #expect(allClose([0, 2, 4, 6, 9].map { even.learningRate(epoch: 99, step: $0) }, [0.4, 0.2, 0.4, 0.2, 0.4 * (1 + half) / 2], absolute: 1e-15))
+        #expect(even.endsCycle(at: 7) && !even.endsCycle(at: 8))
+        // A multiplier whose lengths pass Int.max ends in one cycle that never ends.
+        let huge = CosineRestartsSchedule(initialLearningRate: 1, period: 1, multiplier: Int.max / 2)
+        #expect(huge.cycle(at: Int.max / 2 + 5).index == 2 && !huge.endsCycle(at: Int.max - 1))
+    }
+
+    @Test("Cosine with warm restarts equals PyTorch's CosineAnnealingWarmRestarts recurrence")
+    func cosineRestartsMatchesPyTorchRecurrence() {
+        // PyTorch keeps T_cur and T_i and, at each step(), does T_cur += 1; if T_cur ≥ T_i then
+        // T_cur −= T_i and T_i *= T_mult; the rate is η_min + (η0 − η_min)(1 + cos(π·T_cur/T_i))/2.
+        for (period, multiplier) in [(1, 1), (3, 1), (1, 2), (5, 3)] {
+            let schedule = CosineRestartsSchedule(initialLearningRate: 0.05, period: period, multiplier: multiplier, minimumLearningRate: 0.001)
+            var current = 0, length = period
+            for epoch in 0..<200 {
+                let expected = 0.001 + (0.05 - 0.001) * (1 + cos(.pi * Double(current) / Double(length))) / 2
+                #expect(schedule.learningRate(epoch: epoch, step: 0) == expected, "T0 \(period), mult \(multiplier), epoch \(epoch)")
+                current += 1
+                if current >= length { current -= length; length *= multiplier }
+            }
+        }
+    }
+
     @Test("Reduce on plateau: halves after `patience` flat epochs and stops after a total factor of 1024")
     func plateau() throws {
         var plateau = ReduceOnPlateau(initialLearningRate: 0.1, factor: 0.5, patience: 2, minDelta: 0.01)
@@ -108,10 +147,18 @@ struct ScheduleTests {
                 == CosineSchedule(initialLearningRate: 0.3, length: 1000, warmup: 100, unit: .steps))
         #expect(try LearningRateSchedules.make(parsing: "plateau:factor=0.1,patience=5,stop-after=1000", initialLearningRate: 0.3) as? ReduceOnPlateau
                 == ReduceOnPlateau(initialLearningRate: 0.3, factor: 0.1, patience: 5, stopAfterTotalFactor: 1000))
+        #expect(try LearningRateSchedules.make(parsing: "cosine-restarts:period=10,mult=2,min=0.001", initialLearningRate: 0.1) as? CosineRestartsSchedule
+                == CosineRestartsSchedule(initialLearningRate: 0.1, period: 10, multiplier: 2, minimumLearningRate: 0.001))
+        #expect(try LearningRateSchedules.make(parsing: "cosine-restarts", initialLearningRate: 0.1) as? CosineRestartsSchedule
+                == CosineRestartsSchedule(initialLearningRate: 0.1, period: 10))
+        #expect(try LearningRateSchedules.make(parsing: "cosine-restarts:period-steps=500", initialLearningRate: 0.1) as? CosineRestartsSchedule
+                == CosineRestartsSchedule(initialLearningRate: 0.1, period: 500, unit: .steps))
         for bad in ["linear", "step:every=0", "step:every=2.5", "step:size=3", "cosine", "cosine:length=5,warmup=5",
-                    "plateau:factor=1", "exponential:base=1.5", "step:every", "one-cycle"] {
+                    "plateau:factor=1", "exponential:base=1.5", "step:every", "cosine-restarts:period=0", "cosine-restarts:period-steps=0",
+                    "cosine-restarts:period=5,mult=1.5", "cosine-restarts:period=5,mult=0", "cosine-restarts:period=5,period-steps=9",
+                    "cosine-restarts:period=5,min=0.2", "cosine-restarts:period=5,length=3", "one-cycle"] {
             #expect(throws: NetworkError.self, "\(bad)") { try LearningRateSchedules.make(parsing: bad, initialLearningRate: 0.1) }
         }
-        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "one-cycle", "plateau"])
+        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "cosine-restarts", "one-cycle", "plateau"])
     }
 }
