@@ -11,14 +11,18 @@ import BackpropCore
 /// costs, how many bytes, and the CRC-32C of those bytes. Reading takes exactly that prefix
 /// (lines appended by a write that crashed before its checkpoint was renamed into place are
 /// ignored), and the next write cuts them off before appending.
-struct CheckpointHistoryLog {
+package struct CheckpointHistoryLog {
     /// What one checkpoint holds of the log: the first `bytes` bytes, with checksum
     /// `crc32c`, holding `epochs` epoch records and `batchCosts` batch costs.
-    struct Extent: Codable, Hashable, Sendable {
-        var epochs: Int
-        var batchCosts: Int
-        var bytes: Int
-        var crc32c: UInt32
+    package struct Extent: Codable, Hashable, Sendable {
+        package var epochs: Int
+        package var batchCosts: Int
+        package var bytes: Int
+        package var crc32c: UInt32
+
+        package init(epochs: Int, batchCosts: Int, bytes: Int, crc32c: UInt32) {
+            (self.epochs, self.batchCosts, self.bytes, self.crc32c) = (epochs, batchCosts, bytes, crc32c)
+        }
 
         enum CodingKeys: String, CodingKey {
             case epochs, batchCosts = "batch_costs", bytes, crc32c
@@ -36,10 +40,10 @@ struct CheckpointHistoryLog {
     }
 
     /// The log file.
-    let url: URL
+    package let url: URL
 
     /// The log of the run folder `runFolder`.
-    init(runFolder: URL) {
+    package init(runFolder: URL) {
         url = runFolder.appendingPathComponent(Checkpoint.historyFileName)
     }
 
@@ -90,7 +94,7 @@ struct CheckpointHistoryLog {
     ///
     /// - Throws: ``ModelFileError`` naming the file when it is missing, shorter than
     ///   `extent`, fails the checksum or does not hold the recorded counts.
-    func read(_ extent: Extent) throws -> (epochs: [EpochRecord], batchCosts: [Double]) {
+    package func read(_ extent: Extent) throws -> (epochs: [EpochRecord], batchCosts: [Double]) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ModelFileError.unreadable(file: url.path, detail: "cannot read the checkpoint's history: \(error.localizedDescription)")

@@ -8,7 +8,8 @@ extension ConfigLimits {
     static func checkTOML(_ text: String, file: String) throws {
         var depth = 0  // of brackets still open: a line inside a multi-line array is no header
         for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let bytes = Array(line)
+            // The parser skips a byte-order mark at the start of the document.
+            let bytes = index == 0 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : Array(line)
             func refuse(_ reason: String) -> ConfigError {
                 ConfigError(file: file, line: index + 1, problem: .malformed(reason))
             }

@@ -148,6 +148,7 @@ struct HostileInputTests {
             ("m = [\n  1979-05-27T:00,\n]\n", 2, "date-time needs a time"),
             ("a = 1\r\nb = \u{7F}\r\n", 2, "control character U+007F"),
             ("a = 1\r\n[[[x]]]\r\n", 2, "table header"),
+            ("\u{FEFF}[[[[[[[[[2032:T77:00Z\n", 1, "table header"),
         ]
         for (text, line, words) in cases {
             let error = #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "t.toml") }
@@ -164,6 +165,7 @@ struct HostileInputTests {
         let configuration = try RunConfiguration.parse(valid, format: .toml, file: "ok.toml")
         #expect(configuration["name"] == .string("1979-05-27Tx \" ["))
         #expect(configuration["other"] == .string("1979-05-27Ty") && configuration["tab"] == .int(2))
+        #expect(try RunConfiguration.parse("\u{FEFF}[run]\nx = 1\n", format: .toml, file: "bom.toml")["run"] != nil)
     }
 
     /// Found by fuzzing: YAML 1.1's base-60 integers trapped on overflow in the conversion.
