@@ -5,8 +5,8 @@ import Foundation
 /// `backprop predict DIR --input FILE|-`: one prediction per input row.
 ///
 /// The input is CSV of raw features (the model's preprocessing is applied here), one
-/// example per line, with an optional header (detected: a first line with a field that is
-/// not a number), or a `.npy` array of shape `(n, features)`. The output is CSV: a header,
+/// example per line, with an optional header (detected: a first line none of whose fields
+/// is a number), or a `.npy` array of shape `(n, features)`. The output is CSV: a header,
 /// then per row the class name (and with `--proba` one probability per class), or the
 /// predicted values for regression. An ensemble folder predicts from the mean of its
 /// members' probabilities.
@@ -116,17 +116,20 @@ struct PredictCommand: ParsableCommand {
                                  featureCount: featureCount, delimiter: delimiter == "tab" ? "\t" : Character(delimiter))
     }
 
-    /// Rows of numbers from CSV text; the first line is a header when one of its fields is
-    /// not a number. Blank lines are skipped.
+    /// Rows of numbers from CSV text; the first line is a header when none of its fields is
+    /// a number (a first line mixing numbers and other fields is a bad data row, reported
+    /// like any other). Blank lines are skipped.
     static func parseCSV(_ text: String, file: String, featureCount: Int, delimiter: Character = ",") throws -> Matrix<Float> {
         var values: [Float] = []
         var rows = 0
+        var isFirstLine = true
         // "\r\n" is one Character, a newline like "\n".
         for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             if line.allSatisfy(\.isWhitespace) { continue }
             let fields = line.split(separator: delimiter, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = fields.map { Float($0) }
-            if rows == 0, values.isEmpty, numbers.contains(where: { $0 == nil }) {
+            defer { isFirstLine = false }
+            if isFirstLine, numbers.allSatisfy({ $0 == nil }) {
                 guard fields.count == featureCount else {
                     throw CommandFailure(message: "\(file):\(index + 1): header has \(fields.count) columns, the model expects \(featureCount) features")
                 }

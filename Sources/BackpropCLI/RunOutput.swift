@@ -62,18 +62,20 @@ final class RunSession {
     let folder: URL
     /// The recipe: the command's, or the checkpoint's when resuming.
     let recipe: TrainingRecipe
+    /// The checkpoint to resume from, or `nil` for a fresh run.
+    private let resumed: Checkpoint?
     /// The state to resume from, or `nil` for a fresh run.
-    let snapshot: TrainingSnapshot?
+    var snapshot: TrainingSnapshot? { resumed?.snapshot }
     private let options: RunOutputOptions
     /// Epochs between checkpoints: the flag, else the resumed run's, else 1.
     let checkpointEvery: Int
 
-    private init(folder: URL, recipe: TrainingRecipe, snapshot: TrainingSnapshot?, options: RunOutputOptions, recordedEvery: Int? = nil) {
+    private init(folder: URL, recipe: TrainingRecipe, resumed: Checkpoint?, options: RunOutputOptions) {
         self.folder = folder
         self.recipe = recipe
-        self.snapshot = snapshot
+        self.resumed = resumed
         self.options = options
-        checkpointEvery = options.checkpointEvery ?? recordedEvery ?? 1
+        checkpointEvery = options.checkpointEvery ?? resumed?.checkpointEvery ?? 1
     }
 
     /// Resolves the folder and the recipe. `settingsGiven` tells whether settings flags or
@@ -93,8 +95,7 @@ final class RunSession {
                 let how = checkpoint.snapshot.history.stopReason.map { " (\($0))" } ?? ""
                 throw CleanExit.message("\(resume): the run already finished after \(checkpoint.snapshot.epoch) epochs\(how); its model is \(resume)/\(Model.manifestFileName). Nothing to resume.")
             }
-            return RunSession(folder: folder, recipe: checkpoint.recipe, snapshot: checkpoint.snapshot, options: options,
-                              recordedEvery: checkpoint.checkpointEvery)
+            return RunSession(folder: folder, recipe: checkpoint.recipe, resumed: checkpoint, options: options)
         }
         let folder: URL
         if let out = options.out {
@@ -104,7 +105,7 @@ final class RunSession {
         } else {
             folder = defaultFolder()
         }
-        return RunSession(folder: folder, recipe: try recipe(), snapshot: nil, options: options)
+        return RunSession(folder: folder, recipe: try recipe(), resumed: nil, options: options)
     }
 
     /// `runs/<yyyyMMdd-HHmmss>` (UTC) under `parent` (the working directory by default),
@@ -135,44 +136,60 @@ final class RunSession {
     func fit(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>]) throws -> TrainingHistory {
         let stopAfter = options.stopAfter, epochs = run.recipe.epochs, folder = folder
         let write: (TrainingContext<Float>) throws -> Void = Checkpoint.writer(
-            recipe: run.recipe, into: folder, schedule: CheckpointSchedule(every: checkpointEvery, alsoAfter: stopAfter))
-        // A --force run over an interrupted run keeps that run's checkpoint aside until it
-        // has succeeded: a failure puts it back, so the old run can still be resumed.
+            recipe: run.recipe, into: folder, schedule: CheckpointSchedule(every: checkpointEvery, alsoAfter: stopAfter), resuming: resumed)
+        // A --force run over an interrupted run keeps that run's checkpoint and history
+        // aside until it has succeeded: a failure puts them back, so the old run can still
+        // be resumed.
         let aside = try setAsideReplacedCheckpoint()
         do {
             let history = try fitWritingCheckpoints(run, callbacks: callbacks, stopAfter: stopAfter, epochs: epochs, write: write)
-            if let aside { try? FileManager.default.removeItem(at: aside) }
+            discard(aside)
             return history
         } catch let error as CleanExit {
-            if let aside { try? FileManager.default.removeItem(at: aside) }
+            discard(aside)
             throw error
         } catch {
-            if let aside { restore(aside) }
+            restore(aside)
             throw error
         }
     }
 
-    /// Moves the checkpoint of the run `--force` replaces to `checkpoint.replaced/`.
-    private func setAsideReplacedCheckpoint() throws -> URL? {
-        guard snapshot == nil, options.force else { return nil }
+    /// The checkpoint folder and its history file, which `--force` sets aside together.
+    private static let checkpointFiles = [Checkpoint.folderName, Checkpoint.historyFileName]
+
+    /// Moves the checkpoint of the run `--force` replaces to `checkpoint.replaced/` and its
+    /// history to `checkpoint-history.jsonl.replaced`; returns the names moved.
+    private func setAsideReplacedCheckpoint() throws -> [String] {
+        guard snapshot == nil, options.force else { return [] }
         let files = FileManager.default
-        let current = folder.appendingPathComponent(Checkpoint.folderName)
-        let aside = folder.appendingPathComponent(Checkpoint.folderName + ".replaced")
-        guard files.fileExists(atPath: current.path) else { return nil }
-        try? files.removeItem(at: aside)
-        do { try files.moveItem(at: current, to: aside) } catch {
-            throw CommandFailure(message: "--force cannot set aside the checkpoint in \(folder.relativePath): \(error.localizedDescription)")
+        var moved: [String] = []
+        for name in Self.checkpointFiles where files.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            let aside = folder.appendingPathComponent(name + ".replaced")
+            try? files.removeItem(at: aside)
+            do { try files.moveItem(at: folder.appendingPathComponent(name), to: aside) } catch {
+                restore(moved)
+                throw CommandFailure(message: "--force cannot set aside \(name) in \(folder.relativePath): \(error.localizedDescription)")
+            }
+            moved.append(name)
         }
-        return aside
+        return moved
     }
 
-    /// Puts the set-aside checkpoint back in place of the failed run's.
-    private func restore(_ aside: URL) {
+    /// Deletes what was set aside, once the new run no longer needs it.
+    private func discard(_ names: [String]) {
+        for name in names { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name + ".replaced")) }
+    }
+
+    /// Puts the set-aside checkpoint and history back in place of the failed run's.
+    private func restore(_ names: [String]) {
+        guard !names.isEmpty else { return }
         let files = FileManager.default
-        for name in ["", ".next", ".previous"] {
-            try? files.removeItem(at: folder.appendingPathComponent(Checkpoint.folderName + name))
+        for name in Self.checkpointFiles + [".next", ".previous"].map({ Checkpoint.folderName + $0 }) {
+            try? files.removeItem(at: folder.appendingPathComponent(name))
         }
-        try? files.moveItem(at: aside, to: folder.appendingPathComponent(Checkpoint.folderName))
+        for name in names {
+            try? files.moveItem(at: folder.appendingPathComponent(name + ".replaced"), to: folder.appendingPathComponent(name))
+        }
     }
 
     private func fitWritingCheckpoints(_ run: TrainingRun, callbacks: [any TrainingCallback<Float>], stopAfter: Int?, epochs: Int,

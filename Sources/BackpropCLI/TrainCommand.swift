@@ -118,6 +118,9 @@ struct TrainCommand: ParsableCommand {
             // Rank 0 alone prints and writes; the others take their share of every step.
             if group.rank != 0 { try session.follow(run) }
         }
+        for warning in run.dataWarnings {
+            if json { ProgressBar.standardError("warning: \(warning)\n") } else { output("warning: \(warning)") }
+        }
         let splits = run.splits, network = run.network, trainer = run.trainer
         let epochs = run.recipe.epochs
         let interval = printEvery > 0 ? printEvery : max(1, epochs / 20)

@@ -84,6 +84,8 @@ public struct DataError: BackpropError, Equatable {
         case tooLarge(String)
         /// A value that does not fit in the element type the data is loaded as.
         case outOfRange(value: String, type: String)
+        /// A classification training set whose `count` examples all belong to class `name`.
+        case singleClass(name: String, count: Int)
 
         public var description: String {
             switch self {
@@ -106,6 +108,8 @@ public struct DataError: BackpropError, Equatable {
             case let .invalidSpecification(message): return message
             case let .tooLarge(message): return "too large: \(message)"
             case let .outOfRange(value, type): return "the value \(value) does not fit in \(type)"
+            case let .singleClass(name, count):
+                return "all \(count) training examples belong to one class (\"\(name)\"); a classifier needs at least two classes — check the target column, or train a regression for a numeric target"
             }
         }
     }

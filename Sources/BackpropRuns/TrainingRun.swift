@@ -35,11 +35,15 @@ public final class TrainingRun {
     public let recipeCallbacks: [any TrainingCallback<Float>]
     /// The early-stopping callback, when the recipe has one.
     public let earlyStopping: EarlyStopping<Float>?
+    /// What is doubtful about the data but does not stop the run: each class of the dev or
+    /// test part that never occurs in the training part.
+    public let dataWarnings: [String]
 
     /// Loads the data and builds everything the recipe describes.
     ///
-    /// - Throws: `DataError` for unreadable data, `NetworkError` for settings that do not
-    ///   fit together (layer sizes against the data, a bad initialiser), `TrainingError`.
+    /// - Throws: `DataError` for unreadable data or a classification training part of a
+    ///   single class, `NetworkError` for settings that do not fit together (layer sizes
+    ///   against the data, a bad initialiser), `TrainingError`.
     public convenience init(recipe: TrainingRecipe) throws {
         var random = RandomGenerator(seed: recipe.seed)
         let raw = try Self.loadData(for: recipe, seed: random.next())
@@ -78,6 +82,12 @@ public final class TrainingRun {
 
     private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {
         self.recipe = recipe
+        let file: String? = switch recipe.data.value {
+        case let .csv(path): path
+        case let .npy(_, targets): targets
+        default: nil
+        }
+        dataWarnings = try raw.checkClassCoverage(source: "\(recipe.data)", file: file)
         var (prepared, fitted) = try raw.preprocessed(with: recipe.preprocessing)
         if recipe.layers?.last == 1, prepared.train.isClassification, prepared.train.outputCount == 2,
            recipe.lossKind != .softmaxCrossEntropy {

@@ -119,15 +119,21 @@ microKernel(long depth, const float *restrict a, long rowStride, long depthStrid
             long bStride, __mmask16 bLow, __mmask16 bHigh, float *c, long ldc, long height, long width,
             float alpha, float beta, const Epilogue *epilogue, const int ROWS) {
     __m512 acc[MR][2];  // a fixed size (not ROWS) keeps it in registers without a stack frame
+    // Rows past `height` are computed but never stored; they read the last row again, since
+    // an A read in place (the direct tiles) ends there.
+    long offsets[MR];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < ROWS; r++) {
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        offsets[r] = (r < height ? r : height - 1) * rowStride;
+    }
 
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_maskz_loadu_ps(bLow, b);
         __m512 b1 = _mm512_maskz_loadu_ps(bHigh, b + 16);
 #pragma clang loop unroll(full)
         for (int r = 0; r < ROWS; r++) {
-            __m512 broadcast = _mm512_set1_ps(a[r * rowStride]);
+            __m512 broadcast = _mm512_set1_ps(a[offsets[r]]);
             acc[r][0] = _mm512_fmadd_ps(broadcast, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(broadcast, b1, acc[r][1]);
         }

@@ -54,7 +54,7 @@ struct EndToEndTests {
         let summary = try train.train { lines.append($0) }
         #expect(lines.contains { $0.hasPrefix("Saved the model to") })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(files == ["checkpoint", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
+        #expect(files == ["checkpoint", "checkpoint-history.jsonl", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
         let recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
         #expect(recorded["format"] as? String == "backprop-model" && recorded["format_version"] as? Int == 2)
         #expect((recorded["metrics"] as? [String: Double])?["test_accuracy"] == summary.testAccuracy)

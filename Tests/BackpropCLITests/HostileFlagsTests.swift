@@ -64,6 +64,28 @@ struct CheckpointFailureTests {
         #expect(try Checkpoint.read(from: folder).checkpointEvery == 3)
     }
 
+    @Test func aHistoryLineLeftByACrashedCheckpointWriteIsCutOffOnResume() throws {
+        let settings = ["--data", "moons:n=80", "--layers", "2,6,2", "--epochs", "6", "--optimizer", "adam", "--dropout", "0.2"]
+        let straight = CommandRunner.temporaryFolder(), interrupted = CommandRunner.temporaryFolder()
+        #expect(CommandRunner.execute(["train", "--out", straight.path] + settings).code == 0)
+        let stopped = CommandRunner.execute(["train", "--out", interrupted.path, "--stop-after", "3"] + settings)
+        #expect(stopped.code == 0, "\(stopped.message)")
+        // The next checkpoint's write crashed after appending part of its history line.
+        let log = interrupted.appendingPathComponent(Checkpoint.historyFileName)
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"batch_costs\":[0.69,".utf8))
+        try handle.close()
+
+        let resumed = CommandRunner.execute(["train", "--resume", interrupted.path])
+        #expect(resumed.code == 0, "\(resumed.message)")
+        let name = Model.tensorsFileName
+        #expect(try Data(contentsOf: straight.appendingPathComponent(name)) == Data(contentsOf: interrupted.appendingPathComponent(name)))
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6 && !lines.contains { $0.hasSuffix(",") }, "\(lines)")
+        #expect(try Checkpoint.read(from: interrupted).snapshot.history.epochs.map(\.epoch) == Array(1...6))
+    }
+
     @Test func failedForceRunKeepsTheInterruptedRunResumable() throws {
         let folder = CommandRunner.temporaryFolder()
         let stopped = CommandRunner.execute(["train", "--out", folder.path, "--data", "moons:n=60", "--layers", "2,4,2",

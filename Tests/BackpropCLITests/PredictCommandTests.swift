@@ -77,4 +77,25 @@ struct PredictCommandTests {
         #expect { try PredictCommand.parseCSV("a,b,c\n1,2\n", file: "in.csv", featureCount: 2) } throws: { "\($0)".contains("header") }
         #expect { try PredictCommand.parseCSV("\n", file: "in.csv", featureCount: 2) } throws: { "\($0)".contains("no input rows") }
     }
+
+    @Test("A bad first row before good ones is reported, not taken for a header")
+    func badFirstRowIsReported() throws {
+        let cases: [(String, [String])] = [
+            ("0.5,abc\n1,2\n3,4\n", ["in.csv:1", "field 2", "abc"]),
+            ("\n0.5,\n1,2\n", ["in.csv:2", "field 2", "not a finite number"]),
+            ("1,2,3\n1,2\n", ["in.csv:1", "3 values", "expects 2 features"]),
+            ("nan,1\n1,2\n", ["in.csv:1", "field 1", "nan"]),
+            ("x,y\nx,y\n1,2\n", ["in.csv:2", "field 1", "\"x\""]),
+        ]
+        for (text, words) in cases {
+            #expect { try PredictCommand.parseCSV(text, file: "in.csv", featureCount: 2) } throws: { error in
+                words.allSatisfy { "\(error)".contains($0) }
+            }
+        }
+        let folder = try Self.model()
+        let input = folder.appendingPathComponent("first-bad.csv")
+        try "0.1,oops\n0.3,0.4\n0.5,0.6\n".write(to: input, atomically: true, encoding: .utf8)
+        let result = CommandRunner.execute(["predict", folder.path, "--input", input.path])
+        #expect(result.code != 0 && result.message.contains("first-bad.csv:1") && result.message.contains("oops"), "\(result.message)")
+    }
 }

@@ -20,7 +20,7 @@ struct ReportOutputTests {
         var lines: [String] = []
         let summary = try Self.command(["--data", "moons:n=200", "--layers", "2,8,2", "--epochs", "5", "--out", out.path]).train { lines.append($0) }
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["checkpoint", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
+        #expect(files == ["checkpoint", "checkpoint-history.jsonl", "history.csv", "model.json", "model.safetensors", "monitor.json", "report.html"])
         let csv = try String(contentsOf: out.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 5, "a header and one row per epoch")
         #expect(csv[0] == "epoch,train_cost,train_accuracy,dev_cost,dev_accuracy,learning_rate,seconds")

@@ -28,6 +28,7 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "model-json": { bytes in _ = try? ModelManifest(data: Data(bytes), file: "model.json") },
     "ensemble-json": { bytes in _ = try? EnsembleManifest(data: Data(bytes), file: "ensemble.json") },
     "checkpoint-json": { bytes in fuzzCheckpoint(bytes) },
+    "checkpoint-history": { bytes in fuzzCheckpointHistory(bytes) },
     "yaml": { bytes in _ = try? RunConfiguration.parse(String(decoding: bytes, as: UTF8.self), format: .yaml, file: "fuzz.yaml") },
     "toml": { bytes in _ = try? RunConfiguration.parse(String(decoding: bytes, as: UTF8.self), format: .toml, file: "fuzz.toml") },
     "recipe": { bytes in
@@ -50,6 +51,13 @@ func fuzzCheckpoint(_ bytes: [UInt8]) {
     let folder = checkpointFolder.appendingPathComponent(Checkpoint.folderName)
     try? Data(bytes).write(to: folder.appendingPathComponent(Checkpoint.manifestFileName))
     _ = try? Checkpoint.read(from: checkpointFolder)
+}
+
+/// checkpoint-history.jsonl read whole, as a checkpoint recording its length and checksum would.
+func fuzzCheckpointHistory(_ bytes: [UInt8]) {
+    let log = CheckpointHistoryLog(runFolder: checkpointFolder)
+    try? Data(bytes).write(to: log.url)
+    _ = try? log.read(CheckpointHistoryLog.Extent(epochs: 0, batchCosts: 0, bytes: bytes.count, crc32c: CRC32C.checksum(bytes)))
 }
 
 let checkpointFolder: URL = {

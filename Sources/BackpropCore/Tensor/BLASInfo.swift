@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the linear-algebra backend is and how it runs.
 ///
 /// Describes ``BLASLibrary/current``, the library selected by `BACKPROP_BLAS` or
@@ -30,17 +32,20 @@ public enum BLASInfo {
 /// The choice depends only on the shape and the engine, so a run stays deterministic. The
 /// count goes to the library in use (``BLASLibrary/current``), where it is a process-wide
 /// setting (`openblas_set_num_threads`, `bli_thread_set_num_threads`): it is set just
-/// before each product that needs a different count than the previous one.
+/// before each product that needs a different count than the previous one. Products
+/// computed at the same time on several threads (parallel tests, concurrent trials) share
+/// that one setting; a lock keeps the remembered count equal to the library's.
 enum BLASThreading {
     /// The count last handed to the library, 0 when unknown (before the first product, after
     /// a library change). It mirrors the library's own process-wide setting, which is why it
-    /// is process-wide itself.
+    /// is process-wide itself; read and written only under ``lock``.
     nonisolated(unsafe) private static var libraryThreadCount = 0
+    private static let lock = NSLock()
 
     /// Makes the next product set the library's count (after a library change, or a count
     /// set from outside through ``BLASLibrary/setThreadCount(_:)``).
     static func forgetLibraryThreadCount() {
-        libraryThreadCount = 0
+        lock.withLock { libraryThreadCount = 0 }
     }
 
     /// Sets the BLAS thread count for an `m × k` by `k × n` product run for `engine` (only
@@ -48,9 +53,11 @@ enum BLASThreading {
     static func prepare(m: Int, n: Int, k: Int, engine: ComputeEngine) {
         #if !canImport(Accelerate)
         let wanted = engine.blasThreads(m: m, n: n, k: k)
-        if wanted != libraryThreadCount {
-            libraryThreadCount = wanted
-            BLASLibrary.selection.library.routines.setThreadCount(wanted)
+        lock.withLock {
+            if wanted != libraryThreadCount {
+                libraryThreadCount = wanted
+                BLASLibrary.selection.library.routines.setThreadCount(wanted)
+            }
         }
         #endif
     }

@@ -4,14 +4,18 @@ import BackpropRecipes
 
 /// A training checkpoint on disk: the folder `checkpoint/` of a run holds
 /// `checkpoint.json` (format, recipe, epoch, step, α factor, generator states, example
-/// order, history, callback counters) and `checkpoint.safetensors` (float64 tensors:
-/// parameters and buffers under their network names, optimiser slots as
-/// `optimizer.<slot>.<index>`, callback tensors as `callbacks.<key>.<index>`).
+/// order, callback counters, and how much of the history file belongs to it) and
+/// `checkpoint.safetensors` (float64 tensors: parameters and buffers under their network
+/// names, optimiser slots as `optimizer.<slot>.<index>`, callback tensors as
+/// `callbacks.<key>.<index>`). The history — epoch records and batch costs — goes to the
+/// append-only file `checkpoint-history.jsonl` beside the folder, so that a checkpoint
+/// costs the same at epoch 5 and at epoch 5000.
 ///
-/// Writing never leaves the run without a complete checkpoint: the new one is written to
-/// `checkpoint.next/`, the old folder is renamed `checkpoint.previous/`, the new one takes
-/// its place and only then is the old one deleted. Reading falls back to
-/// `checkpoint.previous/` when a crash happened between the renames.
+/// Writing never leaves the run without a complete checkpoint: the new history lines are
+/// appended, the new checkpoint is written to `checkpoint.next/`, the old folder is renamed
+/// `checkpoint.previous/`, the new one takes its place and only then is the old one
+/// deleted. Reading falls back to `checkpoint.previous/` when a crash happened between the
+/// renames, and reads only the part of the history its `checkpoint.json` records.
 ///
 /// ```swift
 /// try run.fit(epochCompleted: Checkpoint.writer(recipe: recipe, into: runFolder, schedule: CheckpointSchedule(every: 1)))
@@ -22,13 +26,15 @@ public struct Checkpoint: Sendable, Equatable {
     /// The `format` value of `checkpoint.json`.
     public static let formatName = "backprop-checkpoint"
     /// The format version written, and the newest read.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
     /// The checkpoint's folder inside a run folder.
     public static let folderName = "checkpoint"
     /// The description file.
     public static let manifestFileName = "checkpoint.json"
     /// The tensor file.
     public static let tensorsFileName = "checkpoint.safetensors"
+    /// The append-only history file inside a run folder, beside ``folderName``.
+    public static let historyFileName = "checkpoint-history.jsonl"
 
     /// The recipe of the run.
     public var recipe: TrainingRecipe
@@ -37,6 +43,10 @@ public struct Checkpoint: Sendable, Equatable {
     /// The run's epochs between checkpoints, so `--resume` keeps it; `nil` in checkpoints
     /// written before it was recorded.
     public var checkpointEvery: Int?
+    /// The part of the run folder's history file this checkpoint was read with, from which
+    /// a resumed run's writer appends; `nil` for a checkpoint not read from a folder or
+    /// read from a format-1 one (history inside `checkpoint.json`).
+    var historyExtent: CheckpointHistoryLog.Extent?
 
     /// A checkpoint of `snapshot` in the run of `recipe`.
     public init(recipe: TrainingRecipe, snapshot: TrainingSnapshot) {
@@ -67,7 +77,11 @@ public struct Checkpoint: Sendable, Equatable {
         var shuffleGeneratorState: [UInt64]
         var layerGeneratorStates: [NamedGenerator]
         var order: [Int]
-        var history: TrainingHistory
+        /// The whole history, in format 1.
+        var history: TrainingHistory?
+        /// The part of `checkpoint-history.jsonl` holding the history, from format 2.
+        var historyLog: CheckpointHistoryLog.Extent?
+        var stopReason: String?
         var callbackNumbers: [String: [String: Double]]
         var callbackTensorCounts: [String: Int]
         var checkpointEvery: Int?
@@ -77,7 +91,8 @@ public struct Checkpoint: Sendable, Equatable {
             case learningRateFactor = "learning_rate_factor", parameterNames = "parameter_names", bufferNames = "buffer_names"
             case optimizerStep = "optimizer_step", optimizerSlots = "optimizer_slots"
             case shuffleGeneratorState = "shuffle_generator_state", layerGeneratorStates = "layer_generator_states"
-            case order, history, callbackNumbers = "callback_numbers", callbackTensorCounts = "callback_tensor_counts"
+            case order, history, historyLog = "history_log", stopReason = "stop_reason"
+            case callbackNumbers = "callback_numbers", callbackTensorCounts = "callback_tensor_counts"
             case checkpointEvery = "checkpoint_every"
         }
     }
@@ -85,28 +100,47 @@ public struct Checkpoint: Sendable, Equatable {
     // MARK: - Writing
 
     /// The `epochCompleted` handler of a run of `recipe` that writes its checkpoint into
-    /// `runFolder` (``write(into:)``) whenever `schedule` says.
+    /// `runFolder` whenever `schedule` says. The first checkpoint starts the history file
+    /// (or, for a run resumed from `resumed`, read from `runFolder`, continues it after
+    /// `resumed`'s part); every later one appends only the epochs since the previous one.
     public static func writer<Scalar: NetworkScalar>(
-        recipe: TrainingRecipe, into runFolder: URL, schedule: CheckpointSchedule
+        recipe: TrainingRecipe, into runFolder: URL, schedule: CheckpointSchedule, resuming resumed: Checkpoint? = nil
     ) -> (TrainingContext<Scalar>) throws -> Void {
-        schedule.handler(epochs: recipe.epochs) {
+        let written = WrittenHistory(extent: resumed?.historyExtent)
+        return schedule.handler(epochs: recipe.epochs) {
             var checkpoint = Checkpoint(recipe: recipe, snapshot: $0)
             checkpoint.checkpointEvery = schedule.interval
-            try checkpoint.write(into: runFolder)
+            written.extent = try checkpoint.write(into: runFolder, historyAfter: written.extent)
         }
     }
 
-    /// Writes `checkpoint/` inside `runFolder` as described above.
+    /// The part of the history file the last checkpoint of a ``writer(recipe:into:schedule:resuming:)`` holds.
+    private final class WrittenHistory {
+        var extent: CheckpointHistoryLog.Extent?
+        init(extent: CheckpointHistoryLog.Extent?) { self.extent = extent }
+    }
+
+    /// Writes `checkpoint/` inside `runFolder` as described above, with a new history file
+    /// holding the whole history (a run's successive checkpoints, written by
+    /// ``writer(recipe:into:schedule:resuming:)``, append to it instead).
     ///
     /// - Throws: ``ModelFileError/unreadable(file:detail:)`` when the folder cannot be written.
     public func write(into runFolder: URL) throws {
+        _ = try write(into: runFolder, historyAfter: nil)
+    }
+
+    /// Writes the checkpoint, appending its history after `extent` (`nil`: a new history
+    /// file), and returns the extent of its history.
+    private func write(into runFolder: URL, historyAfter extent: CheckpointHistoryLog.Extent?) throws -> CheckpointHistoryLog.Extent {
         let files = FileManager.default
         let target = runFolder.appendingPathComponent(Self.folderName)
         let next = runFolder.appendingPathComponent(Self.folderName + ".next")
         let previous = runFolder.appendingPathComponent(Self.folderName + ".previous")
         try? files.removeItem(at: next)
-        let (manifest, tensors) = parts()
+        let stored: CheckpointHistoryLog.Extent
         do {
+            stored = try CheckpointHistoryLog(runFolder: runFolder).store(snapshot.history, after: extent)
+            let (manifest, tensors) = parts(historyLog: stored)
             try AtomicFile.write(tensors.encoded(), to: next.appendingPathComponent(Self.tensorsFileName))
             try AtomicFile.write(VersionedJSON.encode(manifest), to: next.appendingPathComponent(Self.manifestFileName))
         } catch {
@@ -128,9 +162,10 @@ public struct Checkpoint: Sendable, Equatable {
         } catch {
             throw ModelFileError.unreadable(file: target.path, detail: "cannot replace the checkpoint: \(error.localizedDescription)")
         }
+        return stored
     }
 
-    private func parts() -> (Manifest, SafeTensors) {
+    private func parts(historyLog: CheckpointHistoryLog.Extent) -> (Manifest, SafeTensors) {
         let snapshot = snapshot
         var tensors: [SafeTensors.Tensor] = []
         func add(_ name: String, _ values: [Double]) {
@@ -148,7 +183,7 @@ public struct Checkpoint: Sendable, Equatable {
             parameterNames: snapshot.parameters.map(\.name), bufferNames: snapshot.buffers.map(\.name),
             optimizerStep: snapshot.optimizerState.step, optimizerSlots: snapshot.optimizerState.slots.mapValues(\.count),
             shuffleGeneratorState: snapshot.shuffleGeneratorState, layerGeneratorStates: snapshot.layerGeneratorStates,
-            order: snapshot.order, history: snapshot.history,
+            order: snapshot.order, historyLog: historyLog, stopReason: snapshot.history.stopReason,
             callbackNumbers: snapshot.callbackStates.mapValues(\.numbers),
             callbackTensorCounts: snapshot.callbackStates.mapValues(\.tensors.count), checkpointEvery: checkpointEvery)
         let metadata = ["backprop_format": Self.formatName, "format_version": String(Self.currentFormatVersion), "epoch": String(snapshot.epoch)]
@@ -213,13 +248,23 @@ public struct Checkpoint: Sendable, Equatable {
             let count = manifest.callbackTensorCounts[key] ?? 0
             callbackStates[key] = CallbackState(numbers: numbers, tensors: try (0..<count).map { try values("callbacks.\(key).\($0)") })
         }
+        let history: TrainingHistory
+        if let extent = manifest.historyLog {
+            let (epochs, batchCosts) = try CheckpointHistoryLog(runFolder: runFolder).read(extent)
+            history = TrainingHistory(batchCosts: batchCosts, epochs: epochs, stopReason: manifest.stopReason)
+        } else if let inline = manifest.history {
+            history = inline
+        } else {
+            throw ModelFileError.malformed(file: manifestURL.path, detail: "missing key \"history_log\"")
+        }
         let snapshot = TrainingSnapshot(
             epoch: manifest.epoch, step: manifest.step, learningRateFactor: manifest.learningRateFactor,
             parameters: parameters, buffers: buffers, optimizerState: OptimizerState(step: manifest.optimizerStep, slots: slots),
             shuffleGeneratorState: manifest.shuffleGeneratorState, layerGeneratorStates: manifest.layerGeneratorStates,
-            history: manifest.history, order: manifest.order, callbackStates: callbackStates)
+            history: history, order: manifest.order, callbackStates: callbackStates)
         var checkpoint = Checkpoint(recipe: manifest.recipe, snapshot: snapshot)
         checkpoint.checkpointEvery = manifest.checkpointEvery
+        checkpoint.historyExtent = manifest.historyLog
         return checkpoint
     }
 }

@@ -12,9 +12,11 @@ public enum CRC32C {
         return crc
     }
 
-    /// The CRC-32C of `bytes`.
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+    /// The CRC-32C of `bytes`; with `previous`, the checksum of `bytes` following the
+    /// bytes whose checksum is `previous` (`checksum(b, continuing: checksum(a))` equals
+    /// the checksum of `a` followed by `b`).
+    public static func checksum(_ bytes: some Sequence<UInt8>, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc: UInt32 = previous ^ 0xFFFF_FFFF
         for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF
     }

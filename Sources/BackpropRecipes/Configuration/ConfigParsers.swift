@@ -47,7 +47,7 @@ public enum ConfigLimits {
         guard bytes.count <= maximumSize else {
             throw ConfigError(file: file, problem: .exceedsLimit("the document holds \(bytes.count) bytes, at most \(maximumSize) are read"))
         }
-        if format == .toml { try checkTableHeaders(text, file: file) }
+        if format == .toml { try checkTOML(text, file: file) }
         var flowDepth = 0, aliases = 0, line = 1
         var quote: UInt8? = nil, comment = false, lineStart = true, indentation = 0
         for (index, byte) in bytes.enumerated() {
@@ -90,34 +90,6 @@ public enum ConfigLimits {
                     throw ConfigError(file: file, line: line, problem: .exceedsLimit("more than \(maximumAliases) aliases (*name); alias expansion can make a small document enormous"))
                 }
             default: break
-            }
-        }
-    }
-}
-
-extension ConfigLimits {
-    /// A TOML table header (`[name]`, `[[name]]`) must name a key: toml++ asserts (and
-    /// aborts a debug build) on `[[[…` or `[` followed by another character.
-    static func checkTableHeaders(_ text: String, file: String) throws {
-        var depth = 0  // of brackets still open: a line inside a multi-line array is no header
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            defer {
-                var quote: Character?
-                for character in raw {
-                    if let open = quote { if character == open { quote = nil }; continue }
-                    if character == "#" { break }
-                    if character == "\"" || character == "'" { quote = character }
-                    if character == "[" || character == "{" { depth += 1 }
-                    if character == "]" || character == "}" { depth = max(0, depth - 1) }
-                }
-            }
-            var rest = raw.drop { $0 == " " || $0 == "\t" }
-            guard depth == 0, rest.first == "[" else { continue }
-            rest = rest.dropFirst()
-            if rest.first == "[" { rest = rest.dropFirst() }
-            rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard let first = rest.first, first.isASCII, first.isLetter || first.isNumber || "_-\"'".contains(first) else {
-                throw ConfigError(file: file, line: index + 1, problem: .malformed("a table header must name a key: \(raw.prefix(40))"))
             }
         }
     }

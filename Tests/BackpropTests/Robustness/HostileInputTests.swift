@@ -135,6 +135,39 @@ struct HostileInputTests {
         #expect(throws: Never.self) { try RunConfiguration.parse("[search]\nlr = 1\nm = [\n  [ [1], {a = 2} ],\n]\n[[runs]]\nx = 2\n", format: .toml, file: "ok.toml") }
     }
 
+    /// Found by fuzzing: toml++ asserted (aborting a debug build) on a date-time whose `T`
+    /// is not followed by a digit, and on control characters; both are refused before it.
+    @Test func tomlDateTimeWithoutATimeAndControlCharactersAreRefused() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/toml/assert-parse-time")
+        let fuzzed = String(decoding: try Data(contentsOf: corpus), as: UTF8.self)
+        let cases: [(String, Int, String)] = [
+            (fuzzed, 1, "control character U+001D"),
+            ("a = 1\nwhen = 1979-05-27Tx7:32:00Z\n", 2, "date-time needs a time"),
+            ("when = 1979-05-27t\n", 1, "date-time needs a time"),
+            ("m = [\n  1979-05-27T:00,\n]\n", 2, "date-time needs a time"),
+            ("a = 1\r\nb = \u{7F}\r\n", 2, "control character U+007F"),
+            ("a = 1\r\n[[[x]]]\r\n", 2, "table header"),
+            ("\u{FEFF}[[[[[[[[[2032:T77:00Z\n", 1, "table header"),
+        ]
+        for (text, line, words) in cases {
+            let error = #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "t.toml") }
+            #expect(error?.file == "t.toml" && error?.line == line, "\(String(describing: error))")
+            #expect(error.map { "\($0)".contains(words) } == true, "\(String(describing: error))")
+        }
+        // Well-formed date-times reach the parser (and are then refused as a type no setting has).
+        let dates = "when = 1979-05-27T07:32:00Z\nday = 1979-05-27\nat = 1979-05-27 07:32:00\n"
+        #expect(throws: Never.self) { try ConfigLimits.checkTOML(dates, file: "d.toml") }
+        let error = #expect(throws: ConfigError.self) { try RunConfiguration.parse(dates, format: .toml, file: "d.toml") }
+        if case .wrongType? = error?.problem {} else { Issue.record("expected a wrong type, got \(String(describing: error))") }
+        // Date-like text in strings, comments and keys is left alone.
+        let valid = "name = \"1979-05-27Tx \\\" [\"\nother = '1979-05-27Ty'\n# 1979-05-27Tz\na1979-05-27Tx = 1\r\ntab\t= 2\n"
+        let configuration = try RunConfiguration.parse(valid, format: .toml, file: "ok.toml")
+        #expect(configuration["name"] == .string("1979-05-27Tx \" ["))
+        #expect(configuration["other"] == .string("1979-05-27Ty") && configuration["tab"] == .int(2))
+        #expect(try RunConfiguration.parse("\u{FEFF}[run]\nx = 1\n", format: .toml, file: "bom.toml")["run"] != nil)
+    }
+
     /// Found by fuzzing: YAML 1.1's base-60 integers trapped on overflow in the conversion.
     @Test func baseSixtyNumbersAreReadAsText() throws {
         let configuration = try RunConfiguration.parse("lr: 1:2:3:4:5:6:7:8:9:10:11:12\nname: 12:30\n", format: .yaml, file: "t.yaml")

@@ -76,7 +76,7 @@ struct ResumeTests {
         try Checkpoint(recipe: recipe, snapshot: snapshot).write(into: folder)
         // A second write replaces the first and leaves no temporary folders behind.
         try Checkpoint(recipe: recipe, snapshot: snapshot).write(into: folder)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["checkpoint"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["checkpoint", "checkpoint-history.jsonl"])
         let read = try Checkpoint.read(from: folder)
         #expect(read.recipe == recipe)
         #expect(read.snapshot == snapshot, "the files must hold the snapshot exactly")

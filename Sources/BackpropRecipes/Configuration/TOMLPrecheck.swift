@@ -1,0 +1,84 @@
+extension ConfigLimits {
+    /// Refuses, with the line, the malformed TOML that toml++ does not report but meets
+    /// with its own assertions (which abort a debug build and are undefined behaviour in a
+    /// release one):
+    /// - a control character (TOML allows only tab and line ends);
+    /// - a table header (`[name]`, `[[name]]`) that does not start with a key: `[[[…`, `[ ]`;
+    /// - a date-time whose `T` is not followed by a digit: `1979-05-27Tx`.
+    static func checkTOML(_ text: String, file: String) throws {
+        var depth = 0  // of brackets still open: a line inside a multi-line array is no header
+        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            // The parser skips a byte-order mark at the start of the document.
+            let bytes = index == 0 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : Array(line)
+            func refuse(_ reason: String) -> ConfigError {
+                ConfigError(file: file, line: index + 1, problem: .malformed(reason))
+            }
+            for (offset, byte) in bytes.enumerated() where isControl(byte) && !(byte == 0x0D && offset == bytes.count - 1) {
+                let hex = String(byte, radix: 16, uppercase: true)
+                throw refuse("control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) (TOML allows only tab and line ends)")
+            }
+            if depth == 0, !startsWithTableKey(bytes) {
+                throw refuse("a table header must name a key: \(String(decoding: bytes.prefix(40), as: UTF8.self))")
+            }
+            var quote: UInt8?, escaped = false
+            scan: for (offset, byte) in bytes.enumerated() {
+                if let open = quote {
+                    // A basic string ("…") escapes with a backslash; a literal one ('…') does not.
+                    if escaped { escaped = false } else if byte == open { quote = nil } else { escaped = open == UInt8(ascii: "\"") && byte == UInt8(ascii: "\\") }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "#"): break scan
+                case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+                case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+                case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+                default:
+                    if let date = dateWithoutTime(bytes, at: offset) {
+                        throw refuse("a date-time needs a time (HH:MM:SS) after its 'T': \(date)")
+                    }
+                }
+            }
+        }
+    }
+
+    private static func isControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != UInt8(ascii: "\t")) || byte == 0x7F
+    }
+
+    /// `false` for a line that opens a table header not followed by a key.
+    private static func startsWithTableKey(_ bytes: [UInt8]) -> Bool {
+        var rest = bytes.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard rest.first == UInt8(ascii: "[") else { return true }
+        rest = rest.dropFirst()
+        if rest.first == UInt8(ascii: "[") { rest = rest.dropFirst() }
+        rest = rest.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = rest.first else { return false }
+        return isBareKeyByte(first) || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'")
+    }
+
+    private static func isBareKeyByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "-"): true
+        default: false
+        }
+    }
+
+    /// The text of a `YYYY-MM-DDT` starting at `offset` and not followed by a digit, else `nil`.
+    private static func dateWithoutTime(_ bytes: [UInt8], at offset: Int) -> String? {
+        let pattern = Array("0000-00-00T".utf8)
+        guard offset + pattern.count <= bytes.count, offset == 0 || !isBareKeyByte(bytes[offset - 1]) else { return nil }
+        for (place, expected) in pattern.enumerated() {
+            let byte = bytes[offset + place]
+            let matches = switch expected {
+            case UInt8(ascii: "0"): byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            case UInt8(ascii: "T"): byte == UInt8(ascii: "T") || byte == UInt8(ascii: "t")
+            default: byte == expected
+            }
+            guard matches else { return nil }
+        }
+        let end = offset + pattern.count
+        if end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") { return nil }
+        return String(decoding: bytes[offset..<min(bytes.count, end + 8)], as: UTF8.self)
+    }
+}
