@@ -90,13 +90,15 @@ def module(entry):
     if kind == "maxout":
         return Maxout(entry["out_features"], entry["pieces"])
     if kind == "dropout":
-        return nn.Dropout(entry["p"]) if entry["style"] == "inverted" else Scale(1 - entry["p"])
+        if entry["style"] == "vanilla":
+            return Scale(1 - entry["p"])
+        return nn.AlphaDropout(entry["p"]) if entry["style"] == "alpha" else nn.Dropout(entry["p"])
     if kind == "leaky-relu":
         return nn.LeakyReLU(entry["negative_slope"])
     if kind == "elu":
         return nn.ELU(entry["alpha"])
     simple = {"identity": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
-              "gaussian-noise": nn.Identity}
+              "gelu": nn.GELU, "silu": nn.SiLU, "selu": nn.SELU, "gaussian-noise": nn.Identity}
     if kind == "softmax":
         return nn.Softmax(dim=1)
     return simple[kind]()

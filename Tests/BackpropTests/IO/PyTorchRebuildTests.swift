@@ -46,6 +46,18 @@ struct PyTorchRebuildTests {
             recipe.loss = .binaryCrossEntropy
             recipe.preprocessing = [.affine(scale: 0.5, offset: 0.1)]
         }),
+        ("GELU", { recipe in
+            recipe.activation = "gelu"
+        }),
+        ("SiLU with dropout", { recipe in
+            recipe.activation = "silu"
+            recipe.dropout = [0.1]
+        }),
+        ("SELU with alpha dropout", { recipe in
+            recipe.activation = "selu"
+            recipe.dropout = [0.1]
+            recipe.dropoutStyle = .alpha
+        }),
         ("ReLU, regression with an identity output", { recipe in
             recipe.data = try SettingText(parsing: "csv:\(try regressionFile().path)")
             recipe.regression = true

@@ -159,6 +159,6 @@ struct ScheduleTests {
                     "cosine-restarts:period=5,min=0.2", "cosine-restarts:period=5,length=3", "one-cycle"] {
             #expect(throws: NetworkError.self, "\(bad)") { try LearningRateSchedules.make(parsing: bad, initialLearningRate: 0.1) }
         }
-        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "cosine-restarts", "one-cycle", "plateau"])
+        #expect(ScheduleName.allCases.map(\.rawValue) == ["constant", "inverse-time", "exponential", "inverse-sqrt", "step", "cosine", "one-cycle", "cosine-restarts", "plateau"])
     }
 }
