@@ -11,7 +11,8 @@
 
 A recipe with `ema` is measured by its averaged weights (in both engines), the model it
 exists to produce. Data: MNIST from $BACKPROP_MNIST_DIR, Fashion-MNIST from $BACKPROP_FASHION_MNIST_DIR
-(folders of the four IDX files). Backprop runs the release build (`swift build -c release`).
+(folders of the four IDX files). Backprop runs the release build (`swift build -c release`),
+or the binary named by $BACKPROP_BINARY.
 Threads: BENCH_THREADS (default 2) for both engines.
 """
 
@@ -27,7 +28,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BACKPROP = os.path.join(ROOT, ".build", "release", "backprop")
+BACKPROP = os.environ.get("BACKPROP_BINARY", os.path.join(ROOT, ".build", "release", "backprop"))
 THREADS = os.environ.get("BENCH_THREADS", "2")
 
 # name -> (config, data set, what the README row reports)
@@ -43,14 +44,17 @@ DATA_FOLDERS = {"mnist": "BACKPROP_MNIST_DIR", "fashion-mnist": "BACKPROP_FASHIO
 
 
 def cpu_name():
+    """The processor's model name with its family and model numbers (Linux), else what
+    Python knows."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as handle:
             for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return platform.processor() or platform.machine()
+    return f"{fields.get('model name', 'unknown CPU')} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
 
 
 def data_folder(data_set):
