@@ -41,7 +41,7 @@ public struct SnapshotEnsembleWriter {
     /// Saves a member when the epoch just completed (`context.epoch`, from 1) is the last of
     /// its cycle; returns the member's folder name, or `nil` when the epoch ends no cycle.
     ///
-    /// - Throws: ``ModelFileError`` when a file cannot be written.
+    /// - Throws: `ModelFileError` when a file cannot be written.
     @discardableResult
     public func epochCompleted(_ context: TrainingContext<Float>) throws -> String? {
         let index = context.epoch - 1
