@@ -4,9 +4,10 @@ extension ConfigLimits {
     /// release one):
     /// - a control character (TOML allows only tab and line ends);
     /// - a table header (`[name]`, `[[name]]`) that does not start with a key: `[[[…`, `[ ]`;
-    /// - a date-time whose `T` is not followed by a digit: `1979-05-27Tx`.
+    /// - a date-time whose `T` is not followed by a digit: `1979-05-27Tx`;
+    /// - a bracket that closes another kind: `a = [[}`.
     static func checkTOML(_ text: String, file: String) throws {
-        var depth = 0  // of brackets still open: a line inside a multi-line array is no header
+        var open: [UInt8] = []  // brackets still open: a line inside a multi-line array is no header
         for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             // The parser skips a byte-order mark at the start of the document.
             let bytes = index == 0 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(line.dropFirst(3)) : Array(line)
@@ -17,7 +18,7 @@ extension ConfigLimits {
                 let hex = String(byte, radix: 16, uppercase: true)
                 throw refuse("control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) (TOML allows only tab and line ends)")
             }
-            if depth == 0, !startsWithTableKey(bytes) {
+            if open.isEmpty, !startsWithTableKey(bytes) {
                 throw refuse("a table header must name a key: \(String(decoding: bytes.prefix(40), as: UTF8.self))")
             }
             var quote: UInt8?, escaped = false
@@ -30,8 +31,13 @@ extension ConfigLimits {
                 switch byte {
                 case UInt8(ascii: "#"): break scan
                 case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-                case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-                case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+                case UInt8(ascii: "["), UInt8(ascii: "{"): open.append(byte)
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    let opening = byte == UInt8(ascii: "]") ? UInt8(ascii: "[") : UInt8(ascii: "{")
+                    if let last = open.last, last != opening {
+                        throw refuse("'\(Character(Unicode.Scalar(byte)))' closes a '\(Character(Unicode.Scalar(last)))'")
+                    }
+                    _ = open.popLast()
                 default:
                     if let date = dateWithoutTime(bytes, at: offset) {
                         throw refuse("a date-time needs a time (HH:MM:SS) after its 'T': \(date)")

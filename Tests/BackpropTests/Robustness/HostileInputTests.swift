@@ -136,7 +136,8 @@ struct HostileInputTests {
     }
 
     /// Found by fuzzing: toml++ asserted (aborting a debug build) on a date-time whose `T`
-    /// is not followed by a digit, and on control characters; both are refused before it.
+    /// is not followed by a digit, on control characters and on a bracket closing another
+    /// kind; all are refused before it.
     @Test func tomlDateTimeWithoutATimeAndControlCharactersAreRefused() throws {
         let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/toml/assert-parse-time")
@@ -149,6 +150,9 @@ struct HostileInputTests {
             ("a = 1\r\nb = \u{7F}\r\n", 2, "control character U+007F"),
             ("a = 1\r\n[[[x]]]\r\n", 2, "table header"),
             ("\u{FEFF}[[[[[[[[[2032:T77:00Z\n", 1, "table header"),
+            (String(decoding: try Data(contentsOf: corpus.deletingLastPathComponent().appendingPathComponent("assert-parse-value")), as: UTF8.self),
+             1, "'}' closes a '['"),
+            ("a = 1\nb = [\n  {x = 1],\n]\n", 3, "']' closes a '{'"),
         ]
         for (text, line, words) in cases {
             let error = #expect(throws: ConfigError.self) { try RunConfiguration.parse(text, format: .toml, file: "t.toml") }
