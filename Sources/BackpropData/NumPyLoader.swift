@@ -139,8 +139,10 @@ public enum NumPyLoader {
         }
         let header = String(decoding: bytes[headerStart..<dataStart], as: UTF8.self)
         let (elementType, shape) = try parseHeader(header, file: file)
-        // Checked: a shape such as (2**40, 2**40) overflows Int.
-        guard let dataBytes = ResourceLimits.product(shape + [elementType.size]), dataBytes <= Int.max - dataStart else {
+        // Checked: a shape such as (2**40, 2**40) overflows Int, and so does the row of
+        // (0, 2**40, 2**40) although its total is 0 (the row is what the matrix is built from).
+        guard let dataBytes = ResourceLimits.product(shape + [elementType.size]), dataBytes <= Int.max - dataStart,
+              ResourceLimits.product(shape.dropFirst() + [elementType.size]) != nil else {
             throw DataError(file: file, location: .byte(10),
                             reason: .malformed("the header announces shape \(shape), more bytes than a 64-bit integer counts; the file holds \(bytes.count) bytes"))
         }

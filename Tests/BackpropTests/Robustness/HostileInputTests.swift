@@ -42,9 +42,12 @@ struct HostileInputTests {
     }
 
     @Test func npyShapeWhoseProductOverflows() {
-        let bytes = NPYBuilder.file(descr: "<f8", shape: [1 << 40, 1 << 40], data: [])
-        let error = #expect(throws: DataError.self) { try NumPyLoader.parse(bytes, file: "a.npy") }
-        #expect(error?.message.contains("64-bit") == true)
+        // The second shape (found by fuzzing) holds no element, but its row overflows.
+        for shape in [[1 << 40, 1 << 40], [0, 10_995_116_277_767_776, 1 << 40]] {
+            let bytes = NPYBuilder.file(descr: "<f8", shape: shape, data: [])
+            let error = #expect(throws: DataError.self) { try NumPyLoader.parse(bytes, file: "a.npy") }
+            #expect(error?.message.contains("64-bit") == true, "\(shape)")
+        }
     }
 
     @Test func safetensorsOffsetsNearIntMaxAndOverflowingShapes() {
