@@ -55,16 +55,21 @@ void backprop_gemm_part_range(long count, long unit, int parts, int part, long *
     *end = last * unit < count ? last * unit : count;
 }
 
-void backprop_gemm_part_bounds(const Product *p, int part, long *rowBegin, long *rowEnd,
-                               long *columnBegin, long *columnEnd) {
-    *rowBegin = 0, *rowEnd = p->m, *columnBegin = 0, *columnEnd = p->n;
+// Runs the variant's block over the rows and columns of C that part `part` computes.
+static void computePart(void *context, int part) {
+    const Product *p = context;
+    long rowBegin = 0, rowEnd = p->m, columnBegin = 0, columnEnd = p->n;
     if (p->splitColumns)
-        backprop_gemm_part_range(p->n, p->splitUnit, p->parts, part, columnBegin, columnEnd);
+        backprop_gemm_part_range(p->n, p->splitUnit, p->parts, part, &columnBegin, &columnEnd);
     else
-        backprop_gemm_part_range(p->m, p->splitUnit, p->parts, part, rowBegin, rowEnd);
+        backprop_gemm_part_range(p->m, p->splitUnit, p->parts, part, &rowBegin, &rowEnd);
+    p->block(p, rowBegin, rowEnd, columnBegin, columnEnd);
 }
 
-void backprop_gemm_run_parts(Product *p, int threads, void (*computePart)(void *product, int part)) {
+void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, ProductBlock block) {
+    p->splitColumns = p->n >= p->m;
+    p->splitUnit = p->splitColumns ? columnUnit : rowUnit;
+    p->block = block;
     p->parts = 1;
     if (threads > 1) {
         long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;

@@ -5,9 +5,15 @@
 // the split of its rows or columns between two threads, and the variants' entry points.
 // The public functions (BackpropKernels.h) check the arguments and dispatch here.
 
+typedef struct Product Product;
+
+// Computes the rows [rowBegin, rowEnd) × columns [columnBegin, columnEnd) of C: one part of a
+// product, as a variant's loop does it.
+typedef void (*ProductBlock)(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd);
+
 // One product C ← α·op(A)·op(B) + β·C (+ the dense layer's epilogue: a bias per column of
 // C, then rectified ← max(C, 0)) and how a variant splits it.
-typedef struct {
+struct Product {
     int transposeA, transposeB;
     long m, n, k;
     float alpha, beta;
@@ -24,20 +30,16 @@ typedef struct {
     int splitColumns;   // 1: threads share the columns of C; 0: its rows
     long splitUnit;     // the split cuts at multiples of this many rows or columns
     int parts;
-} Product;
+    ProductBlock block; // the variant's loop over one part
+};
 
 // Splits [0, count) into `parts` ranges whose boundaries are multiples of `unit`.
 void backprop_gemm_part_range(long count, long unit, int parts, int part, long *begin, long *end);
 
-// The rows [*rowBegin, *rowEnd) × columns [*columnBegin, *columnEnd) of C that part `part`
-// of the product computes.
-void backprop_gemm_part_bounds(const Product *p, int part, long *rowBegin, long *rowEnd,
-                               long *columnBegin, long *columnEnd);
-
-// Runs computePart(p, 0) alone, or computePart(p, 0) and computePart(p, 1) on two threads
-// when threads > 1 and the split dimension (p->splitColumns, p->splitUnit set by the caller)
-// holds at least two units. Sets p->parts.
-void backprop_gemm_run_parts(Product *p, int threads, void (*computePart)(void *product, int part));
+// Runs `block` over the whole of C, alone or in two parts on two threads when threads > 1
+// and the split dimension holds at least two units. The threads share the columns of C when
+// n ≥ m (cut at multiples of columnUnit), else its rows (at multiples of rowUnit).
+void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, ProductBlock block);
 
 // The calling thread's packing buffers, 64-byte aligned, with room for at least aCount and
 // bCount floats: grown when a larger block arrives, then reused, freed when the thread ends.

@@ -316,17 +316,7 @@ AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, lon
     }
 }
 
-// The columns (splitColumns) or rows a split between threads cuts at multiples of: whole
-// tiles, or whole dot-product blocks.
-static long splitUnit(const Product *p) {
-    if (p->method == DOT_PRODUCTS) return p->splitColumns ? 16 : 8;
-    return p->splitColumns ? NR : MR;
-}
-
-static void computePart(void *context, int part) {
-    const Product *p = context;
-    long rowBegin, rowEnd, columnBegin, columnEnd;
-    backprop_gemm_part_bounds(p, part, &rowBegin, &rowEnd, &columnBegin, &columnEnd);
+static void computeByMethod(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     switch (p->method) {
     case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
     case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
@@ -343,9 +333,11 @@ void backprop_sgemm_avx512_run(Product *product, int threads) {
         product->method = DIRECT;
     else
         product->method = BLOCKED;
-    product->splitColumns = product->n >= product->m;
-    product->splitUnit = splitUnit(product);
-    backprop_gemm_run_parts(product, threads, computePart);
+    // A split cuts at whole tiles, or whole dot-product blocks.
+    if (product->method == DOT_PRODUCTS)
+        backprop_gemm_run_blocks(product, threads, 8, 16, computeByMethod);
+    else
+        backprop_gemm_run_blocks(product, threads, MR, NR, computeByMethod);
 }
 
 #else

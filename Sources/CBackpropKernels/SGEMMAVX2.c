@@ -178,17 +178,8 @@ AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
     }
 }
 
-static void computePart(void *context, int part) {
-    const Product *p = context;
-    long rowBegin, rowEnd, columnBegin, columnEnd;
-    backprop_gemm_part_bounds(p, part, &rowBegin, &rowEnd, &columnBegin, &columnEnd);
-    computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd);
-}
-
 void backprop_sgemm_avx2_run(Product *product, int threads) {
-    product->splitColumns = product->n >= product->m;
-    product->splitUnit = product->splitColumns ? NR : MR;
-    backprop_gemm_run_parts(product, threads, computePart);
+    backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
 }
 
 #else

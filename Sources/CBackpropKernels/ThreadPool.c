@@ -138,10 +138,25 @@ static double seconds(clockid_t clock) {
 typedef struct {
     double wall;
     double share;  // CPU time the thread got ÷ wall time
+    int cpu;       // the processor the thread keeps to while it spins, or -1
 } Probe;
+
+// Keeps the calling thread on processor `cpu` (Linux; elsewhere, and for -1, nothing).
+static void keepTo(int cpu) {
+#if defined(__linux__)
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+#else
+    (void)cpu;
+#endif
+}
 
 static void *spin(void *context) {
     Probe *probe = context;
+    keepTo(probe->cpu);
     double startWall = seconds(CLOCK_MONOTONIC), startCPU = seconds(CLOCK_THREAD_CPUTIME_ID);
     volatile unsigned long counter = 0;
     while (seconds(CLOCK_MONOTONIC) - startWall < probe->wall) counter++;
@@ -158,11 +173,31 @@ int backprop_usable_cores(void) {
     return cores < 1 ? 1 : (int)cores;
 }
 
+// A new thread starts on its creator's processor and the scheduler moves it only after a
+// few milliseconds, so two unpinned threads share one core for much of a 10 ms probe even
+// on an idle machine. The probe therefore keeps each thread to its own processor (the first
+// two the process may use) and then gives the caller its own mask back: a share below one
+// then means another process holds one of them.
 double backprop_probe_cpu_share(double wallSeconds) {
-    Probe main = { wallSeconds, 0 }, helper = { wallSeconds, 0 };
+    Probe main = { wallSeconds, 0, -1 }, helper = { wallSeconds, 0, -1 };
+#if defined(__linux__)
+    cpu_set_t allowed;
+    int restore = sched_getaffinity(0, sizeof allowed, &allowed) == 0;
+    if (restore) {
+        for (int cpu = 0; cpu < CPU_SETSIZE && helper.cpu < 0; cpu++) {
+            if (!CPU_ISSET(cpu, &allowed)) continue;
+            if (main.cpu < 0) main.cpu = cpu;
+            else helper.cpu = cpu;
+        }
+        if (helper.cpu < 0) main.cpu = -1;
+    }
+#endif
     pthread_t thread;
     if (pthread_create(&thread, 0, spin, &helper) != 0) return 0;
     spin(&main);
     pthread_join(thread, 0);
+#if defined(__linux__)
+    if (restore && main.cpu >= 0) pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed);
+#endif
     return main.share < helper.share ? main.share : helper.share;
 }

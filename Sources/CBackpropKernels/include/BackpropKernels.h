@@ -83,9 +83,10 @@ float backprop_round_to_bf16(float value);
 // online processors.
 int backprop_usable_cores(void);
 
-// Spins the calling thread and one new thread for wallSeconds and returns the smaller
-// share of that time either got on a core (CPU time ÷ wall time): about 1 when two cores
-// are free, about 2/3 or less when another process keeps one of them busy.
+// Spins the calling thread and one new thread for wallSeconds, each kept to its own
+// processor (Linux), and returns the smaller share of that time either got on a core (CPU
+// time ÷ wall time): about 1 when two cores are free, about 2/3 or less when another
+// process keeps one of them busy.
 double backprop_probe_cpu_share(double wallSeconds);
 
 // The in-register fused multiply-add rate of one thread, in floating-point operations per
