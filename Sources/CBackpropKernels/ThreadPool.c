@@ -17,6 +17,7 @@
 #include "ThreadPool.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -25,9 +26,22 @@
 #define RELAX() ((void)0)
 #endif
 
-// Polls of the helper for a next task before it sleeps, and of the caller for a started
-// half before it sleeps (each poll is one pause instruction, tens of nanoseconds).
-enum { HELPER_POLLS = 4000, CALLER_POLLS = 4000 };
+// Polls of the caller for a started half before it sleeps (each poll is one pause
+// instruction, tens of nanoseconds).
+enum { CALLER_POLLS = 4000 };
+
+// How long the helper polls for a next task before it sleeps. Long enough to span the
+// element-wise passes between the products of a training step: a sleeping helper is woken
+// by the scheduler on the caller's own core when the other core's processor looks
+// unavailable (an idle virtual CPU the hypervisor has descheduled), and there it waits
+// until the caller has taken its half too, so every product ran on one core.
+static const double HELPER_POLL_SECONDS = 0.002;
+
+static double monotonicSeconds(void) {
+    struct timespec time;
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
+}
 
 static struct {
     pthread_once_t once;
@@ -61,9 +75,11 @@ static void *helperLoop(void *unused) {
     unsigned long seen = 0;
     for (;;) {
         unsigned long posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
-        for (int poll = 0; posted == seen && poll < HELPER_POLLS; poll++) {
+        double deadline = monotonicSeconds() + HELPER_POLL_SECONDS;
+        for (int poll = 1; posted == seen; poll++) {
             RELAX();
             posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
+            if (poll % 64 == 0 && monotonicSeconds() > deadline) break;
         }
         if (posted == seen) {
             pthread_mutex_lock(&pool.lock);

@@ -211,7 +211,7 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     ///    there are two or more, a 10 ms probe in which the calling thread and a second
     ///    thread both spin, each kept to its own processor (a new thread otherwise shares
     ///    its creator's core for the first milliseconds), and measure the CPU time each
-    ///    got (`CLOCK_THREAD_CPUTIME_ID`); up to three probes, the best counts.
+    ///    got (`CLOCK_THREAD_CPUTIME_ID`); up to three probes 50 ms apart, the best counts.
     ///    When either got less than 80 % of the wall time, another process keeps a core
     ///    busy and the default is 1 thread, since a product split with a helper thread
     ///    that waits for a core loses to one thread alone; otherwise the usable cores
@@ -242,16 +242,19 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
         let usable = Int(backprop_usable_cores())
         guard usable >= 2 else { return ThreadChoice(count: 1, reason: "1 usable core") }
         // A short interruption (a kernel thread, a timer) can cost one probe a fifth of its
-        // time; a process that holds a core fails every probe. So the best of up to three.
+        // time, and the BLAS library's own worker threads poll for work for about 0.1 s
+        // after it starts; a process that holds a core fails every probe. So the best of up
+        // to three, 50 ms apart.
         var share = 0.0
-        for _ in 0..<3 where share < minimumShare {
+        for attempt in 0..<3 where share < minimumShare {
+            if attempt > 0 { usleep(50_000) }
             share = max(share, backprop_probe_cpu_share(probeSeconds))
         }
         let milliseconds = Int((probeSeconds * 1000).rounded())
         if share >= minimumShare {
             return ThreadChoice(count: usable, reason: "\(usable) usable cores, two threads each got \(Int(share * 100)) % of a \(milliseconds) ms probe")
         }
-        return ThreadChoice(count: 1, reason: "\(usable) usable cores, but a thread got at best \(Int(share * 100)) % of three \(milliseconds) ms probes: another process is busy")
+        return ThreadChoice(count: 1, reason: "\(usable) usable cores, but a thread got at best \(Int(share * 100)) % of three \(milliseconds) ms probes 50 ms apart: another process is busy")
     }
 
     /// `"native AVX-512 (…), 2 threads (native products from 4e+06 FLOP, BLAS from 1e+09 FLOP, element-wise from 32768 elements)"`.
