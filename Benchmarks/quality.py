@@ -10,7 +10,9 @@
       Markdown table of the README's Results section (rewritten in place with --write-readme).
 
 A recipe with `ema` is measured by its averaged weights (in both engines), the model it
-exists to produce. Data: MNIST from $BACKPROP_MNIST_DIR, Fashion-MNIST from $BACKPROP_FASHION_MNIST_DIR
+exists to produce. An ensemble row trains its recipe's networks with `backprop ensemble`
+(run k uses seeds 1 + (k − 1)·members …, so no two runs share a member) and reports the
+accuracy of their averaged probabilities and the wall time of the whole command. Data: MNIST from $BACKPROP_MNIST_DIR, Fashion-MNIST from $BACKPROP_FASHION_MNIST_DIR
 (folders of the four IDX files). Backprop runs the release build (`swift build -c release`),
 or the binary named by $BACKPROP_BINARY.
 Threads: BENCH_THREADS (default 2) for both engines.
@@ -25,19 +27,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BACKPROP = os.environ.get("BACKPROP_BINARY", os.path.join(ROOT, ".build", "release", "backprop"))
 THREADS = os.environ.get("BENCH_THREADS", "2")
 
-# name -> (config, data set, what the README row reports)
+# name -> (config, data set, what the README row reports, ensemble members or 1)
 RESULT_RECIPES = [
-    ("mnist-best", "examples/mnist-best.yaml", "mnist", "MNIST, no augmentation"),
-    ("mnist-fast", "examples/mnist-fast.yaml", "mnist", "MNIST, no augmentation, 2-minute budget"),
-    ("mnist-augmented", "examples/mnist-augmented.yaml", "mnist", "MNIST, shifts + elastic distortions"),
-    ("fashion-mnist-best", "examples/fashion-mnist-best.yaml", "fashion-mnist", "Fashion-MNIST, no augmentation"),
-    ("cifar10-mlp", "examples/cifar10-mlp.yaml", "cifar-10", "CIFAR-10 (flattened), fully connected"),
+    ("mnist-best", "examples/mnist-best.yaml", "mnist", "MNIST, no augmentation", 1),
+    ("mnist-ensemble", "examples/mnist-fast.yaml", "mnist", "MNIST, no augmentation, ensemble of 5", 5),
+    ("mnist-fast", "examples/mnist-fast.yaml", "mnist", "MNIST, no augmentation, 2-minute budget", 1),
+    ("mnist-augmented", "examples/mnist-augmented.yaml", "mnist", "MNIST, shifts + elastic distortions", 1),
+    ("fashion-mnist-best", "examples/fashion-mnist-best.yaml", "fashion-mnist", "Fashion-MNIST, no augmentation", 1),
+    ("cifar10-mlp", "examples/cifar10-mlp.yaml", "cifar-10", "CIFAR-10 (flattened), fully connected", 1),
 ]
 DATA_FOLDERS = {"mnist": "BACKPROP_MNIST_DIR", "fashion-mnist": "BACKPROP_FASHION_MNIST_DIR",
                 "cifar-10": "BACKPROP_CIFAR10_DIR"}
@@ -74,6 +78,19 @@ def run_backprop(config, data_set, folder, seed):
     return result.get("ema_test_accuracy", result["test_accuracy"]), result["seconds"]
 
 
+def run_backprop_ensemble(config, data_set, folder, seed, members):
+    """Trains `members` networks of the recipe (seeds seed … seed + members − 1) and returns
+    the test accuracy of their averaged probabilities and the wall time of the whole run."""
+    command = [BACKPROP, "ensemble", "--members", str(members), "--config", config,
+               "--data", f"{data_set}:{folder}", "--seed", str(seed), "--threads", THREADS, "--json"]
+    started = time.monotonic()
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)}\n{finished.stderr.strip()}")
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result["ensembleTestAccuracy"], time.monotonic() - started
+
+
 def run_pytorch(config, folder, seed):
     command = [sys.executable, os.path.join(HERE, "quality", "torch_recipe.py"), config,
                "--data", folder, "--seed", str(seed), "--threads", THREADS]
@@ -95,14 +112,22 @@ def percent(mean_and_spread):
     return f"{100 * mean:.2f} ± {100 * spread:.2f} %"
 
 
-def measure(name, config, data_set, seeds, with_pytorch=True):
+def measure(name, config, data_set, seeds, with_pytorch=True, members=1):
+    """Trains the recipe with seeds 1 … seeds (an ensemble: seeds 1, 1 + members, …, so no
+    two runs share a member) in Backprop and, where asked and translatable, in PyTorch."""
     folder = data_folder(data_set)
     if folder is None:
         print(f"{name}: skipped, ${DATA_FOLDERS[data_set]} does not name a folder", file=sys.stderr)
         return None
     ours, theirs, problem = [], [], None
-    for seed in range(1, seeds + 1):
-        ours.append(run_backprop(config, data_set, folder, seed))
+    if members > 1:
+        with_pytorch, problem = False, "the translation trains single networks"
+    for run in range(seeds):
+        seed = 1 + run * members
+        if members > 1:
+            ours.append(run_backprop_ensemble(config, data_set, folder, seed, members))
+        else:
+            ours.append(run_backprop(config, data_set, folder, seed))
         print(f"{name} seed {seed}: backprop {100 * ours[-1][0]:.2f} % in {ours[-1][1]:.1f} s",
               file=sys.stderr, flush=True)
         if with_pytorch and problem is None:
@@ -151,14 +176,15 @@ def results(arguments):
              "per run, data loading excluded.", "",
              "| data set | recipe | Backprop test accuracy | training time | PyTorch, same recipe |",
              "|---|---|---|---|---|"]
-    for name, config, data_set, title in RESULT_RECIPES:
+    for name, config, data_set, title, members in RESULT_RECIPES:
         if arguments.only and name not in arguments.only:
             continue
         path = os.path.join(ROOT, config)
         if not os.path.exists(path):
             continue
-        measured = measure(name, path, data_set, arguments.seeds, with_pytorch=not arguments.no_pytorch)
-        command = f"`backprop train --config {config} --data {data_set}:DIR`"
+        measured = measure(name, path, data_set, arguments.seeds, with_pytorch=not arguments.no_pytorch, members=members)
+        command = (f"`backprop ensemble --members {members} --config {config} --data {data_set}:DIR`" if members > 1
+                   else f"`backprop train --config {config} --data {data_set}:DIR`")
         if measured is None:
             lines.append(f"| {title} | {command} | not measured: the data set was not present | | |")
             continue

@@ -1,8 +1,8 @@
 """Builds the benchmark table from the engines' JSON lines.
 
-Usage: python3 report.py RESULTS_DIR  (reads RESULTS_DIR/raw/*.jsonl and
-RESULTS_DIR/machine.json, writes RESULTS_DIR/latest.json and RESULTS_DIR/latest.md,
-prints the table). Standard library only, so it runs without the benchmark venv.
+Usage: python3 report.py RESULTS_DIR [NAME]  (reads RESULTS_DIR/raw/*.jsonl and
+RESULTS_DIR/machine.json, writes RESULTS_DIR/NAME.json and RESULTS_DIR/NAME.md, NAME
+`latest` unless given, and prints the table). Standard library only, so it runs without the benchmark venv.
 
 With several rounds (run.sh --rounds N) every engine keeps its best round, so a slow
 spell of a shared machine does not decide the comparison.
@@ -176,6 +176,7 @@ def markdown(report):
 
 def main():
     directory = sys.argv[1]
+    stem = sys.argv[2] if len(sys.argv) > 2 else "latest"
     machine = {}
     machine_path = os.path.join(directory, "machine.json")
     if os.path.exists(machine_path):
@@ -183,7 +184,7 @@ def main():
             machine = json.load(handle)
     report = build(read_lines(directory), machine)
     text = markdown(report)
-    for name, content in (("latest.json", json.dumps(report, indent=1, default=str)), ("latest.md", text)):
+    for name, content in ((stem + ".json", json.dumps(report, indent=1, default=str)), (stem + ".md", text)):
         temporary = os.path.join(directory, name + ".tmp")
         with open(temporary, "w") as handle:
             handle.write(content)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite: Backprop (release build) and every available reference engine,
-# one after another, then prints one table and writes Benchmarks/results/latest.{json,md}.
+# one after another, then prints one table and writes Benchmarks/results/latest.{json,md}
+# (latest-busy-core.{json,md} with --busy-core).
 #
 #   Benchmarks/run.sh [--quick] [--rounds N] [--cases SUBSTRING,…] [--engines backprop,numpy,pytorch,jax]
 #                     [--data auto|synthetic|mnist] [--busy-core]
@@ -142,4 +143,4 @@ machine = {"cpu": "$cpu", "cores": $(nproc), "date": "$started",
            "OPENBLAS_L2_SIZE": "${OPENBLAS_L2_SIZE:-unset}", "data": "$data_name"}
 json.dump(machine, open(sys.argv[1], "w"), indent=1)
 PY
-python3 "$here/report.py" "$results"
+python3 "$here/report.py" "$results" "$([ "$busy_core" = yes ] && echo latest-busy-core || echo latest)"
