@@ -35,6 +35,8 @@ struct EnsembleCommand: ParsableCommand {
 
     @OptionGroup var recipeOptions: RecipeOptions
 
+    @OptionGroup(title: "Execution") var execution: ExecutionOptions
+
     @Option(help: "Seed of the data split and of member 1 (member k uses seed + k − 1; default: \(TrainingRecipe.defaultSeed)).")
     var seed: UInt64?
 
@@ -97,7 +99,8 @@ struct EnsembleCommand: ParsableCommand {
                 let recipe = try recipeOptions.recipe(seed: seed)
                 say("Training \(members) members on \(recipe.data), \(recipe.epochs) epochs each")
                 data = try TrainingRun.loadData(for: recipe)
-                let trained = try Ensemble.train(recipe: recipe, members: members, data: data) { index, run in
+                let trained = try Ensemble.train(recipe: recipe, members: members, data: data,
+                                                 prepare: execution.apply(to:)) { index, run in
                     say("member \(index + 1) (seed \(run.recipe.seed)) trained")
                 }
                 ensemble = try trained.model()

@@ -37,15 +37,17 @@ public enum Gzip {
     /// The decompressed content of the gzip stream `compressed` (concatenated members are
     /// decompressed one after another, as `gunzip` does).
     ///
-    /// - Throws: ``DataError`` naming `file` when the stream is corrupt or ends early.
-    public static func decompress(_ compressed: [UInt8], file: String?) throws -> [UInt8] {
+    /// - Parameter budget: the most bytes the output may hold (the process's memory budget
+    ///   unless given): a small stream can expand to any size.
+    /// - Throws: ``DataError`` naming `file` when the stream is corrupt or ends early, or
+    ///   expands past `budget`.
+    public static func decompress(_ compressed: [UInt8], file: String?, budget: Int = ResourceLimits.memoryBudget) throws -> [UInt8] {
         if compressed.isEmpty { throw DataError(file: file, reason: .emptyFile) }
         var output: [UInt8] = []
         output.reserveCapacity(compressed.count * 4)
         var stream = z_stream()
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var consumed = 0
-        let budget = ResourceLimits.memoryBudget
         try compressed.withUnsafeBufferPointer { input in
             while consumed < input.count {
                 guard backprop_inflate_init(&stream) == Z_OK else {

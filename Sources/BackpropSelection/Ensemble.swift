@@ -55,9 +55,12 @@ public final class Ensemble {
     ///     ``memberSeed(_:index:)``, so the members start from different weights.
     ///   - count: the number of members, at least 1.
     ///   - data: the loaded splits, when already at hand (loaded once otherwise).
+    ///   - prepare: called with each member's run before it trains, to set how it computes
+    ///     (threads, train-set evaluation) without changing what it learns.
     ///   - progress: called with each member's index and run after it has trained.
     /// - Throws: `NetworkError` for `count < 1`, and whatever loading or training throws.
     public static func train(recipe: TrainingRecipe, members count: Int, data: DatasetSplits<Float>? = nil,
+                             prepare: ((TrainingRun) -> Void)? = nil,
                              progress: ((Int, TrainingRun) -> Void)? = nil) throws -> Ensemble {
         guard count >= 1 else { throw NetworkError.invalidSize(what: "an ensemble", value: count, requirement: "needs at least one member") }
         let raw = try data ?? TrainingRun.loadData(for: recipe)
@@ -66,6 +69,7 @@ public final class Ensemble {
             var member = recipe
             member.seed = memberSeed(recipe, index: index)
             let run = try TrainingRun(recipe: member, data: raw)
+            prepare?(run)
             try run.fit()
             progress?(index, run)
             runs.append(run)

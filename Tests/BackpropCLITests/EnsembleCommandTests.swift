@@ -50,6 +50,24 @@ struct EnsembleCommandTests {
         }
     }
 
+    /// `--threads` sets how members compute, never what they learn: one thread and two
+    /// give the same member weights (a net wide enough for its products to be split).
+    @Test func threadsChangeNothingTheMembersLearn() throws {
+        let one = CommandRunner.temporaryFolder(), two = CommandRunner.temporaryFolder()
+        for (folder, threads) in [(one, "1"), (two, "2")] {
+            let run = CommandRunner.execute(["ensemble", "--members", "2", "--data", "spiral:n=600", "--layers", "2,512,512,3",
+                                             "--epochs", "2", "--batch-size", "128", "--threads", threads, "--out", folder.path])
+            try #require(run.code == 0, "\(run.message)")
+        }
+        for member in ["member-1", "member-2"] {
+            let a = try Data(contentsOf: one.appendingPathComponent("\(member)/model.safetensors"))
+            let b = try Data(contentsOf: two.appendingPathComponent("\(member)/model.safetensors"))
+            #expect(a == b, "\(member) differs between --threads 1 and --threads 2")
+        }
+        let refused = CommandRunner.execute(["ensemble", "--members", "2", "--threads", "0"])
+        #expect(refused.code != 0 && refused.message.contains("--threads must be at least 1"), "\(refused.message)")
+    }
+
     @Test func combinesSavedModelFolders() throws {
         let first = CommandRunner.temporaryFolder(), second = CommandRunner.temporaryFolder(), out = CommandRunner.temporaryFolder()
         for (folder, extra) in [(first, ["--seed", "3"]), (second, ["--seed", "4", "--standardize", "--layers", "2,5,2"])] {

@@ -4,7 +4,9 @@ extension ConfigLimits {
     /// release one):
     /// - a control character (TOML allows only tab and line ends);
     /// - a table header (`[name]`, `[[name]]`) that does not start with a key: `[[[…`, `[ ]`;
-    /// - a date-time whose `T` is not followed by a digit: `1979-05-27Tx`;
+    /// - a date or time, well-formed or not (`1979-05-27Tx`, `1979-02-1- 3`, `07:32:00`): no
+    ///   setting takes one, and toml++ asserts on several malformed ones, so any value that
+    ///   starts like one (`DDDD-` or `DD:` outside a string) is refused;
     /// - a bracket that closes another kind: `a = [[}`.
     static func checkTOML(_ text: String, file: String) throws {
         var open: [UInt8] = []  // brackets still open: a line inside a multi-line array is no header
@@ -39,8 +41,8 @@ extension ConfigLimits {
                     }
                     _ = open.popLast()
                 default:
-                    if let date = dateWithoutTime(bytes, at: offset) {
-                        throw refuse("a date-time needs a time (HH:MM:SS) after its 'T': \(date)")
+                    if let value = dateOrTime(bytes, at: offset) {
+                        throw refuse("\(value) is a date or time, which no setting takes (quote it to make it text)")
                     }
                 }
             }
@@ -70,21 +72,19 @@ extension ConfigLimits {
         }
     }
 
-    /// The text of a `YYYY-MM-DDT` starting at `offset` and not followed by a digit, else `nil`.
-    private static func dateWithoutTime(_ bytes: [UInt8], at offset: Int) -> String? {
-        let pattern = Array("0000-00-00T".utf8)
-        guard offset + pattern.count <= bytes.count, offset == 0 || !isBareKeyByte(bytes[offset - 1]) else { return nil }
-        for (place, expected) in pattern.enumerated() {
-            let byte = bytes[offset + place]
-            let matches = switch expected {
-            case UInt8(ascii: "0"): byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-            case UInt8(ascii: "T"): byte == UInt8(ascii: "T") || byte == UInt8(ascii: "t")
-            default: byte == expected
-            }
-            guard matches else { return nil }
+    /// The value starting at `offset` (up to the next `,`, `]`, `}`, `#` or the line's end)
+    /// when it starts like a date (`DDDD-`) or a time (`DD:`) and no key or number runs into
+    /// it from the left; else `nil`.
+    private static func dateOrTime(_ bytes: [UInt8], at offset: Int) -> String? {
+        guard offset == 0 || !isBareKeyByte(bytes[offset - 1]) && bytes[offset - 1] != UInt8(ascii: ".") else { return nil }
+        func digits(_ count: Int) -> Bool {
+            offset + count < bytes.count
+                && bytes[offset..<offset + count].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         }
-        let end = offset + pattern.count
-        if end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") { return nil }
-        return String(decoding: bytes[offset..<min(bytes.count, end + 8)], as: UTF8.self)
+        guard digits(4) && bytes[offset + 4] == UInt8(ascii: "-") || digits(2) && bytes[offset + 2] == UInt8(ascii: ":") else { return nil }
+        let end = bytes[offset...].firstIndex { [UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#")].contains($0) } ?? bytes.count
+        var value = bytes[offset..<min(end, offset + 40)]
+        while value.last == UInt8(ascii: " ") || value.last == UInt8(ascii: "\t") { value = value.dropLast() }
+        return "'\(String(decoding: value, as: UTF8.self))'"
     }
 }

@@ -43,10 +43,11 @@ final class LoopbackServer {
     let port: Int
     private let process: Process
 
-    /// Starts the server on the files under `root`.
+    /// Starts the server on the files under `root` (which it never writes to: two tests may
+    /// serve the same folder at once), logging requests to a temporary file of its own.
     init(root: URL) throws {
         self.root = root
-        log = root.appendingPathComponent("requests.log")
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-loopback-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python!)
@@ -75,5 +76,6 @@ final class LoopbackServer {
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        try? FileManager.default.removeItem(at: log)
     }
 }
