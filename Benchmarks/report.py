@@ -143,7 +143,11 @@ def markdown(report):
         cells.append(with_peak(row["achieved_gflops"], own.get("peak_fraction")))
         cells.append(with_peak(row["gemm_gflops"], own.get("gemm_peak_fraction")))
         allocations = row["allocations_per_step"]
-        cells.append("—" if allocations is None else f"{allocations:g}")
+        trainer = own.get("trainer_allocations_per_step")
+        # The Trainer's count is a difference of two fits: a few set-up allocations more in
+        # the shorter one make it a tiny negative, which means none.
+        through_trainer = "" if trainer is None else f" / {max(round(trainer, 2), 0):g}"
+        cells.append("—" if allocations is None else f"{allocations:g}{through_trainer}")
         lines.append("| " + " | ".join(cells) + " |")
     notes = []
     machine = report.get("machine", {})
