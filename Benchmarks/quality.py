@@ -87,8 +87,10 @@ def run_backprop_ensemble(config, data_set, folder, seed, members):
     finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if finished.returncode != 0:
         raise RuntimeError(f"{' '.join(command)}\n{finished.stderr.strip()}")
-    result = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result["ensembleTestAccuracy"], time.monotonic() - started
+    result = json.loads(finished.stdout)  # one JSON object over several lines
+    members = ", ".join(f"{100 * member['test_accuracy']:.2f}" for member in result["members"])
+    print(f"ensemble from seed {seed}: members {members} %", file=sys.stderr, flush=True)
+    return result["ensemble_test_accuracy"], time.monotonic() - started
 
 
 def run_pytorch(config, folder, seed):
