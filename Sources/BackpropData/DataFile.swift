@@ -37,8 +37,11 @@ public enum Gzip {
     /// The decompressed content of the gzip stream `compressed` (concatenated members are
     /// decompressed one after another, as `gunzip` does).
     ///
-    /// - Parameter budget: the most bytes the output may hold (the process's memory budget
-    ///   unless given): a small stream can expand to any size.
+    /// - Parameters:
+    ///   - compressed: the gzip stream.
+    ///   - file: the file it came from, for error messages.
+    ///   - budget: the most bytes the output may hold (the process's memory budget unless
+    ///     given): a small stream can expand to any size.
     /// - Throws: ``DataError`` naming `file` when the stream is corrupt or ends early, or
     ///   expands past `budget`.
     public static func decompress(_ compressed: [UInt8], file: String?, budget: Int = ResourceLimits.memoryBudget) throws -> [UInt8] {
@@ -94,7 +97,7 @@ public enum Gzip {
     }
 
     /// `bytes` compressed as one gzip member (zlib level 6), readable by `gunzip` and by
-    /// ``decompress(_:file:)``.
+    /// ``decompress(_:file:budget:)``.
     public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
         var stream = z_stream()
         guard backprop_deflate_init(&stream, level) == Z_OK else { preconditionFailure("zlib could not start compressing") }
