@@ -66,28 +66,31 @@ def data_folder(data_set):
     return folder if folder and os.path.isdir(folder) else None
 
 
-def run_backprop(config, data_set, folder, seed):
-    with tempfile.TemporaryDirectory() as out:
-        command = [BACKPROP, "train", "--config", config, "--data", f"{data_set}:{folder}",
-                   "--seed", str(seed), "--threads", THREADS, "--json",
-                   "--out", out, "--force", "--checkpoint-every", "0"]
-        finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+def run_checked(command):
+    """Runs a `backprop` command from the package root; its standard output, or an error
+    that shows the command and what it printed on standard error."""
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if finished.returncode != 0:
         raise RuntimeError(f"{' '.join(command)}\n{finished.stderr.strip()}")
-    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return finished.stdout
+
+
+def run_backprop(config, data_set, folder, seed):
+    with tempfile.TemporaryDirectory() as out:
+        output = run_checked([BACKPROP, "train", "--config", config, "--data", f"{data_set}:{folder}",
+                              "--seed", str(seed), "--threads", THREADS, "--json",
+                              "--out", out, "--force", "--checkpoint-every", "0"])
+    result = json.loads(output.strip().splitlines()[-1])
     return result.get("ema_test_accuracy", result["test_accuracy"]), result["seconds"]
 
 
 def run_backprop_ensemble(config, data_set, folder, seed, members):
     """Trains `members` networks of the recipe (seeds seed … seed + members − 1) and returns
     the test accuracy of their averaged probabilities and the wall time of the whole run."""
-    command = [BACKPROP, "ensemble", "--members", str(members), "--config", config,
-               "--data", f"{data_set}:{folder}", "--seed", str(seed), "--threads", THREADS, "--json"]
     started = time.monotonic()
-    finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if finished.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)}\n{finished.stderr.strip()}")
-    result = json.loads(finished.stdout)  # one JSON object over several lines
+    output = run_checked([BACKPROP, "ensemble", "--members", str(members), "--config", config,
+                          "--data", f"{data_set}:{folder}", "--seed", str(seed), "--threads", THREADS, "--json"])
+    result = json.loads(output)  # one JSON object over several lines
     members = ", ".join(f"{100 * member['test_accuracy']:.2f}" for member in result["members"])
     print(f"ensemble from seed {seed}: members {members} %", file=sys.stderr, flush=True)
     return result["ensemble_test_accuracy"], time.monotonic() - started

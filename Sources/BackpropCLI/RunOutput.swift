@@ -252,25 +252,29 @@ final class RunSession {
 extension TrainSummary {
     /// The numbers recorded as the model's final metrics, keyed like `--json`.
     var modelMetrics: [String: Double] {
-        var metrics = ["train_cost": trainCost, "epochs": Double(epochs), "seconds": seconds]
-        metrics["train_accuracy"] = trainAccuracy
-        metrics["dev_accuracy"] = devAccuracy
-        metrics["dev_cost"] = devCost
-        metrics["test_accuracy"] = testAccuracy
-        metrics["test_cost"] = testCost
-        return metrics
+        finalMetrics(trainCost: trainCost, trainAccuracy: trainAccuracy, devCost: devCost, devAccuracy: devAccuracy,
+                     testCost: testCost, testAccuracy: testAccuracy)
     }
 
     /// The final metrics of the averaged weights' model, keyed like the live model's, plus
     /// `ema_decay`; `nil` without an average.
     func averagedModelMetrics(decay: Double?) -> [String: Double]? {
         guard let decay, let emaTrainCost else { return nil }
-        var metrics = ["train_cost": emaTrainCost, "epochs": Double(epochs), "seconds": seconds, "ema_decay": decay]
-        metrics["train_accuracy"] = emaTrainAccuracy
-        metrics["dev_accuracy"] = emaDevAccuracy
-        metrics["dev_cost"] = emaDevCost
-        metrics["test_accuracy"] = emaTestAccuracy
-        metrics["test_cost"] = emaTestCost
+        var metrics = finalMetrics(trainCost: emaTrainCost, trainAccuracy: emaTrainAccuracy, devCost: emaDevCost,
+                                   devAccuracy: emaDevAccuracy, testCost: emaTestCost, testAccuracy: emaTestAccuracy)
+        metrics["ema_decay"] = decay
+        return metrics
+    }
+
+    /// One model's metrics with the run's epochs and seconds; a missing value leaves its key out.
+    private func finalMetrics(trainCost: Double, trainAccuracy: Double?, devCost: Double?, devAccuracy: Double?,
+                              testCost: Double?, testAccuracy: Double?) -> [String: Double] {
+        var metrics = ["train_cost": trainCost, "epochs": Double(epochs), "seconds": seconds]
+        metrics["train_accuracy"] = trainAccuracy
+        metrics["dev_accuracy"] = devAccuracy
+        metrics["dev_cost"] = devCost
+        metrics["test_accuracy"] = testAccuracy
+        metrics["test_cost"] = testCost
         return metrics
     }
 }
