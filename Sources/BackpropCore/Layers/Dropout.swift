@@ -103,6 +103,18 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         let maskValues = d.base, x = input.base, result = a.base
         let affine = style == .alpha ? DropoutStyle.alphaAffine(keepProbability: keep) : nil
         let scale = Scalar(affine?.scale ?? (style == .vanilla ? 1 : 1 / keep))
+        if Scalar.self == Float.self, affine == nil {
+            let x = FloatKernels.floats(x), factor = Float(scale)
+            let maskValues = FloatKernels.floats(maskValues), result = FloatKernels.floats(result)
+            if let first = firstExampleIndex {
+                FloatKernels.dropout(x, mask: maskValues, output: result, count: input.count, keep: keep, scale: factor,
+                                     key: random.next(), first: first * inputCount)
+            } else {
+                FloatKernels.dropout(x, mask: maskValues, output: result, count: input.count, keep: keep, scale: factor,
+                                     random: &random)
+            }
+            return a
+        }
         let shift = Scalar(affine?.shift ?? 0), dropped = Scalar(affine?.dropped ?? 0)
         @inline(__always) func write(_ i: Int, kept: Bool) {
             if affine == nil {
@@ -123,7 +135,9 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
             }
             return a
         }
-        for i in 0..<input.count { write(i, kept: random.uniform() < keep) }
+        var stream = random
+        for i in 0..<input.count { write(i, kept: stream.uniform() < keep) }
+        random = stream
         return a
     }
 
@@ -135,6 +149,10 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         let dX = Matrix.reuse(inputGradient, rows: mask.rows, columns: inputCount)
         inputGradient = dX
         let d = mask.base, g = outputGradient.base, result = dX.base
+        if Scalar.self == Float.self {
+            FloatKernels.multiply(FloatKernels.floats(g), FloatKernels.floats(d), into: FloatKernels.floats(result), count: dX.count)
+            return dX
+        }
         for i in 0..<dX.count { result[i] = g[i] * d[i] }
         return dX
     }

@@ -11,7 +11,11 @@
 /// ```
 public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     /// The layers in order.
-    public private(set) var layers: [any Layer<Scalar>]
+    public let layers: [any Layer<Scalar>]
+
+    /// The first layer with parameters: `backward` stops there, since no layer before it
+    /// has a gradient to receive (input dropout or noise needs no input gradient).
+    private let firstTrainableIndex: Int
 
     /// The kernel and threads the network computes with. Setting it hands it to every layer
     /// that computes with one (``EngineConfigurable``), so a trainer can switch, for example
@@ -30,6 +34,7 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
                 "layers.\(index + 1) \(pair.1) expects \(pair.1.inputCount)", relation: "but")
         }
         self.layers = layers
+        firstTrainableIndex = layers.firstIndex { $0.parameterCount > 0 } ?? layers.count
         self.engine = engine
         applyEngine()
     }
@@ -120,14 +125,14 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     }
 
     /// Back-propagates `outputGradient` (`∂J/∂output` of the batch-mean cost) through the
-    /// latest forward pass, overwriting every parameter gradient. The input gradient is not
-    /// computed.
+    /// latest forward pass, overwriting every parameter gradient. Neither the input gradient
+    /// nor the gradient of any layer before the first one with parameters is computed.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>) {
         var gradient = outputGradient
-        for index in layers.indices.reversed() {
-            guard let next = layers[index].backward(gradient, needsInputGradient: index > 0) else { break }
+        for index in layers.indices.reversed() where index >= firstTrainableIndex {
+            guard let next = layers[index].backward(gradient, needsInputGradient: index > firstTrainableIndex) else { break }
             gradient = next
         }
     }

@@ -60,6 +60,27 @@ struct DropoutTests {
         #expect(try c.forward(input, mode: .training).elements == next)
     }
 
+    /// Float runs its own kernel, Double the generic loop: both draw the same stream, so
+    /// the same elements are kept, one generator call per element, whichever way the masks
+    /// are drawn (one process, or per example as in data-parallel training).
+    @Test(arguments: [nil, 37] as [Int?], [0.5, 0.1, 0.8])
+    func floatKernelKeepsExactlyTheElementsTheGenericLoopKeeps(firstExample: Int?, drop: Double) throws {
+        let single = Dropout<Float>(width: 33, dropProbability: drop, seed: 21)
+        let double = Dropout<Double>(width: 33, dropProbability: drop, seed: 21)
+        single.firstExampleIndex = firstExample
+        double.firstExampleIndex = firstExample
+        let singleInput: Matrix<Float> = randomMatrix(17, 33, seed: 22)
+        let doubleInput = Matrix<Double>(rows: 17, columns: 33, elements: singleInput.elements.map(Double.init))
+        for _ in 0..<3 {
+            let kept = try single.forward(singleInput, mode: .training).elements.map { $0 != 0 }
+            #expect(try double.forward(doubleInput, mode: .training).elements.map { $0 != 0 } == kept)
+            let gradient: Matrix<Float> = randomMatrix(17, 33, seed: 23)
+            let dX = try #require(single.backward(gradient, needsInputGradient: true))
+            #expect(dX.elements == zip(gradient.elements, try #require(single.latestMask).elements).map { $0 * $1 })
+        }
+        #expect(single.randomState == double.randomState)
+    }
+
     @Test func noiseOffMakesTrainingTheIdentity() throws {
         let dropout = Dropout<Double>(width: 3, dropProbability: 0.5, seed: 1)
         dropout.isNoiseEnabled = false

@@ -12,6 +12,8 @@ final class RecordingLayer: Layer {
     var description: String { "Recording(\(inputCount))" }
     var layerDescription: LayerDescription { describe(as: .custom("recording")) }
     var trainingBatches: [(identity: ObjectIdentifier, firstColumn: [Double])] = []
+    /// `needsInputGradient` of every backward call.
+    var backwardRequests: [Bool] = []
 
     init(width: Int) { inputCount = width }
 
@@ -21,7 +23,8 @@ final class RecordingLayer: Layer {
     }
 
     func backward(_ outputGradient: Matrix<Double>, needsInputGradient: Bool) -> Matrix<Double>? {
-        needsInputGradient ? outputGradient : nil
+        backwardRequests.append(needsInputGradient)
+        return needsInputGradient ? outputGradient : nil
     }
 }
 
