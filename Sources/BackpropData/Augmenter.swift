@@ -53,7 +53,14 @@ public final class Augmenter<Scalar: NetworkScalar> {
     private let fieldX: UnsafeMutablePointer<Double>
     private let fieldY: UnsafeMutablePointer<Double>
     private let blurTemporary: UnsafeMutablePointer<Double>
-    private let kernel: [Double]
+    /// One row of a field with `radius` zeros on each side, for the horizontal blur.
+    private let paddedRow: UnsafeMutablePointer<Double>
+    /// The vertical blur's sums for one row.
+    private let rowTotal: UnsafeMutablePointer<Double>
+    /// The Gaussian blur's half-width, `⌈3σ⌉` (at least 1).
+    private let radius: Int
+    /// The blur's `2·radius + 1` weights, normalised to sum 1.
+    private let kernelWeights: UnsafeMutablePointer<Double>
 
     /// An augmenter for images of `featureCount = side²` pixels.
     ///
@@ -80,7 +87,12 @@ public final class Augmenter<Scalar: NetworkScalar> {
         let radius = max(1, Int((3 * options.elasticSigma).rounded(.up)))
         let weights = (-radius...radius).map { Double.exp(-Double($0 * $0) / (2 * options.elasticSigma * options.elasticSigma)) }
         let total = weights.reduce(0, +)
-        kernel = weights.map { $0 / total }
+        self.radius = radius
+        kernelWeights = .allocate(capacity: weights.count)
+        kernelWeights.initialize(from: weights.map { $0 / total }, count: weights.count)
+        paddedRow = .allocate(capacity: side + 2 * radius)
+        paddedRow.initialize(repeating: 0, count: side + 2 * radius)
+        rowTotal = .allocate(capacity: side)
     }
 
     deinit {
@@ -88,6 +100,9 @@ public final class Augmenter<Scalar: NetworkScalar> {
         fieldX.deallocate()
         fieldY.deallocate()
         blurTemporary.deallocate()
+        paddedRow.deallocate()
+        rowTotal.deallocate()
+        kernelWeights.deallocate()
     }
 
     // MARK: - Batches
@@ -152,28 +167,30 @@ public final class Augmenter<Scalar: NetworkScalar> {
         smooth(fieldY, scale: alpha)
     }
 
-    /// Separable Gaussian convolution of a `side × side` field in place, then scaling.
+    /// Separable Gaussian convolution of a `side × side` field in place (zero outside the
+    /// field), then scaling. Each output sums its taps in offset order; the loops run over
+    /// the columns of a row at once, and a tap that falls outside adds nothing (a padded 0 in
+    /// the first pass, a skipped row in the second), so the sums are those of the tap-by-tap
+    /// formula.
     private func smooth(_ field: UnsafeMutablePointer<Double>, scale: Double) {
-        let radius = kernel.count / 2
+        let taps = kernelWeights, tapCount = 2 * radius + 1, padded = paddedRow, total = rowTotal
         for row in 0..<side {
-            for column in 0..<side {
-                var total = 0.0
-                for offset in -radius...radius {
-                    let c = column + offset
-                    if c >= 0 && c < side { total += kernel[offset + radius] * field[row * side + c] }
-                }
-                blurTemporary[row * side + column] = total
+            (padded + radius).update(from: field + row * side, count: side)
+            let output = blurTemporary + row * side
+            output.update(repeating: 0, count: side)
+            for tap in 0..<tapCount {
+                let weight = taps[tap], shifted = padded + tap
+                for column in 0..<side { output[column] += weight * shifted[column] }
             }
         }
         for row in 0..<side {
-            for column in 0..<side {
-                var total = 0.0
-                for offset in -radius...radius {
-                    let r = row + offset
-                    if r >= 0 && r < side { total += kernel[offset + radius] * blurTemporary[r * side + column] }
-                }
-                field[row * side + column] = total * scale
+            total.update(repeating: 0, count: side)
+            for tap in max(0, radius - row)..<min(tapCount, side + radius - row) {
+                let weight = taps[tap], source = blurTemporary + (row + tap - radius) * side
+                for column in 0..<side { total[column] += weight * source[column] }
             }
+            let output = field + row * side
+            for column in 0..<side { output[column] = total[column] * scale }
         }
     }
 
