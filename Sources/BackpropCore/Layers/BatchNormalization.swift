@@ -81,6 +81,8 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
 
     // MARK: - Forward
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         let rows = input.rows, width = inputCount
@@ -180,6 +182,8 @@ public final class BatchNormalization<Scalar: NetworkScalar>: Layer {
 
     // MARK: - Backward
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         guard let y = output else { preconditionFailure("\(self): backward called before forward") }
         let rows = y.rows, width = inputCount

@@ -83,6 +83,8 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
 
     // MARK: - Passes
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         maskWasApplied = mode == .training && isNoiseEnabled && dropProbability > 0
@@ -141,6 +143,8 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         return a
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         guard needsInputGradient else { return nil }
         guard maskWasApplied, let mask else { return outputGradient }

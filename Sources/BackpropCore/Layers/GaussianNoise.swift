@@ -47,15 +47,19 @@ public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer 
 
     // MARK: - Passes
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>, mode: Mode) throws -> Matrix<Scalar> {
         try validate(input)
         guard mode == .training, isNoiseEnabled, standardDeviation > 0 else { return input }
         let a = Matrix.reuse(output, rows: input.rows, columns: inputCount)
         output = a
         let x = input.base, result = a.base
+        var stream = random
         for i in 0..<input.count {
-            result[i] = x[i] + Scalar(random.normal(standardDeviation: standardDeviation))
+            result[i] = x[i] + Scalar(stream.normal(standardDeviation: standardDeviation))
         }
+        random = stream
         return a
     }
 

@@ -51,6 +51,8 @@ public final class GradientClipping<Scalar: NetworkScalar>: Optimizer {
     }
 
     /// Applies the rule to the gradients of `parameters` in place.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func clip(_ parameters: [Parameter<Scalar>]) {
         switch rule {
         case let .value(limit):

@@ -20,11 +20,15 @@ public struct ElasticNet<Scalar: NetworkScalar>: Regularizer {
 
     public var description: String { "ElasticNet(λ1=\(l1), λ2=\(l2))" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func penalty(_ weights: Matrix<Scalar>, exampleCount: Int) -> Scalar {
         let n = Double(exampleCount)
         return Scalar(l1 / n) * weights.absoluteSum() + Scalar(l2 / (2 * n)) * weights.squaredNorm()
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func addGradient(of weights: Matrix<Scalar>, to gradient: Matrix<Scalar>, exampleCount: Int) {
         let n = Double(exampleCount)
         let linear = Scalar(l1 / n), quadratic = Scalar(l2 / n)

@@ -16,10 +16,14 @@ public struct L1<Scalar: NetworkScalar>: Regularizer {
 
     public var description: String { "L1(λ=\(lambda))" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func penalty(_ weights: Matrix<Scalar>, exampleCount: Int) -> Scalar {
         Scalar(lambda / Double(exampleCount)) * weights.absoluteSum()
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func addGradient(of weights: Matrix<Scalar>, to gradient: Matrix<Scalar>, exampleCount: Int) {
         let scale = Scalar(lambda / Double(exampleCount))
         let w = weights.base, g = gradient.base

@@ -24,6 +24,8 @@ public struct MaxNormConstraint: ParameterConstraint, Hashable, Codable {
     }
 
     /// Clamps every row of `weights` to `‖row‖₂ ≤ c`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func apply<Scalar: NetworkScalar>(to weights: Matrix<Scalar>) {
         for row in 0..<weights.rows {
             let w = weights.rowPointer(row)

@@ -29,10 +29,14 @@ public struct L2<Scalar: NetworkScalar>: Regularizer {
 
     public var description: String { "L2(λ=\(lambda))" }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func penalty(_ weights: Matrix<Scalar>, exampleCount: Int) -> Scalar {
         Scalar(lambda / (2 * Double(exampleCount))) * weights.squaredNorm()
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func addGradient(of weights: Matrix<Scalar>, to gradient: Matrix<Scalar>, exampleCount: Int) {
         let scale = Scalar(lambda / Double(exampleCount))
         let w = weights.base, g = gradient.base
