@@ -28,7 +28,7 @@ public struct L1<Scalar: NetworkScalar>: Regularizer {
         let scale = Scalar(lambda / Double(exampleCount))
         let w = weights.base, g = gradient.base
         for i in 0..<weights.count {
-            if w[i] > 0 { g[i] += scale } else if w[i] < 0 { g[i] -= scale }
+            g[i] += w[i] > 0 ? scale : (w[i] < 0 ? -scale : 0)
         }
     }
 }
