@@ -4,6 +4,11 @@
       The parity recipes of quality/parity/: prints both engines' test accuracy
       (mean ± std over the seeds) side by side and fails when Backprop's mean lies further
       than one PyTorch standard deviation + 0.2 points below or above PyTorch's.
+  python quality.py speed [--only NAME…]
+      The parity recipes once each (seed 1) in both engines: training seconds per epoch
+      and PyTorch's time over Backprop's, so every technique the recipes use (dropout,
+      batch norm, L2, momentum, label smoothing, the weight average, schedules) is timed
+      on the path `backprop train` runs, not only the plain networks of Benchmarks/run.sh.
   python quality.py results [--seeds 3] [--only NAME…] [--write-readme]
       The best recipes of examples/ (one per data set): Backprop's test accuracy and
       training time, the PyTorch figure of the same recipe where it translates, as the
@@ -145,13 +150,9 @@ def measure(name, config, data_set, seeds, with_pytorch=True, members=1):
 
 
 def parity(arguments):
-    folder = os.path.join(HERE, "quality", "parity")
-    names = sorted(file[:-5] for file in os.listdir(folder) if file.endswith(".yaml"))
     rows, failures = [], []
-    for name in names:
-        if arguments.only and name not in arguments.only:
-            continue
-        measured = measure(name, os.path.join(folder, name + ".yaml"), "mnist", arguments.seeds)
+    for name, path in parity_recipes(arguments):
+        measured = measure(name, path, "mnist", arguments.seeds)
         if measured is None:
             continue
         if not measured["pytorch"]:
@@ -173,6 +174,41 @@ def parity(arguments):
     for failure in failures:
         print(f"outside the tolerance or not run: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def parity_recipes(arguments):
+    """(name, path) of every parity recipe `--only` admits, in name order."""
+    folder = os.path.join(HERE, "quality", "parity")
+    names = sorted(file[:-5] for file in os.listdir(folder) if file.endswith(".yaml"))
+    return [(name, os.path.join(folder, name + ".yaml")) for name in names
+            if not arguments.only or name in arguments.only]
+
+
+def recipe_epochs(path):
+    import yaml
+    with open(path) as handle:
+        return yaml.safe_load(handle).get("epochs", 100)
+
+
+def speed(arguments):
+    rows = []
+    for name, path in parity_recipes(arguments):
+        measured = measure(name, path, "mnist", 1)
+        if measured is None:
+            continue
+        epochs = recipe_epochs(path)
+        ours = measured["backprop"][0][1] / epochs
+        if measured["pytorch"]:
+            theirs = measured["pytorch"][0][1] / epochs
+            rows.append(f"| {name} | {ours:.2f} s | {theirs:.2f} s | {theirs / ours:.2f}× |")
+        else:
+            rows.append(f"| {name} | {ours:.2f} s | not run: {measured['pytorch_problem']} | |")
+    print(f"Training seconds per epoch, MNIST, seed 1, {cpu_name()}, {THREADS} threads, "
+          f"{datetime.date.today().isoformat()}\n")
+    print("| recipe | Backprop | PyTorch | PyTorch / Backprop |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
 
 
 def results(arguments):
@@ -222,7 +258,7 @@ def results(arguments):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["parity", "results"])
+    parser.add_argument("mode", choices=["parity", "speed", "results"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--no-pytorch", action="store_true", help="results: Backprop only")
@@ -230,7 +266,7 @@ def main():
     arguments = parser.parse_args()
     if not os.path.exists(BACKPROP):
         raise SystemExit(f"{BACKPROP} not found: run `swift build -c release` first")
-    return parity(arguments) if arguments.mode == "parity" else results(arguments)
+    return {"parity": parity, "speed": speed, "results": results}[arguments.mode](arguments)
 
 
 if __name__ == "__main__":

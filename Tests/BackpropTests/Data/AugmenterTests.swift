@@ -51,6 +51,42 @@ struct AugmenterTests {
         #expect(output != source)
     }
 
+    /// The elastic field is the uniform draws (x and y interleaved per pixel) blurred by the
+    /// normalised Gaussian of radius ⌈3σ⌉, one tap at a time with 0 outside the image, first
+    /// along rows then along columns, times α: the distortion equals the resampling with the
+    /// field computed so, to the last bit.
+    @Test(arguments: [(side: 28, sigma: 4.0), (side: 6, sigma: 4.0), (side: 9, sigma: 1.0)])
+    func elasticFieldIsTheSeparableGaussianBlurOfTheDraws(side: Int, sigma: Double) throws {
+        let pixels = side * side, alpha = 34.0
+        let augmenter = try Augmenter<Double>(featureCount: pixels, options: AugmentationOptions(elasticAlpha: alpha, elasticSigma: sigma),
+                                              random: RandomGenerator(seed: 3))
+        var random = RandomGenerator(seed: 3)
+        var fieldX = [Double](repeating: 0, count: pixels), fieldY = fieldX
+        for index in 0..<pixels { fieldX[index] = random.uniform(-1, 1); fieldY[index] = random.uniform(-1, 1) }
+        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        let weights = (-radius...radius).map { Double.exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        let kernel = weights.map { $0 / weights.reduce(0, +) }
+        func blur(_ field: [Double]) -> [Double] {
+            func tapSum(_ source: [Double], _ row: Int, _ column: Int, alongRow: Bool) -> Double {
+                var total = 0.0
+                for offset in -radius...radius {
+                    let (r, c) = alongRow ? (row, column + offset) : (row + offset, column)
+                    if r >= 0 && r < side && c >= 0 && c < side { total += kernel[offset + radius] * source[r * side + c] }
+                }
+                return total
+            }
+            let rows = (0..<pixels).map { tapSum(field, $0 / side, $0 % side, alongRow: true) }
+            return (0..<pixels).map { tapSum(rows, $0 / side, $0 % side, alongRow: false) * alpha }
+        }
+        let source = (0..<pixels).map { Double(($0 * 37) % 11) / 10 }
+        var expected = [Double](repeating: 0, count: pixels), distorted = expected
+        Augmenter<Double>.resample(source, into: &expected, side: side, warp: .identity,
+                                   displacementX: blur(fieldX), displacementY: blur(fieldY))
+        augmenter.elasticDistortion(source, into: &distorted, alpha: alpha)
+        #expect(distorted == expected)
+        #expect(distorted != source)
+    }
+
     @Test func augmentingABatchKeepsShapesAndLabelsAndIsSeeded() throws {
         var random = RandomGenerator(seed: 2)
         let features = Matrix<Float>(rows: 6, columns: 64, elements: (0..<384).map { _ in Float(random.uniform()) })
