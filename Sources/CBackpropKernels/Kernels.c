@@ -5,6 +5,7 @@
 #include "BackpropKernels.h"
 #include "ThreadPool.h"
 #include <float.h>
+#include <string.h>
 
 #pragma clang fp contract(off)
 
@@ -104,6 +105,35 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
     AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon };
     if (threads > 1 && count >= 32 && backprop_run_in_parallel(adam_half, &step)) return;
     adam_part(&step, 0, 1);
+}
+
+// MARK: - Batch gather
+
+// One gather's arguments, shared by the two halves of a split copy.
+typedef struct {
+    const float *source;
+    long rowLength;
+    const long *indices;
+    long rows;
+    float *destination;
+} RowGather;
+
+// Part 0 of 1, or part 0 or 1 of 2, split by destination row.
+static void gather_part(const RowGather *g, int part, int parts) {
+    long middle = parts == 1 ? g->rows : g->rows / 2;
+    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : g->rows;
+    for (long row = begin; row < end; row++)
+        memcpy(g->destination + row * g->rowLength, g->source + g->indices[row] * g->rowLength,
+               (size_t)g->rowLength * sizeof(float));
+}
+
+static void gather_half(void *context, int part) { gather_part(context, part, 2); }
+
+void backprop_gather_rows_f32(const float *source, long rowLength, const long *indices, long rows,
+                              float *destination, int threads) {
+    RowGather gather = { source, rowLength, indices, rows, destination };
+    if (threads > 1 && rows >= 2 && backprop_run_in_parallel(gather_half, &gather)) return;
+    gather_part(&gather, 0, 1);
 }
 
 // MARK: - ReLU backward

@@ -110,6 +110,18 @@ enum FloatKernels {
         for row in 0..<rows { add(x + row * columns, into: sums, count: columns) }
     }
 
+    /// `destination` row `r` = `source` row `indices[r]` (rows of `rowLength` values); a
+    /// batch of at least ``ComputeEngine/parallelElementLimit`` values is copied on two
+    /// cores when `engine` allows.
+    @usableFromInline
+    static func gatherRows(_ indices: ArraySlice<Int>, of source: UnsafePointer<Float>, rowLength: Int,
+                           into destination: UnsafeMutablePointer<Float>, engine: ComputeEngine) {
+        indices.withUnsafeBufferPointer { rows in
+            backprop_gather_rows_f32(source, rowLength, rows.baseAddress, rows.count, destination,
+                                     engine.elementwiseThreads(forElements: rows.count * rowLength))
+        }
+    }
+
     /// `true` when none of the `count` values is NaN or infinite: `Σ x·0` over 64 lanes is 0
     /// for finite values and NaN otherwise.
     @usableFromInline

@@ -16,10 +16,11 @@ public final class BatchGatherer<Scalar: NetworkScalar> {
         targets = Matrix(rows: capacity, columns: outputCount)
     }
 
-    /// Fills the buffers with the rows `indices` of `data`, in that order.
+    /// Fills the buffers with the rows `indices` of `data`, in that order; in `Float` the
+    /// feature rows of a large batch are copied on two cores when `engine` allows.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func gather(_ indices: ArraySlice<Int>, from data: Dataset<Scalar>) {
+    public func gather(_ indices: ArraySlice<Int>, from data: Dataset<Scalar>, engine: ComputeEngine = .default) {
         let rows = indices.count
         if rows > features.rowCapacity {
             features = Matrix(rows: rows, columns: features.columns)
@@ -28,13 +29,22 @@ public final class BatchGatherer<Scalar: NetworkScalar> {
         }
         features.resize(rows: rows)
         targets.resize(rows: rows)
-        let featureCount = features.columns, outputCount = targets.columns
+        let featureCount = features.columns
+        if Scalar.self == Float.self {
+            FloatKernels.gatherRows(indices, of: FloatKernels.floats(data.features.base), rowLength: featureCount,
+                                    into: FloatKernels.floats(features.base), engine: engine)
+        } else {
+            copyRows(indices, of: data.features, into: features)
+        }
+        copyRows(indices, of: data.targets, into: targets)
+    }
+
+    /// `destination` row `r` = `source` row `indices[r]`.
+    private func copyRows(_ indices: ArraySlice<Int>, of source: Matrix<Scalar>, into destination: Matrix<Scalar>) {
         // Plain index loops: generic iterators (zip) box their elements when unspecialised.
         var row = 0
         for position in indices.indices {
-            let index = indices[position]
-            features.rowPointer(row).update(from: data.features.rowPointer(index), count: featureCount)
-            targets.rowPointer(row).update(from: data.targets.rowPointer(index), count: outputCount)
+            destination.rowPointer(row).update(from: source.rowPointer(indices[position]), count: source.columns)
             row += 1
         }
     }

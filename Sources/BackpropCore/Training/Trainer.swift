@@ -158,7 +158,7 @@ public final class Trainer<Scalar: NetworkScalar> {
                 step.globalBatchRows = whole.count
                 for layer in parallelLayers { layer.beginSlice(at: slice.lowerBound - whole.lowerBound) }
             }
-            gatherer.gather(context.order[slice], from: training)
+            gatherer.gather(context.order[slice], from: training, engine: network.engine)
             batchTransform?(gatherer.features)
             return slice
         }

@@ -17,6 +17,11 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
 void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, float *biasGradient,
                                 long rows, long columns, int threads);
 
+// destination row r = source row indices[r] for r < rows, rows of rowLength floats (row
+// stride rowLength in both). With threads > 1 the rows are split between two cores.
+void backprop_gather_rows_f32(const float *source, long rowLength, const long *indices, long rows,
+                              float *destination, int threads);
+
 // w ← w − learningRate·g over `count` elements.
 void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate);
 
