@@ -90,6 +90,8 @@ struct TrainCommand: ParsableCommand {
         if let l1 = regularization.l1 { values["l1"] = .double(l1) }
         if let l2 = regularization.l2 { values["l2"] = .double(l2) }
         if let maxNorm = regularization.maxNorm { values["max-norm"] = .double(maxNorm) }
+        if let epsilon = regularization.adversarial { values["adversarial"] = .double(epsilon) }
+        if let weight = regularization.adversarialWeight { values["adversarial-weight"] = .double(weight) }
         if let stages = regularization.earlyStopping { values["early-stopping"] = .list(stages.stages.map(ConfigValue.int)) }
         if let monitor = regularization.earlyStoppingMonitor { values["early-stopping-monitor"] = .string(monitor.rawValue) }
         if let seed { values["seed"] = .int(Int(truncatingIfNeeded: seed)) }

@@ -171,6 +171,15 @@ struct RegularizationOptions: ParsableArguments {
     @Option(name: .customLong("max-norm"), help: ArgumentHelp("Clamp each unit's incoming weight vector to ‖w‖₂ ≤ c after every update.", valueName: "c"))
     var maxNorm: Double?
 
+    @Option(help: ArgumentHelp(
+        "Adversarial training: every batch also trains on itself moved by ε·sign(∂J/∂x), the fast gradient sign method (ε in units of the preprocessed inputs, e.g. 0.1 for images scaled to [0, 1]; about twice the time per step).",
+        valueName: "ε"))
+    var adversarial: Double?
+
+    @Option(name: .customLong("adversarial-weight"), help: ArgumentHelp(
+        "With --adversarial: the weight w of the clean batch's cost; the perturbed batch's gets 1 − w (default: 0.5).", valueName: "w"))
+    var adversarialWeight: Double?
+
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp(
         "Stop after this many epochs without a better dev cost and restore the best weights; a list such as 10,20,50 lets the patience grow after late improvements.",
         valueName: "patience"))
@@ -184,6 +193,10 @@ struct RegularizationOptions: ParsableArguments {
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be non-negative, got \(l2)") }
         if let l1, !(l1 >= 0 && l1.isFinite) { throw ValidationError("--l1 must be non-negative, got \(l1)") }
         if let maxNorm, !(maxNorm > 0 && maxNorm.isFinite) { throw ValidationError("--max-norm must be positive, got \(maxNorm)") }
+        if let adversarial, !(adversarial > 0 && adversarial.isFinite) { throw ValidationError("--adversarial must be positive, got \(adversarial)") }
+        if let adversarialWeight, !(adversarialWeight >= 0 && adversarialWeight <= 1) {
+            throw ValidationError("--adversarial-weight must lie in [0, 1], got \(adversarialWeight)")
+        }
         if let earlyStopping, earlyStopping.stages.contains(where: { $0 < 1 }) {
             throw ValidationError("--early-stopping needs patience of at least 1 epoch, got \(earlyStopping.defaultValueDescription)")
         }

@@ -145,7 +145,7 @@ public final class TrainingRun {
                 regression: !train.isClassification, output: recipe.outputFunction(), labelSmoothing: recipe.labelSmoothing ?? 0),
             optimizer: optimizer, schedule: schedule, regularizer: plan.global,
             options: TrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: random.next(),
-                                     accumulationSteps: accumulation))
+                                     accumulationSteps: accumulation, adversarialTraining: recipe.adversarialTraining))
         trainer.weightAverage = try recipe.ema.map { try WeightAverage<Float>(decay: $0) }
         if let maxNorm = recipe.maxNorm { trainer.constraints = [MaxNormConstraint(maxNorm: maxNorm)] }
         if let augmentation = recipe.augmentation {

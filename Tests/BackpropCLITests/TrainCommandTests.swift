@@ -37,6 +37,7 @@ struct TrainCommandTests {
             "--batch-size", "16", "--epochs", "7", "--seed", "9", "--l2", "0.3", "--l1", "0.1", "--dropout", "0.1,0.2",
             "--batch-norm", "after", "--init", "lecun", "--schedule", "plateau", "--max-norm", "3",
             "--early-stopping", "4", "--json", "--print-every", "2", "--input-noise", "0.05", "--loss", "mse",
+            "--adversarial", "0.1", "--adversarial-weight", "0.3",
         ])
         let recipe = try command.recipe()
         #expect(recipe.inputNoise == 0.05 && recipe.layers == [2, 8, 4, 2] && recipe.activation == "tanh")
@@ -44,7 +45,18 @@ struct TrainCommandTests {
         #expect(recipe.optimizer == "sgd" && recipe.learningRate == 0.5 && recipe.batchSize == 16 && recipe.epochs == 7)
         #expect(recipe.schedule == "plateau" && recipe.l2 == 0.3 && recipe.l1 == 0.1 && recipe.maxNorm == 3)
         #expect(recipe.earlyStopping == [4] && recipe.seed == 9 && recipe.lossName == "mse")
+        #expect(recipe.adversarialTraining == AdversarialTraining(epsilon: 0.1, cleanWeight: 0.3))
         #expect(command.json && command.printEvery == 2)
+    }
+
+    @Test func adversarialSettingsAreCheckedInFlagsAndConfigFiles() throws {
+        #expect(Self.parseError(["--adversarial", "0"])?.contains("--adversarial must be positive") == true)
+        #expect(Self.parseError(["--adversarial", "0.1", "--adversarial-weight", "2"])?.contains("must lie in [0, 1]") == true)
+        let lone = try RunConfiguration.parse("adversarial-weight: 0.3\n", format: .yaml, file: "a.yaml")
+        let error = #expect(throws: ConfigError.self) { _ = try TrainingRecipe(configuration: lone) }
+        #expect(error.map { "\($0)" }?.contains("adversarial-weight") == true && error.map { "\($0)" }?.contains("needs adversarial") == true)
+        let both = try RunConfiguration.parse("adversarial: 0.2\n", format: .yaml, file: "b.yaml")
+        #expect(try TrainingRecipe(configuration: both).adversarialTraining == AdversarialTraining(epsilon: 0.2, cleanWeight: 0.5))
     }
 
     @Test func flagsOverrideTheConfigFile() throws {

@@ -130,11 +130,29 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>) {
+        propagate(outputGradient, toInput: false)
+    }
+
+    /// ``backward(_:)`` continued through every layer to the input: overwrites every
+    /// parameter gradient and returns `∂J/∂input` (`m × inputCount`), valid until the next
+    /// backward pass (a layer's buffer, or `outputGradient` itself when no layer changes it).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func inputGradient(backPropagating outputGradient: Matrix<Scalar>) -> Matrix<Scalar> {
+        propagate(outputGradient, toInput: true)!
+    }
+
+    /// Walks the layers in reverse down to the first one with parameters, or to the input;
+    /// returns the gradient of the last layer reached when `toInput`.
+    @discardableResult
+    private func propagate(_ outputGradient: Matrix<Scalar>, toInput: Bool) -> Matrix<Scalar>? {
+        let last = toInput ? 0 : firstTrainableIndex
         var gradient = outputGradient
-        for index in layers.indices.reversed() where index >= firstTrainableIndex {
-            guard let next = layers[index].backward(gradient, needsInputGradient: index > firstTrainableIndex) else { break }
+        for index in layers.indices.reversed() where index >= last {
+            guard let next = layers[index].backward(gradient, needsInputGradient: toInput || index > last) else { return nil }
             gradient = next
         }
+        return gradient
     }
 
     public var description: String {

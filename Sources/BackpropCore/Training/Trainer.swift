@@ -131,6 +131,7 @@ public final class Trainer<Scalar: NetworkScalar> {
         let step = TrainingStep(network: network, loss: loss, optimizer: optimizer, regularizer: regularizer,
                                 constraints: constraints, penaltyExampleCount: n, batchCapacity: plan.batchSize)
         step.checksFiniteValues = options.checksFiniteValues
+        step.adversarial = options.adversarialTraining
         step.group = group
         let parallelLayers = network.layers.compactMap { $0 as? any DataParallelLayer }
         for layer in parallelLayers { layer.join(group) }

@@ -2,7 +2,8 @@
 ///
 /// Defaults: 10 epochs, batch 32, seed 0, penalty count `n` = training-set size,
 /// evaluation chunks of 1024 rows, training metrics as running means over each epoch's
-/// batches, NaN/Inf checks on, one optimiser step per batch (no gradient accumulation).
+/// batches, NaN/Inf checks on, one optimiser step per batch (no gradient accumulation), no
+/// adversarial training.
 public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Passes over the training set.
     public var epochs: Int
@@ -29,11 +30,16 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     /// span two epochs). Schedules, the weight average and ``TrainingContext/step`` count
     /// optimiser steps. 1 (the default) steps after every batch.
     public var accumulationSteps: Int
+    /// Train every batch also on its fast-gradient-sign perturbation (see
+    /// ``AdversarialTraining``); `nil` for plain training. The epoch's running train cost is
+    /// then the weighted cost `J̃` the steps minimise, the running accuracy that of the clean
+    /// passes.
+    public var adversarialTraining: AdversarialTraining?
 
     /// Options with the defaults above unless given.
     public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0, penaltyExampleCount: Int? = nil,
                 evaluationBatchSize: Int = 1024, evaluatesTrainingSet: Bool = false, checksFiniteValues: Bool = true,
-                accumulationSteps: Int = 1) {
+                accumulationSteps: Int = 1, adversarialTraining: AdversarialTraining? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
@@ -42,6 +48,7 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
         self.evaluatesTrainingSet = evaluatesTrainingSet
         self.checksFiniteValues = checksFiniteValues
         self.accumulationSteps = accumulationSteps
+        self.adversarialTraining = adversarialTraining
     }
 
     /// Throws ``TrainingError/invalidOptions(_:)`` naming the first bad setting.
@@ -54,6 +61,7 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
         guard accumulationSteps >= 1 else {
             throw TrainingError.invalidOptions("the number of batches accumulated per update must be at least 1, got \(accumulationSteps)")
         }
+        try adversarialTraining?.validate()
         if let n = penaltyExampleCount, n < 1 {
             throw TrainingError.invalidOptions("the penalty example count n must be at least 1, got \(n)")
         }

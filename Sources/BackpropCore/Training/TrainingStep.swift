@@ -12,6 +12,10 @@
 /// 6. the optimiser's update with step size α = `learningRate`, then the ``constraints``
 ///    (max-norm) on the updated parameters.
 ///
+/// With ``adversarial`` set, steps 1–3 run twice — on the batch, continued to the input
+/// gradient, then on the batch moved by `ε·sign(∇ₓJ)` — and step 3 leaves the weighted sum
+/// of the two passes' gradients (``AdversarialTraining``).
+///
 /// With a ``group`` (data-parallel training) the gradients and the cost of step 3 are summed
 /// over the processes before step 4, each process having run steps 1–3 on its slice.
 ///
@@ -40,10 +44,17 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     public let batchCapacity: Int
     /// Whether the cost and gradients are scanned for NaN/Inf before each update (default `true`).
     public var checksFiniteValues = true
-    /// The logits of the latest forward pass (the network's output buffer, valid until the
-    /// network runs again), from which a fit loop counts the batch's correct predictions;
-    /// `nil` before the first step.
+    /// The logits of the latest step's forward pass on the batch as given (the network's
+    /// output buffer, valid until the network runs again; with ``adversarial``, a copy of the
+    /// clean pass's), from which a fit loop counts the batch's correct predictions; `nil`
+    /// before the first step.
     public private(set) var logits: Matrix<Scalar>?
+    /// Adversarial training: every step also trains on its batch perturbed by the fast
+    /// gradient sign method, and returns the weighted cost `J̃`; `nil` (the default) for none.
+    /// Buffers for the perturbed batch are sized once, when it is set.
+    public var adversarial: AdversarialTraining? {
+        didSet { if adversarial != nil, adversarialBuffers == nil { adversarialBuffers = AdversarialBuffers(step: self) } }
+    }
     /// The processes sharing each batch, or `nil` for one process alone. With a group, each
     /// process runs the step on its slice of a batch of ``globalBatchRows`` rows: its
     /// `∂C/∂z` and cost are weighted by `m_slice / m`, and after the backward pass (before
@@ -62,6 +73,21 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     private let outputGradient: Matrix<Scalar>
     /// Every gradient then the cost, for the group's sum; sized once when the group is set.
     private var flatBuffer: [Double] = []
+    /// The perturbed batch, the clean pass's logits and weighted gradients; sized once when
+    /// ``adversarial`` is set.
+    private var adversarialBuffers: AdversarialBuffers?
+
+    private struct AdversarialBuffers {
+        let features: Matrix<Scalar>
+        let logits: Matrix<Scalar>
+        let gradients: [Matrix<Scalar>]
+
+        init(step: TrainingStep) {
+            features = Matrix(rows: step.batchCapacity, columns: step.network.inputCount)
+            logits = Matrix(rows: step.batchCapacity, columns: step.network.outputCount)
+            gradients = step.parameters.map { Matrix(rows: $0.gradient.rows, columns: $0.gradient.columns) }
+        }
+    }
 
     /// A step for `network`; nothing is computed until ``run(features:targets:learningRate:checksFiniteInput:)``.
     ///
@@ -136,19 +162,14 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func computeGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool = true) throws -> Double {
-        let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
-        self.logits = logits
-        outputGradient.resize(rows: logits.rows)
-        var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
-        if let group {
-            let weight = Double(logits.rows) / Double(max(globalBatchRows, 1))
-            let g = outputGradient.base, factor = Scalar(weight)
-            for i in 0..<outputGradient.count { g[i] *= factor }
-            network.backward(outputGradient)
-            cost = reduceGradients(cost: cost * weight, over: group)
+        var cost: Double
+        if let adversarial, let buffers = adversarialBuffers {
+            cost = try adversarialGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput,
+                                            adversarial: adversarial, buffers: buffers)
         } else {
-            network.backward(outputGradient)
+            cost = try passGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
         }
+        if let group { cost = reduceGradients(cost: cost, over: group) }
         if let regularizer {
             for parameter in regularizedParameters {
                 cost += Double(regularizer.penalty(parameter.value, exampleCount: penaltyExampleCount))
@@ -156,6 +177,58 @@ public final class TrainingStep<Scalar: NetworkScalar> {
             }
         }
         return cost
+    }
+
+    /// Steps 1–3 on this process's rows: forward in training mode, the cost and `∂C/∂z`
+    /// (weighted by this process's share of a group's batch), backward. Returns the
+    /// (weighted) cost. With a `perturbation`, the backward pass continues to the input and
+    /// its buffer receives `X + ε·sign(∂C/∂X)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func passGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool,
+                               perturbation: (AdversarialTraining, into: Matrix<Scalar>)? = nil) throws -> Double {
+        let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
+        self.logits = logits
+        outputGradient.resize(rows: logits.rows)
+        var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
+        if group != nil {
+            let weight = Double(logits.rows) / Double(max(globalBatchRows, 1))
+            let g = outputGradient.base, factor = Scalar(weight)
+            for i in 0..<outputGradient.count { g[i] *= factor }
+            cost *= weight
+        }
+        if let (adversarial, perturbed) = perturbation {
+            adversarial.perturb(features, along: network.inputGradient(backPropagating: outputGradient), into: perturbed)
+        } else {
+            network.backward(outputGradient)
+        }
+        return cost
+    }
+
+    /// Steps 1–3 of adversarial training: the clean pass (continued to `∂C/∂X`), its
+    /// gradients kept weighted by `w`; the pass on `X + ε·sign(∂C/∂X)`; every gradient left
+    /// as `w·g_clean + (1 − w)·g_perturbed`. Returns `w·C_clean + (1 − w)·C_perturbed`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func adversarialGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool,
+                                      adversarial: AdversarialTraining, buffers: AdversarialBuffers) throws -> Double {
+        let perturbed = buffers.features
+        perturbed.resize(rows: features.rows)
+        let cleanCost = try passGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput,
+                                          perturbation: (adversarial, into: perturbed))
+        if let cleanLogits = logits { buffers.logits.assign(cleanLogits) }
+        let w = Scalar(adversarial.cleanWeight), rest = 1 - w
+        for (parameter, kept) in zip(parameters, buffers.gradients) {
+            let g = parameter.gradient.base, k = kept.base
+            for i in 0..<kept.count { k[i] = w * g[i] }
+        }
+        let perturbedCost = try passGradients(features: perturbed, targets: targets, checksFiniteInput: false)
+        for (parameter, kept) in zip(parameters, buffers.gradients) {
+            let g = parameter.gradient.base, k = kept.base
+            for i in 0..<kept.count { g[i] = rest * g[i] + k[i] }
+        }
+        logits = buffers.logits
+        return adversarial.cleanWeight * cleanCost + (1 - adversarial.cleanWeight) * perturbedCost
     }
 
     /// Sums every gradient and `cost` over `group` through the flat buffer; returns the summed cost.

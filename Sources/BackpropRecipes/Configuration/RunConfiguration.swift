@@ -26,7 +26,7 @@ public struct RunConfiguration: Sendable, Equatable {
         "layers", "activation", "dropout", "input-noise", "batch-norm", "init", "loss", "label-smoothing",
         "output-activation", "bias-init", "allow-symmetric", "batch-norm-momentum", "batch-norm-epsilon", "input-dropout", "dropout-style",
         "optimizer", "lr", "batch-size", "epochs", "schedule", "snapshot-ensemble", "accumulate", "ema",
-        "l1", "l2", "max-norm", "early-stopping", "early-stopping-monitor", "seed", "precision",
+        "l1", "l2", "max-norm", "adversarial", "adversarial-weight", "early-stopping", "early-stopping-monitor", "seed", "precision",
     ]
 
     /// The name used for the source of values given on the command line in error messages.

@@ -129,6 +129,11 @@ extension TrainingRecipe {
         l1 = try config.double("l1", in: 0...1e12) ?? l1
         l2 = try config.double("l2", in: 0...1e12) ?? l2
         maxNorm = try config.double("max-norm", in: Double.leastNonzeroMagnitude...1e12) ?? maxNorm
+        adversarial = try config.double("adversarial", in: Double.leastNonzeroMagnitude...1e12) ?? adversarial
+        adversarialWeight = try config.double("adversarial-weight", in: 0...1) ?? adversarialWeight
+        if adversarialWeight != nil && adversarial == nil {
+            throw config.error(key: "adversarial-weight", .invalidValue("weights the clean cost of adversarial training, which needs adversarial: ε (the perturbation size) too"))
+        }
         if let value = config["early-stopping"] {
             let stages: [Int]
             if case .list = value { stages = try config.intList("early-stopping") ?? [] } else { stages = [try config.int("early-stopping") ?? 0] }

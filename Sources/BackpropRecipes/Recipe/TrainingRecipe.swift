@@ -105,6 +105,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var l2 = 0.0
     /// Max-norm bound c on each unit's incoming weights, or `nil`.
     public var maxNorm: Double?
+    /// The perturbation size ε of adversarial training (fast gradient sign method), or `nil`
+    /// for none; see ``adversarialTraining``.
+    public var adversarial: Double?
+    /// The weight of the clean batch's cost in adversarial training; `nil` for 0.5.
+    public var adversarialWeight: Double?
     /// Early-stopping patience (growing stages such as `[10, 20, 50]`), or `nil`.
     public var earlyStopping: [Int]?
     /// What early stopping watches: `dev-cost` or `dev-accuracy` (the train metric when there
@@ -140,6 +145,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             throw NetworkError.unusable(what: "output activation \(outputActivation.text)", reason: "only a function (\(Activation.registry.map(\.name).joined(separator: ", "))) can be an output activation")
         }
         return function
+    }
+
+    /// Adversarial training as the trainer takes it: perturbations of size ``adversarial``,
+    /// the clean cost weighted by ``adversarialWeight`` (0.5 when `nil`); `nil` for none.
+    public var adversarialTraining: AdversarialTraining? {
+        adversarial.map { AdversarialTraining(epsilon: $0, cleanWeight: adversarialWeight ?? 0.5) }
     }
 
     /// The warm-restart schedule whose cycle ends a snapshot ensemble saves its members at.
