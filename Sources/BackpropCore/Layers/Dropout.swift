@@ -128,17 +128,14 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
                 result[i] = kept ? x[i] * scale + shift : dropped
             }
         }
+        let threshold = RandomGenerator.bernoulliThreshold(keep)
         if let first = firstExampleIndex {
             let key = random.next()
-            for i in 0..<input.count {
-                var counter = key &+ UInt64(first * inputCount + i) &* 0x9E37_79B9_7F4A_7C15
-                let u = Double(RandomGenerator.splitMix64(&counter) >> 11) * 0x1.0p-53
-                write(i, kept: u < keep)
-            }
+            for i in 0..<input.count { write(i, kept: RandomGenerator.keyedDraw53(key: key, index: first * inputCount + i) < threshold) }
             return a
         }
         var stream = random
-        for i in 0..<input.count { write(i, kept: stream.uniform() < keep) }
+        for i in 0..<input.count { write(i, kept: stream.next53() < threshold) }
         random = stream
         return a
     }

@@ -85,9 +85,30 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
 
     // MARK: - Distributions
 
-    /// A uniform draw from `[0, 1)`.
+    /// A uniform draw from `[0, 1)`: ``next53()``·2⁻⁵³.
     public mutating func uniform() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
+        Double(next53()) * 0x1.0p-53
+    }
+
+    /// The top 53 bits of ``next()``: the integer `n` behind the uniform draw `n·2⁻⁵³`.
+    mutating func next53() -> UInt64 {
+        next() >> 11
+    }
+
+    /// Element `index` of the keyed family of 53-bit draws: the SplitMix64 hash of
+    /// `key + index·φ` (φ = 0x9E3779B97F4A7C15), top 53 bits. Each element's draw depends on
+    /// its index only, not on the order of drawing (per-example dropout masks of data-parallel
+    /// training, where each process draws the rows of its slice).
+    static func keyedDraw53(key: UInt64, index: Int) -> UInt64 {
+        var counter = key &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        return splitMix64(&counter) >> 11
+    }
+
+    /// The bound `t` with `n < t ⟺ n·2⁻⁵³ < probability` for every 53-bit draw `n`, so
+    /// `bernoulli(p)` can compare integers: `t = ⌈p·2⁵³⌉` (`p·2⁵³` is exact, a power-of-two
+    /// scaling).
+    static func bernoulliThreshold(_ probability: Double) -> UInt64 {
+        UInt64((max(0, min(1, probability)) * 0x1.0p53).rounded(.up))
     }
 
     /// A uniform draw from `[lower, upper)`.

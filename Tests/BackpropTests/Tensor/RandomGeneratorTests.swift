@@ -106,6 +106,28 @@ struct RandomGeneratorTests {
         #expect((0..<100).allSatisfy { _ in random.integer(below: 1) == 0 })
     }
 
+    /// The integer threshold answers `n·2⁻⁵³ < p` exactly: at the threshold and on either
+    /// side of it, for probabilities that are and are not multiples of 2⁻⁵³.
+    @Test func bernoulliThresholdComparesIntegersAsTheUniformComparesWithP() {
+        var random = RandomGenerator(seed: 5)
+        let probabilities = [0, 1, 0.5, 0.1, 0.2, 0.8, 0.9, 1.0 / 3, 0x1.0p-53, 1 - 0x1.0p-53] + (0..<20).map { _ in random.uniform() }
+        for p in probabilities {
+            let t = RandomGenerator.bernoulliThreshold(p)
+            let near = [t, t &- 1, t &+ 1, t &- 2, t &+ 2].filter { $0 < 1 << 53 }
+            for n in near + (0..<200).map({ _ in random.next53() }) {
+                #expect((n < t) == (Double(n) * 0x1.0p-53 < p), "p = \(p), n = \(n), t = \(t)")
+            }
+        }
+        #expect(RandomGenerator.bernoulliThreshold(2) == 1 << 53 && RandomGenerator.bernoulliThreshold(-1) == 0)
+    }
+
+    @Test func keyedDrawsDependOnTheIndexOnly() {
+        let forward = (0..<64).map { RandomGenerator.keyedDraw53(key: 17, index: $0) }
+        let backward = (0..<64).reversed().map { RandomGenerator.keyedDraw53(key: 17, index: $0) }
+        #expect(forward == backward.reversed() && Set(forward).count == 64 && forward.allSatisfy { $0 < 1 << 53 })
+        #expect(RandomGenerator.keyedDraw53(key: 18, index: 0) != forward[0])
+    }
+
     // MARK: - Shuffles
 
     @Test func permutationIsAPermutationAndDeterministic() {
