@@ -46,14 +46,14 @@ struct DataParallelTests {
     }
 
     /// The weights after training `blueprint` on moons with `ranks` thread ranks (`nil`: no group).
-    static func train(_ blueprint: NetworkBlueprint, ranks: Int?) throws -> [Double] {
+    static func train(_ blueprint: NetworkBlueprint, ranks: Int?, adversarial: AdversarialTraining? = nil) throws -> [Double] {
         let data = try Dataset<Double>.twoMoons(count: 200, seed: 3)
         func trainer() throws -> Trainer<Double> {
             let network: Sequential<Double> = try blueprint.build(seed: 4)
             var random = RandomGenerator(seed: 5)
             try network.initializeParameters(random: &random)
             return Trainer(network: network, loss: SoftmaxCrossEntropy<Double>(), optimizer: Momentum<Double>(),
-                           schedule: ConstantSchedule(0.1), options: TrainingOptions(epochs: 3, batchSize: 23, seed: 6))
+                           schedule: ConstantSchedule(0.1), options: TrainingOptions(epochs: 3, batchSize: 23, seed: 6, adversarialTraining: adversarial))
         }
         guard let ranks else {
             let single = try trainer()
@@ -93,6 +93,16 @@ struct DataParallelTests {
         let blueprint = NetworkBlueprint(sizes: [2, 8, 8, 2], batchNormalization: .beforeActivation)
         let difference = Self.relativeDifference(try Self.train(blueprint, ranks: ranks), try Self.train(blueprint, ranks: nil))
         #expect(difference < 1e-12, "relative difference \(difference)")
+    }
+
+    @Test("adversarial training on 2 ranks makes the single process's updates (to rounding)")
+    func adversarialTrainingMatchesOneProcess() throws {
+        let blueprint = NetworkBlueprint(sizes: [2, 8, 8, 2], batchNormalization: .beforeActivation)
+        let adversarial = AdversarialTraining(epsilon: 0.05, cleanWeight: 0.4)
+        let single = try Self.train(blueprint, ranks: nil, adversarial: adversarial)
+        let difference = Self.relativeDifference(try Self.train(blueprint, ranks: 2, adversarial: adversarial), single)
+        #expect(difference < 1e-12, "relative difference \(difference)")
+        #expect(Self.relativeDifference(try Self.train(blueprint, ranks: nil), single) > 1e-6, "the comparison can fail")
     }
 
     @Test("dropout masks drawn per example do not depend on the number of ranks")
