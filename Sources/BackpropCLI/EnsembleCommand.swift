@@ -106,6 +106,7 @@ struct EnsembleCommand: ParsableCommand {
                 ensemble = try trained.model()
             } else {
                 let models = try memberFolders.map { try Model.load(from: URL(fileURLWithPath: $0)) }
+                for model in models { execution.apply(to: model.network) }
                 do {
                     ensemble = try EnsembleModel(members: models)
                 } catch let error as NetworkError {

@@ -28,7 +28,12 @@ struct ExecutionOptions: ParsableArguments {
 
     /// Applies the options to a run before it trains.
     func apply(to run: TrainingRun) {
-        if let threads { run.network.engine.threadCount = threads }
+        apply(to: run.network)
         run.trainer.options.evaluatesTrainingSet = evalTrain == .full
+    }
+
+    /// Applies `--threads` to a network that only evaluates (a loaded model).
+    func apply(to network: Sequential<Float>) {
+        if let threads { network.engine.threadCount = threads }
     }
 }
