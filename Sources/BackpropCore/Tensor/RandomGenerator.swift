@@ -85,7 +85,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
 
     // MARK: - Distributions
 
-    /// A uniform draw from `[0, 1)`: ``next53()``·2⁻⁵³.
+    /// A uniform draw from `[0, 1)`: `n·2⁻⁵³` for the 53-bit draw `n` of `next53()`.
     public mutating func uniform() -> Double {
         Double(next53()) * 0x1.0p-53
     }
