@@ -104,9 +104,9 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return splitMix64(&counter) >> 11
     }
 
-    /// The bound `t` with `n < t ⟺ n·2⁻⁵³ < probability` for every 53-bit draw `n`, so
-    /// `bernoulli(p)` can compare integers: `t = ⌈p·2⁵³⌉` (`p·2⁵³` is exact, a power-of-two
-    /// scaling).
+    /// The bound `t` with `n < t ⟺ n·2⁻⁵³ < probability` for every 53-bit draw `n`, so a
+    /// Bernoulli draw can compare integers (dropout's masks do): `t = ⌈p·2⁵³⌉` (`p·2⁵³` is
+    /// exact, a power-of-two scaling; `p` is clamped to [0, 1]).
     static func bernoulliThreshold(_ probability: Double) -> UInt64 {
         UInt64((max(0, min(1, probability)) * 0x1.0p53).rounded(.up))
     }
