@@ -64,7 +64,7 @@ wants() { [[ ",$engines," == *",$1,"* ]]; }
 
 export BENCH_THREADS=${BENCH_THREADS:-2}
 # Backprop runs with its default thread count unless told (as `backprop train` does: never
-# more than the peers' BENCH_THREADS; 1 when the start-up probe finds a core busy).
+# more than the peers' BENCH_THREADS).
 backprop_threads=${BENCH_BACKPROP_THREADS:-auto}
 results="$here/results"
 mkdir -p "$results/raw"

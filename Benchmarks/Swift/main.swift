@@ -45,7 +45,7 @@ while let argument = arguments.next() {
         print("""
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N|auto] [--profile-steps N]
                                        [--single-thread-flops F] [--parallel-flops F]
-              --threads auto  the default engine's count (BACKPROP_THREADS, else the cores free at start-up)
+              --threads auto  the default engine's count (BACKPROP_THREADS, else the usable cores)
               --single-thread-flops F  products below F floating-point operations run on one BLAS thread
               --parallel-flops F  native-kernel products of at least F floating-point operations use two threads
               --profile-steps N  only run N training steps or inference batches of each selected case (for perf/callgrind)

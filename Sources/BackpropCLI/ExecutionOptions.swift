@@ -13,7 +13,7 @@ enum TrainEvaluation: String, ExpressibleByArgument, CaseIterable {
 /// weights are the same bits whatever is chosen here).
 struct ExecutionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Threads for products and element-wise kernels (default: BACKPROP_THREADS, else the cores free at start-up; see backprop info).",
+        "Threads for products and element-wise kernels (default: BACKPROP_THREADS, else the usable cores; see backprop info).",
         valueName: "N"))
     var threads: Int?
 

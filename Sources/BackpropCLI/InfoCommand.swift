@@ -23,7 +23,8 @@ struct InfoCommand: ParsableCommand {
         print("Float matrix products: \(engine.floatGEMMKernel) — \(ComputeEngine.defaultKernelChoice)")
         print("bfloat16 products (--precision bf16): "
               + (ProductPrecision.bf16.missingCPUFeature.map { "unavailable (no \($0))" } ?? "available (AVX-512 BF16; AMX not used)"))
-        print("Default threads (\(ComputeEngine.threadsEnvironmentVariable), else the free cores): \(ComputeEngine.defaultThreadChoice)")
+        print("Default threads (\(ComputeEngine.threadsEnvironmentVariable), else the usable cores): \(ComputeEngine.defaultThreadChoice)")
+        print("Cores free now: \(ComputeEngine.freeCores())")
         print("Default engine (\(ComputeEngine.kernelEnvironmentVariable), OpenBLAS/BLIS thread variables): \(engine)")
         print("BLAS libraries (\(BLASLibrary.environmentVariable)): \(Self.libraryAvailability())")
         print("MPI (mpirun -np N backprop train …): \(Self.mpiAvailability())")

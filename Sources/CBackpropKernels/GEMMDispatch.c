@@ -48,21 +48,14 @@ void backprop_gemm_pack_buffers(long aCount, long bCount, float **a, float **b) 
     if (!*a || !*b) abort();
 }
 
-void backprop_gemm_part_range(long count, long unit, int parts, int part, long *begin, long *end) {
-    long units = (count + unit - 1) / unit;
-    long first = units * part / parts, last = units * (part + 1) / parts;
-    *begin = first * unit < count ? first * unit : count;
-    *end = last * unit < count ? last * unit : count;
-}
-
 // Runs the variant's block over the rows and columns of C that part `part` computes.
 static void computePart(void *context, int part) {
     const Product *p = context;
     long rowBegin = 0, rowEnd = p->m, columnBegin = 0, columnEnd = p->n;
     if (p->splitColumns)
-        backprop_gemm_part_range(p->n, p->splitUnit, p->parts, part, &columnBegin, &columnEnd);
+        backprop_part_range(p->n, p->splitUnit, p->parts, part, &columnBegin, &columnEnd);
     else
-        backprop_gemm_part_range(p->m, p->splitUnit, p->parts, part, &rowBegin, &rowEnd);
+        backprop_part_range(p->m, p->splitUnit, p->parts, part, &rowBegin, &rowEnd);
     p->block(p, rowBegin, rowEnd, columnBegin, columnEnd);
 }
 
@@ -75,7 +68,7 @@ void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long column
         long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;
         if (units >= 2) {
             p->parts = 2;
-            if (backprop_run_in_parallel(computePart, p)) return;
+            if (backprop_run_parts(computePart, p, p->parts)) return;
             p->parts = 1;
         }
     }

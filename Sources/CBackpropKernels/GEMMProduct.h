@@ -33,9 +33,6 @@ struct Product {
     ProductBlock block; // the variant's loop over one part
 };
 
-// Splits [0, count) into `parts` ranges whose boundaries are multiples of `unit`.
-void backprop_gemm_part_range(long count, long unit, int parts, int part, long *begin, long *end);
-
 // Runs `block` over the whole of C, alone or in two parts on two threads when threads > 1
 // and the split dimension holds at least two units. The threads share the columns of C when
 // n ≥ m (cut at multiples of columnUnit), else its rows (at multiples of rowUnit).

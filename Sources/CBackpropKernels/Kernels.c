@@ -57,10 +57,10 @@ const char *backprop_kernel_level(void) {
 
 // [begin, end) of part 0 of 1, or of part 0 or 1 of 2: count halved at a multiple of 16 (a
 // whole number of vectors in the first half).
-static void half_range(long count, int part, int parts, long *begin, long *end) {
-    long middle = parts == 1 ? count : count / 2 / 16 * 16;
-    *begin = part == 0 ? 0 : middle;
-    *end = part == 0 ? middle : count;
+// The parts of an element-wise pass over `count` items cut at multiples of `unit`: 2 (one
+// per thread, claimed by whichever is free) for two threads and at least two units, else 1.
+static int elementwiseParts(long count, long unit, int threads) {
+    return threads > 1 && count >= 2 * unit ? 2 : 1;
 }
 
 // MARK: - Adam
@@ -80,60 +80,63 @@ VARIANTS(adam, (float *restrict w, const float *restrict g, float *restrict v, f
         w[i] = w[i] - stepSize * first / (__builtin_elementwise_sqrt(second) * inverseRootCorrection2 + epsilon);
     })
 
-// One Adam call's arguments, shared by the two halves of a split update.
+// One Adam call's arguments, shared by the parts of a split update.
 typedef struct {
     float *w;
     const float *g;
     float *v, *s;
     long count;
     float stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon;
+    int parts;
 } AdamStep;
 
-// Part 0 of 1, or part 0 or 1 of 2, split by element.
-static void adam_part(const AdamStep *a, int part, int parts) {
+// One part of the update, split by element.
+static void adam_part(void *context, int part) {
+    const AdamStep *a = context;
     long begin, end;
-    half_range(a->count, part, parts, &begin, &end);
+    backprop_part_range(a->count, 16, a->parts, part, &begin, &end);
     DISPATCH(adam, a->w + begin, a->g + begin, a->v + begin, a->s + begin, end - begin, a->stepSize, a->beta1,
              a->oneMinusBeta1, a->beta2, a->oneMinusBeta2, a->inverseRootCorrection2, a->epsilon);
 }
 
-static void adam_half(void *context, int part) { adam_part(context, part, 2); }
-
 void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
                        float stepSize, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float inverseRootCorrection2, float epsilon,
                        int threads) {
-    AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon };
-    if (threads > 1 && count >= 32 && backprop_run_in_parallel(adam_half, &step)) return;
-    adam_part(&step, 0, 1);
+    AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon,
+                      elementwiseParts(count, 16, threads) };
+    if (backprop_run_parts(adam_part, &step, step.parts)) return;
+    step.parts = 1;
+    adam_part(&step, 0);
 }
 
 // MARK: - Batch gather
 
-// One gather's arguments, shared by the two halves of a split copy.
+// One gather's arguments, shared by the parts of a split copy.
 typedef struct {
     const float *source;
     long rowLength;
     const long *indices;
     long rows;
     float *destination;
+    int parts;
 } RowGather;
 
-// Part 0 of 1, or part 0 or 1 of 2, split by destination row.
-static void gather_part(const RowGather *g, int part, int parts) {
-    long middle = parts == 1 ? g->rows : g->rows / 2;
-    long begin = part == 0 ? 0 : middle, end = part == 0 ? middle : g->rows;
+// One part of the copy, split by destination row.
+static void gather_part(void *context, int part) {
+    const RowGather *g = context;
+    long begin, end;
+    backprop_part_range(g->rows, 1, g->parts, part, &begin, &end);
     for (long row = begin; row < end; row++)
         memcpy(g->destination + row * g->rowLength, g->source + g->indices[row] * g->rowLength,
                (size_t)g->rowLength * sizeof(float));
 }
 
-static void gather_half(void *context, int part) { gather_part(context, part, 2); }
-
 void backprop_gather_rows_f32(const float *source, long rowLength, const long *indices, long rows,
                               float *destination, int threads) {
-    RowGather gather = { source, rowLength, indices, rows, destination };
-    if (threads > 1 && rows >= 2 && backprop_run_in_parallel(gather_half, &gather)) return;
-    gather_part(&gather, 0, 1);
+    RowGather gather = { source, rowLength, indices, rows, destination, elementwiseParts(rows, 1, threads) };
+    if (backprop_run_parts(gather_part, &gather, gather.parts)) return;
+    gather.parts = 1;
+    gather_part(&gather, 0);
 }
 
 // MARK: - ReLU backward
@@ -165,23 +168,24 @@ typedef struct {
     const float *dA, *z;
     float *dZ, *bias;
     long rows, columns;
+    int parts;
 } ReLUBackward;
 
-// Part 0 of 1, or part 0 or 1 of 2, split by column, so every bias sum runs over the rows
-// in order on one thread whatever the split.
-static void relu_backward_part(const ReLUBackward *r, int part, int parts) {
+// One part, split by column, so every bias sum runs over the rows in order on one thread
+// whatever the split.
+static void relu_backward_part(void *context, int part) {
+    const ReLUBackward *r = context;
     long begin, end;
-    half_range(r->columns, part, parts, &begin, &end);
+    backprop_part_range(r->columns, 16, r->parts, part, &begin, &end);
     DISPATCH(relu_backward, r->dA, r->z, r->dZ, r->bias, r->rows, r->columns, begin, end);
 }
 
-static void relu_backward_half(void *context, int part) { relu_backward_part(context, part, 2); }
-
 void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, float *biasGradient,
                                 long rows, long columns, int threads) {
-    ReLUBackward step = { dA, z, dZ, biasGradient, rows, columns };
-    if (threads > 1 && columns >= 32 && backprop_run_in_parallel(relu_backward_half, &step)) return;
-    relu_backward_part(&step, 0, 1);
+    ReLUBackward step = { dA, z, dZ, biasGradient, rows, columns, elementwiseParts(columns, 16, threads) };
+    if (backprop_run_parts(relu_backward_part, &step, step.parts)) return;
+    step.parts = 1;
+    relu_backward_part(&step, 0);
 }
 
 // MARK: - Gradient descent

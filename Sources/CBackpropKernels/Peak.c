@@ -159,7 +159,7 @@ double backprop_peak_fma_rate(int width, int threads, double wallSeconds) {
     for (int trial = threads > 1 ? -3 : 0; trial < 10; trial++) {
         double start = now();
         int parts = 1;
-        if (threads > 1 && backprop_run_in_parallel(peakPart, &task)) parts = 2;
+        if (threads > 1 && backprop_run_parts(peakPart, &task, 2)) parts = 2;
         else peakPart(&task, 0);
         double rate = parts * flopsPerRound * (double)rounds / (now() - start);
         if (trial >= 0 && rate > best) best = rate;

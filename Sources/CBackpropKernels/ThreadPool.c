@@ -1,22 +1,38 @@
-// One helper thread for splitting a product across two cores.
+// One helper thread that shares a task's parts with the calling thread.
+//
+// A task is cut into parts (ranges of rows or columns of a product, of elements of an
+// update) that either thread claims, in order, from one counter; a part runs with the same
+// code whoever claims it, so the result does not depend on which thread ran what. When the
+// scheduler takes a core away (another process busy on it), the thread that still runs
+// claims the remaining parts itself: only a part already begun by a descheduled thread is
+// waited for, by polling for a bounded while and then sleeping until it is signalled.
 //
 // Waking a sleeping thread through the kernel costs tens of microseconds, more than many
-// of the products it would share; so after each task the helper keeps polling for the
-// next one for a short while (a training step posts several products in quick succession)
-// before it sleeps on a condition variable.
+// of the tasks it would share; so after each task the helper keeps polling for the next one
+// for a short while (a training step posts several in quick succession) before it sleeps on
+// a condition variable; while it polls it yields its processor now and then, so that a
+// caller the scheduler queued behind it runs.
 //
-// Neither thread ever waits long for a partner the scheduler has not given a core (another
-// process busy on the second core): the helper's half is open to whichever thread claims it
-// first, so a caller that finishes its own half while the helper has not started takes the
-// helper's half itself; only a half the helper has already begun is waited for, by polling
-// for a bounded while and then sleeping until the helper signals. Either thread runs a half
-// with the same code, so the result does not depend on who ran it.
+// With another process busy on one of two cores (Linux; elsewhere the scheduler is left
+// alone):
+// - two threads on one processor take turns at the parts and gain nothing, and the
+//   scheduler does put them together (it wakes the helper on the caller's processor, and
+//   two tasks on one processor with one on the other looks balanced to it). So the helper,
+//   on finding itself on the caller's processor at the start of a task, moves to another;
+// - a helper stopped in the middle of a part would keep the caller waiting for the rest of
+//   the other process's time slice, milliseconds. So a caller that has waited a while and
+//   sees the helper's CPU time stand still moves the helper to its own processor and
+//   sleeps there while the helper finishes.
+// Either move only sets where the helper may run for the moment; at its next task it may
+// run anywhere the process may again.
 #if defined(__linux__)
-#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
+#define _GNU_SOURCE  // sched_getaffinity, sched_getcpu, pthread_setaffinity_np, CPU_COUNT
 #endif
+#include <sched.h>
 #include "ThreadPool.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -26,15 +42,12 @@
 #define RELAX() ((void)0)
 #endif
 
-// Polls of the caller for a started half before it sleeps (each poll is one pause
-// instruction, tens of nanoseconds).
+// Polls of the caller for a part begun by the helper before it sleeps (each poll is one
+// pause instruction, tens of nanoseconds).
 enum { CALLER_POLLS = 4000 };
 
 // How long the helper polls for a next task before it sleeps. Long enough to span the
-// element-wise passes between the products of a training step: a sleeping helper is woken
-// by the scheduler on the caller's own core when the other core's processor looks
-// unavailable (an idle virtual CPU the hypervisor has descheduled), and there it waits
-// until the caller has taken its half too, so every product ran on one core.
+// element-wise passes between the products of a training step.
 static const double HELPER_POLL_SECONDS = 0.002;
 
 static double monotonicSeconds(void) {
@@ -47,15 +60,21 @@ static struct {
     pthread_once_t once;
     pthread_mutex_t lock;
     pthread_cond_t wake;   // the helper sleeps here for a task
-    pthread_cond_t done;   // the caller sleeps here for the helper's half
+    pthread_cond_t done;   // the caller sleeps here for the helper's last part
     int started;
     atomic_flag busy;
-    _Atomic unsigned long posted;    // generation of the latest task
-    _Atomic unsigned long open;      // generation whose second half nobody has claimed yet, else 0
-    _Atomic unsigned long finished;  // generation whose second half the helper finished
+    _Atomic uint32_t posted;      // generation of the latest task
+    _Atomic uint64_t unclaimed;   // generation << 32 | how many of its parts nobody has claimed
+    _Atomic int finished;         // parts of the current generation finished
     _Atomic int callerWaiting;
+    _Atomic int callerCPU;        // the processor the caller posted the task from, or -1
+    _Atomic int pulled;           // the caller moved the helper to its own processor
+    pthread_t helper;
+    clockid_t helperClock;        // the helper's CPU time
+    int helperClockKnown;
     void (*task)(void *, int);
     void *context;
+    int parts;
 } pool = {
     .once = PTHREAD_ONCE_INIT,
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -64,17 +83,74 @@ static struct {
     .busy = ATOMIC_FLAG_INIT,
 };
 
-// Claims the second half of `generation`: 1 for the first thread to ask, 0 afterwards.
-static int claim(unsigned long generation) {
-    unsigned long expected = generation;
-    return atomic_compare_exchange_strong(&pool.open, &expected, 0);
+// Claims the next part of `generation`: its index, or -1 when every part is taken or the
+// generation has passed. The counter holds the parts not yet claimed, so a thread that
+// looks late at a finished generation never reads the next task's part count.
+static int claim(uint32_t generation) {
+    uint64_t current = atomic_load(&pool.unclaimed);
+    for (;;) {
+        if ((uint32_t)(current >> 32) != generation || (uint32_t)current == 0) return -1;
+        if (atomic_compare_exchange_weak(&pool.unclaimed, &current, current - 1))
+            return pool.parts - (int)(uint32_t)current;  // read while this generation still runs
+    }
 }
+
+static int currentCPU(void) {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
+#if defined(__linux__)
+// The processors the process may use, as the helper found them when it started.
+static cpu_set_t allowedProcessors;
+static int allowedKnown;
+
+static void findAllowedProcessors(void) {
+    allowedKnown = sched_getaffinity(0, sizeof allowedProcessors, &allowedProcessors) == 0;
+}
+
+// Lets the helper run on the processors of `set`: all the process may use, those but one,
+// or one.
+static void placeHelper(pthread_t helper, const cpu_set_t *set) {
+    if (allowedKnown && CPU_COUNT(set) > 0) pthread_setaffinity_np(helper, sizeof *set, set);
+}
+
+// Moves the calling helper off processor `cpu` to another the process may use, then lets it
+// run anywhere again (the scheduler keeps it where it is until it has a reason to move it).
+static void leaveProcessor(int cpu) {
+    if (!allowedKnown || cpu < 0 || cpu >= CPU_SETSIZE || CPU_COUNT(&allowedProcessors) < 2) return;
+    cpu_set_t others = allowedProcessors;
+    CPU_CLR(cpu, &others);
+    placeHelper(pthread_self(), &others);
+    placeHelper(pthread_self(), &allowedProcessors);
+}
+
+// Lets the helper run anywhere the process may (after the caller pulled it to its processor).
+static void releaseHelper(void) { placeHelper(pthread_self(), &allowedProcessors); }
+
+// Keeps `helper` to processor `cpu`.
+static void pullHelperTo(pthread_t helper, int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    CPU_SET(cpu, &mine);
+    placeHelper(helper, &mine);
+}
+#else
+static void findAllowedProcessors(void) {}
+static void leaveProcessor(int cpu) { (void)cpu; }
+static void releaseHelper(void) {}
+static void pullHelperTo(pthread_t helper, int cpu) { (void)helper; (void)cpu; }
+#endif
 
 static void *helperLoop(void *unused) {
     (void)unused;
-    unsigned long seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        unsigned long posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
+        uint32_t posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
         double deadline = monotonicSeconds() + HELPER_POLL_SECONDS;
         for (int poll = 1; posted == seen; poll++) {
             RELAX();
@@ -88,13 +164,21 @@ static void *helperLoop(void *unused) {
             pthread_mutex_unlock(&pool.lock);
         }
         seen = posted;
-        if (!claim(seen)) continue;  // the caller took this half itself
-        pool.task(pool.context, 1);
-        atomic_store(&pool.finished, seen);
-        if (atomic_load(&pool.callerWaiting)) {
-            pthread_mutex_lock(&pool.lock);
-            pthread_cond_broadcast(&pool.done);
-            pthread_mutex_unlock(&pool.lock);
+        int cpu = currentCPU();
+        if (cpu >= 0 && cpu == atomic_load_explicit(&pool.callerCPU, memory_order_relaxed)) {
+            atomic_store(&pool.pulled, 0);
+            leaveProcessor(cpu);
+        } else if (atomic_exchange(&pool.pulled, 0)) {
+            releaseHelper();
+        }
+        for (int part; (part = claim(seen)) >= 0;) {
+            int parts = pool.parts;  // read before the last part's count lets the caller move on
+            pool.task(pool.context, part);
+            if (atomic_fetch_add(&pool.finished, 1) + 1 == parts && atomic_load(&pool.callerWaiting)) {
+                pthread_mutex_lock(&pool.lock);
+                pthread_cond_broadcast(&pool.done);
+                pthread_mutex_unlock(&pool.lock);
+            }
         }
     }
     return 0;
@@ -105,33 +189,70 @@ static void startHelper(void) {
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    findAllowedProcessors();
     pool.started = pthread_create(&thread, &attributes, helperLoop, 0) == 0;
     pthread_attr_destroy(&attributes);
+    if (pool.started) {
+        pool.helper = thread;
+        pool.helperClockKnown = pthread_getcpuclockid(thread, &pool.helperClock) == 0;
+    }
 }
 
-int backprop_run_in_parallel(void (*task)(void *context, int part), void *context) {
+static double helperSeconds(void) {
+    struct timespec time;
+    if (!pool.helperClockKnown || clock_gettime(pool.helperClock, &time) != 0) return -1;
+    return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
+}
+
+// When the helper's part makes no progress (its CPU time stands still: the scheduler has
+// stopped it, another process holding its processor), moves it to the caller's processor,
+// where it runs while the caller sleeps.
+static void pullIfStopped(int parts) {
+    double before = helperSeconds();
+    if (before < 0) return;
+    for (int poll = 0; poll < CALLER_POLLS / 4 && atomic_load(&pool.finished) != parts; poll++) RELAX();
+    if (atomic_load(&pool.finished) == parts || helperSeconds() != before) return;
+    int cpu = currentCPU();
+    if (cpu < 0) return;
+    pullHelperTo(pool.helper, cpu);
+    atomic_store(&pool.pulled, 1);  // after the move: the helper reads it at its next task, which
+                                    // the caller posts only after this returns
+}
+
+void backprop_part_range(long count, long unit, int parts, int part, long *begin, long *end) {
+    long units = (count + unit - 1) / unit;
+    long first = units * part / parts, last = units * (part + 1) / parts;
+    *begin = first * unit < count ? first * unit : count;
+    *end = last * unit < count ? last * unit : count;
+}
+
+int backprop_run_parts(void (*task)(void *context, int part), void *context, int parts) {
     pthread_once(&pool.once, startHelper);
-    if (!pool.started || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire)) return 0;
+    if (parts < 2 || !pool.started || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire))
+        return 0;
     pool.task = task;
     pool.context = context;
-    unsigned long generation = atomic_load_explicit(&pool.posted, memory_order_relaxed) + 1;
-    atomic_store(&pool.open, generation);
+    pool.parts = parts;
+    atomic_store(&pool.finished, 0);
+    atomic_store_explicit(&pool.callerCPU, currentCPU(), memory_order_relaxed);
+    uint32_t generation = atomic_load_explicit(&pool.posted, memory_order_relaxed) + 1;
+    if (generation == 0) generation = 1;  // 0 is the helper's "seen nothing yet"
+    atomic_store(&pool.unclaimed, (uint64_t)generation << 32 | (uint32_t)parts);
     pthread_mutex_lock(&pool.lock);
     atomic_store_explicit(&pool.posted, generation, memory_order_release);
     pthread_cond_signal(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
-    task(context, 0);
-    if (claim(generation)) {
-        task(context, 1);  // the helper has not started: no reason to wait for it
-    } else {
-        for (int poll = 0; poll < CALLER_POLLS && atomic_load(&pool.finished) != generation; poll++) RELAX();
-        if (atomic_load(&pool.finished) != generation) {
-            pthread_mutex_lock(&pool.lock);
-            atomic_store(&pool.callerWaiting, 1);
-            while (atomic_load(&pool.finished) != generation) pthread_cond_wait(&pool.done, &pool.lock);
-            atomic_store(&pool.callerWaiting, 0);
-            pthread_mutex_unlock(&pool.lock);
-        }
+    int ran = 0;
+    for (int part; (part = claim(generation)) >= 0; ran++) task(context, part);
+    if (ran) atomic_fetch_add(&pool.finished, ran);
+    for (int poll = 0; poll < CALLER_POLLS && atomic_load(&pool.finished) != parts; poll++) RELAX();
+    if (atomic_load(&pool.finished) != parts) pullIfStopped(parts);
+    if (atomic_load(&pool.finished) != parts) {
+        pthread_mutex_lock(&pool.lock);
+        atomic_store(&pool.callerWaiting, 1);
+        while (atomic_load(&pool.finished) != parts) pthread_cond_wait(&pool.done, &pool.lock);
+        atomic_store(&pool.callerWaiting, 0);
+        pthread_mutex_unlock(&pool.lock);
     }
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
     return 1;
@@ -139,10 +260,6 @@ int backprop_run_in_parallel(void (*task)(void *context, int part), void *contex
 
 // MARK: - Free cores
 
-#if defined(__linux__)
-#include <sched.h>
-#endif
-#include <time.h>
 #include <unistd.h>
 
 static double seconds(clockid_t clock) {

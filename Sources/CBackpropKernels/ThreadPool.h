@@ -1,9 +1,14 @@
 #ifndef BACKPROP_THREAD_POOL_H
 #define BACKPROP_THREAD_POOL_H
 
-// Runs task(context, 0) on the calling thread and task(context, 1) on one long-lived helper
-// thread, and returns 1 when both have finished. Returns 0 without running anything when
-// the helper is busy with another caller's task (the caller then does the work alone).
-int backprop_run_in_parallel(void (*task)(void *context, int part), void *context);
+// Runs task(context, part) once for every part in [0, parts), on the calling thread and one
+// long-lived helper thread, each claiming the next part as it becomes free, and returns 1
+// when all have finished. Returns 0 without running anything when parts < 2 or the helper is
+// busy with another caller's task (the caller then does the work alone).
+int backprop_run_parts(void (*task)(void *context, int part), void *context, int parts);
+
+// Splits [0, count) into `parts` ranges whose boundaries are multiples of `unit` (the last
+// range takes the remainder): part `part` is [*begin, *end).
+void backprop_part_range(long count, long unit, int parts, int part, long *begin, long *end);
 
 #endif

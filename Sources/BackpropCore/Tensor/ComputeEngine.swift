@@ -17,7 +17,7 @@ import CBackpropKernels
 /// |---|---|---|
 /// | ``floatGEMMKernel`` | ``FloatGEMMKernel/automatic(for:)``: ``FloatGEMMKernel/nativeAVX512`` on CPUs with AVX-512, else ``FloatGEMMKernel/blas`` (``FloatGEMMKernel/nativeAVX2`` when asked for) | `BACKPROP_GEMM=native-avx512`, `native-avx2`, `blas` (or `native`: the automatic choice); see ``kernelChoice(_:)`` |
 /// | ``precision`` | ``ProductPrecision/float32`` | — (the `precision` setting of a training recipe) |
-/// | ``threadCount`` | the cores free at start-up (see ``defaultThreadChoice``: 2 on an idle two-core machine, 1 when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
+/// | ``threadCount`` | the usable cores (see ``defaultThreadChoice``: 2 on a two-core machine, also when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
 /// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |
 /// | ``blasParallelFLOPLimit`` | 10⁹ floating-point operations | — |
 /// | ``parallelElementLimit`` | 2¹⁵ elements | — |
@@ -175,7 +175,7 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     /// The engine that `environment` asks for: ``floatGEMMKernel`` from
     /// ``kernelChoice(_:)`` (the automatic choice when that throws), ``threadCount`` as
     /// ``defaultThreadChoice(_:)`` decides (`BACKPROP_THREADS`, the BLAS library's variables,
-    /// else the free cores), the limits at their defaults.
+    /// else the usable cores), the limits at their defaults.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> ComputeEngine {
@@ -196,9 +196,9 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     public struct ThreadChoice: Sendable, Hashable, CustomStringConvertible {
         /// The count.
         public var count: Int
-        /// Where it came from: `"BACKPROP_THREADS=1"`, `"2 usable cores, both free in a 10 ms probe"`, ….
+        /// Where it came from: `"BACKPROP_THREADS=1"`, `"2 usable cores"`, ….
         public var reason: String
-        /// `"2 (2 usable cores, both free in a 10 ms probe)"`.
+        /// `"2 (2 usable cores)"`.
         public var description: String { "\(count) (\(reason))" }
     }
 
@@ -206,16 +206,11 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     /// 1. ``threadsEnvironmentVariable`` (`BACKPROP_THREADS=N`) when set to a whole number ≥ 1;
     /// 2. the BLAS library's own count when one of ``blasThreadVariables`` is set (the
     ///    user's choice for the library is kept); always 1 on Apple platforms;
-    /// 3. otherwise the cores that are actually free: the cores this process may run on
-    ///    (its CPU affinity mask, which `taskset` and container CPU sets narrow) and, when
-    ///    there are two or more, a 10 ms probe in which the calling thread and a second
-    ///    thread both spin, each kept to its own processor (a new thread otherwise shares
-    ///    its creator's core for the first milliseconds), and measure the CPU time each
-    ///    got (`CLOCK_THREAD_CPUTIME_ID`); up to three probes 50 ms apart, the best counts.
-    ///    When either got less than 80 % of the wall time, another process keeps a core
-    ///    busy and the default is 1 thread, since a product split with a helper thread
-    ///    that waits for a core loses to one thread alone; otherwise the usable cores
-    ///    (capped at the BLAS library's count). The probe runs once per process.
+    /// 3. otherwise the cores this process may run on (its CPU affinity mask, which
+    ///    `taskset` and container CPU sets narrow), capped at the BLAS library's count.
+    ///    Also when another process keeps a core busy: the two threads of a split product
+    ///    then still finish sooner than one (each claims the next part as it becomes free,
+    ///    and a stopped helper is moved to the caller's core), from batch 32 to 1024.
     public static let defaultThreadChoice: ThreadChoice = defaultThreadChoice(ProcessInfo.processInfo.environment)
 
     /// The rule of ``defaultThreadChoice`` applied to `environment`.
@@ -230,14 +225,17 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
         if let variable = blasThreadVariables.first(where: { environment[$0] != nil }) {
             return ThreadChoice(count: library, reason: "\(variable) read by \(BLASLibrary.current.name)")
         }
-        let probe = freeCoresAtStart
-        return ThreadChoice(count: min(probe.count, max(library, 1)), reason: probe.reason)
+        let usable = Int(backprop_usable_cores())
+        return ThreadChoice(count: min(usable, max(library, 1)), reason: usable == 1 ? "1 usable core" : "\(usable) usable cores")
         #endif
     }
 
-    private static let freeCoresAtStart = freeCores()
-
-    /// The cores free for this process now: see ``defaultThreadChoice``.
+    /// The cores free for this process now, for reports (``defaultThreadChoice`` does not
+    /// depend on it): the usable cores when, in a probe of `probeSeconds` in which the
+    /// calling thread and a second thread both spin, each kept to its own processor (a new
+    /// thread otherwise shares its creator's core for the first milliseconds), each got at
+    /// least `minimumShare` of the wall time as CPU time (`CLOCK_THREAD_CPUTIME_ID`); else 1,
+    /// another process keeping a core busy. Up to three probes 50 ms apart, the best counts.
     public static func freeCores(probeSeconds: Double = 0.01, minimumShare: Double = 0.8) -> ThreadChoice {
         let usable = Int(backprop_usable_cores())
         guard usable >= 2 else { return ThreadChoice(count: 1, reason: "1 usable core") }
