@@ -10,8 +10,7 @@
 // Waking a sleeping thread through the kernel costs tens of microseconds, more than many
 // of the tasks it would share; so after each task the helper keeps polling for the next one
 // for a short while (a training step posts several in quick succession) before it sleeps on
-// a condition variable; while it polls it yields its processor now and then, so that a
-// caller the scheduler queued behind it runs.
+// a condition variable.
 //
 // With another process busy on one of two cores (Linux; elsewhere the scheduler is left
 // alone):
