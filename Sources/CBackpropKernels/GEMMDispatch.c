@@ -63,16 +63,9 @@ void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long column
     p->splitColumns = p->n >= p->m;
     p->splitUnit = p->splitColumns ? columnUnit : rowUnit;
     p->block = block;
-    p->parts = 1;
-    if (threads > 1) {
-        long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;
-        if (units >= 2) {
-            p->parts = 2;
-            if (backprop_run_parts(computePart, p, p->parts)) return;
-            p->parts = 1;
-        }
-    }
-    computePart(p, 0);
+    long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;
+    p->parts = threads > 1 && units >= 2 ? 2 : 1;
+    backprop_run_split(computePart, p, &p->parts);
 }
 
 int backprop_sgemm_variant_available(int variant) {

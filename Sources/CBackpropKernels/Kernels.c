@@ -104,9 +104,7 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
                        int threads) {
     AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon,
                       elementwiseParts(count, 16, threads) };
-    if (backprop_run_parts(adam_part, &step, step.parts)) return;
-    step.parts = 1;
-    adam_part(&step, 0);
+    backprop_run_split(adam_part, &step, &step.parts);
 }
 
 // MARK: - Batch gather
@@ -134,9 +132,7 @@ static void gather_part(void *context, int part) {
 void backprop_gather_rows_f32(const float *source, long rowLength, const long *indices, long rows,
                               float *destination, int threads) {
     RowGather gather = { source, rowLength, indices, rows, destination, elementwiseParts(rows, 1, threads) };
-    if (backprop_run_parts(gather_part, &gather, gather.parts)) return;
-    gather.parts = 1;
-    gather_part(&gather, 0);
+    backprop_run_split(gather_part, &gather, &gather.parts);
 }
 
 // MARK: - ReLU backward
@@ -183,9 +179,7 @@ static void relu_backward_part(void *context, int part) {
 void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, float *biasGradient,
                                 long rows, long columns, int threads) {
     ReLUBackward step = { dA, z, dZ, biasGradient, rows, columns, elementwiseParts(columns, 16, threads) };
-    if (backprop_run_parts(relu_backward_part, &step, step.parts)) return;
-    step.parts = 1;
-    relu_backward_part(&step, 0);
+    backprop_run_split(relu_backward_part, &step, &step.parts);
 }
 
 // MARK: - Gradient descent

@@ -49,9 +49,10 @@ enum { CALLER_POLLS = 4000 };
 // element-wise passes between the products of a training step.
 static const double HELPER_POLL_SECONDS = 0.002;
 
-static double monotonicSeconds(void) {
+// The time of `clock` in seconds, or -1 when it cannot be read.
+static double seconds(clockid_t clock) {
     struct timespec time;
-    clock_gettime(CLOCK_MONOTONIC, &time);
+    if (clock_gettime(clock, &time) != 0) return -1;
     return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
 }
 
@@ -150,11 +151,11 @@ static void *helperLoop(void *unused) {
     uint32_t seen = 0;
     for (;;) {
         uint32_t posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
-        double deadline = monotonicSeconds() + HELPER_POLL_SECONDS;
+        double deadline = seconds(CLOCK_MONOTONIC) + HELPER_POLL_SECONDS;
         for (int poll = 1; posted == seen; poll++) {
             RELAX();
             posted = atomic_load_explicit(&pool.posted, memory_order_acquire);
-            if (poll % 64 == 0 && monotonicSeconds() > deadline) break;
+            if (poll % 64 == 0 && seconds(CLOCK_MONOTONIC) > deadline) break;
         }
         if (posted == seen) {
             pthread_mutex_lock(&pool.lock);
@@ -197,11 +198,7 @@ static void startHelper(void) {
     }
 }
 
-static double helperSeconds(void) {
-    struct timespec time;
-    if (!pool.helperClockKnown || clock_gettime(pool.helperClock, &time) != 0) return -1;
-    return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
-}
+static double helperSeconds(void) { return pool.helperClockKnown ? seconds(pool.helperClock) : -1; }
 
 // When the helper's part makes no progress (its CPU time stands still: the scheduler has
 // stopped it, another process holding its processor), moves it to the caller's processor,
@@ -257,15 +254,15 @@ int backprop_run_parts(void (*task)(void *context, int part), void *context, int
     return 1;
 }
 
+void backprop_run_split(void (*task)(void *context, int part), void *context, int *parts) {
+    if (backprop_run_parts(task, context, *parts)) return;
+    *parts = 1;
+    task(context, 0);
+}
+
 // MARK: - Free cores
 
 #include <unistd.h>
-
-static double seconds(clockid_t clock) {
-    struct timespec time;
-    clock_gettime(clock, &time);
-    return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
-}
 
 typedef struct {
     double wall;
