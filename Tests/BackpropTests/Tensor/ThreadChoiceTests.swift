@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Backprop
 @testable import BackpropCore
+import CBackpropKernels
 
 /// The default thread count, the two-core split under a busy core, the OpenBLAS kernel
 /// choice and the peak FMA probe.
@@ -21,6 +22,17 @@ struct ThreadChoiceTests {
         let choice = ComputeEngine.defaultThreadChoice(["OPENBLAS_NUM_THREADS": "1"])
         #expect(choice.count == BLASLibrary.current.defaultThreadCount)
         #expect(choice.reason.hasPrefix("OPENBLAS_NUM_THREADS"))
+        #endif
+    }
+
+    /// Without variables the default is the usable cores, whatever other processes do (the
+    /// split holds up beside a busy core), so it does not depend on a probe's luck.
+    @Test func withoutVariablesTheDefaultIsTheUsableCores() {
+        #if !canImport(Accelerate)
+        let usable = Int(backprop_usable_cores())
+        let choice = ComputeEngine.defaultThreadChoice([:])
+        #expect(choice.count == min(usable, max(BLASLibrary.current.defaultThreadCount, 1)))
+        #expect(choice.reason == (usable == 1 ? "1 usable core" : "\(usable) usable cores"))
         #endif
     }
 
