@@ -109,7 +109,7 @@ public enum GradientCheck {
         _ = try step.computeGradients(features: inputs, targets: targets)
         let named = network.namedParameters
         let analytic: [[Double]] = named.map { entry in
-            entry.parameter.gradient.elements.map(Double.init)
+            entry.parameter.gradient.elementsAsDouble
         }
 
         var results: [TensorResult] = []

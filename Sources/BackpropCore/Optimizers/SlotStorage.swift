@@ -50,7 +50,7 @@ final class SlotStorage<Scalar: NetworkScalar> {
     var state: OptimizerState {
         var slots: [String: [[Double]]] = [:]
         for (name, slot) in zip(slotNames, buffers) {
-            slots[name] = slot.map { $0.elements.map(Double.init) }
+            slots[name] = slot.map { $0.elementsAsDouble }
         }
         if buffers.isEmpty {
             for name in slotNames { slots[name] = [] }

@@ -117,6 +117,21 @@ public final class Matrix<Scalar: NetworkScalar>: @unchecked Sendable {
         Array(buffer)
     }
 
+    /// The active elements widened to `Double` (exact for `Float` and `Double`), row-major:
+    /// what snapshots, checkpoints and model files store. `Float` and `Double` take a
+    /// concrete path, so a generic caller does not convert element by element through the
+    /// protocol.
+    public var elementsAsDouble: [Double] {
+        [Double](unsafeUninitializedCapacity: count) { values, initialized in
+            var index = 0
+            forEachElementAsDouble { value in
+                values[index] = value
+                index += 1
+            }
+            initialized = count
+        }
+    }
+
     /// Row `row` copied into an array.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

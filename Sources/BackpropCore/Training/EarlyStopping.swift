@@ -114,7 +114,7 @@ extension EarlyStopping: ResumableTrainingCallback {
         var numbers: [String: Double] = ["stage": Double(stage), "wait": Double(wait)]
         numbers["best-value"] = bestValue
         numbers["best-epoch"] = bestEpoch.map(Double.init)
-        return CallbackState(numbers: numbers, tensors: saved.map { $0.elements.map(Double.init) })
+        return CallbackState(numbers: numbers, tensors: saved.map { $0.elementsAsDouble })
     }
 
     public func restore(_ state: CallbackState, in context: TrainingContext<Scalar>) throws {

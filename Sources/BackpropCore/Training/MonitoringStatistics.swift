@@ -96,6 +96,8 @@ public enum MonitoringStatistics {
     }
 
     /// `‖a − b‖₂` over all elements of two matrices of the same shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func distance<Scalar: NetworkScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Scalar>) -> Double {
         precondition(a.count == b.count, "distance needs matrices of the same size, got \(a.count) and \(b.count) elements")
         let left = a.base, right = b.base

@@ -45,8 +45,8 @@ public final class TrainingContext<Scalar: NetworkScalar> {
     public func snapshot() -> TrainingSnapshot {
         TrainingSnapshot(
             epoch: epoch, step: step, learningRateFactor: learningRateFactor,
-            parameters: network.namedParameters.map { NamedValues(name: $0.name, values: $0.parameter.value.elements.map(Double.init)) },
-            buffers: network.namedBuffers.map { NamedValues(name: $0.name, values: $0.value.elements.map(Double.init)) },
+            parameters: network.namedParameters.map { NamedValues(name: $0.name, values: $0.parameter.value.elementsAsDouble) },
+            buffers: network.namedBuffers.map { NamedValues(name: $0.name, values: $0.value.elementsAsDouble) },
             optimizerState: optimizer.state,
             shuffleGeneratorState: shuffleGenerator.state,
             layerGeneratorStates: network.layers.enumerated().compactMap { index, layer in

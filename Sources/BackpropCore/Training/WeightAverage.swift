@@ -102,7 +102,7 @@ public final class WeightAverage<Scalar: NetworkScalar>: ResumableTrainingCallba
 
     /// `t` and every average as a tensor (parameters then buffers, in network order).
     public func checkpointState() -> CallbackState {
-        CallbackState(numbers: ["updates": Double(updates), "decay": decay], tensors: averages.map { $0.elements.map(Double.init) })
+        CallbackState(numbers: ["updates": Double(updates), "decay": decay], tensors: averages.map { $0.elementsAsDouble })
     }
 
     public func restore(_ state: CallbackState, in context: TrainingContext<Scalar>) throws {

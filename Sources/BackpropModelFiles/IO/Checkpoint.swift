@@ -3,11 +3,11 @@ import BackpropCore
 import BackpropRecipes
 
 /// A training checkpoint on disk: the folder `checkpoint/` of a run holds
-/// `checkpoint.json` (format, recipe, epoch, step, α factor, generator states, example
-/// order, callback counters, and how much of the history file belongs to it) and
-/// `checkpoint.safetensors` (float64 tensors: parameters and buffers under their network
-/// names, optimiser slots as `optimizer.<slot>.<index>`, callback tensors as
-/// `callbacks.<key>.<index>`). The history — epoch records and batch costs — goes to the
+/// `checkpoint.json` (format, recipe, epoch, step, α factor, generator states, callback
+/// counters, and how much of the history file belongs to it) and `checkpoint.safetensors`
+/// (float64 tensors: parameters and buffers under their network names, optimiser slots as
+/// `optimizer.<slot>.<index>`, callback tensors as `callbacks.<key>.<index>`, and the
+/// example order of the next epoch as `order`, one example index per element). The history — epoch records and batch costs — goes to the
 /// append-only file `checkpoint-history.jsonl` beside the folder, so that a checkpoint
 /// costs the same at epoch 5 and at epoch 5000.
 ///
@@ -26,7 +26,9 @@ public struct Checkpoint: Sendable, Equatable {
     /// The `format` value of `checkpoint.json`.
     public static let formatName = "backprop-checkpoint"
     /// The format version written, and the newest read.
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
+    /// The tensor holding the example order, from format 3 (before, a JSON array).
+    static let orderTensorName = "order"
     /// The checkpoint's folder inside a run folder.
     public static let folderName = "checkpoint"
     /// The description file.
@@ -76,7 +78,8 @@ public struct Checkpoint: Sendable, Equatable {
         var optimizerSlots: [String: Int]
         var shuffleGeneratorState: [UInt64]
         var layerGeneratorStates: [NamedGenerator]
-        var order: [Int]
+        /// The example order, in formats 1 and 2 (from format 3, a tensor).
+        var order: [Int]?
         /// The whole history, in format 1.
         var history: TrainingHistory?
         /// The part of `checkpoint-history.jsonl` holding the history, from format 2.
@@ -178,12 +181,13 @@ public struct Checkpoint: Sendable, Equatable {
         for key in snapshot.callbackStates.keys.sorted() {
             for (index, values) in snapshot.callbackStates[key]!.tensors.enumerated() { add("callbacks.\(key).\(index)", values) }
         }
+        add(Self.orderTensorName, snapshot.order.map(Double.init))
         let manifest = Manifest(
             recipe: recipe, epoch: snapshot.epoch, step: snapshot.step, learningRateFactor: snapshot.learningRateFactor,
             parameterNames: snapshot.parameters.map(\.name), bufferNames: snapshot.buffers.map(\.name),
             optimizerStep: snapshot.optimizerState.step, optimizerSlots: snapshot.optimizerState.slots.mapValues(\.count),
             shuffleGeneratorState: snapshot.shuffleGeneratorState, layerGeneratorStates: snapshot.layerGeneratorStates,
-            order: snapshot.order, historyLog: historyLog, stopReason: snapshot.history.stopReason,
+            historyLog: historyLog, stopReason: snapshot.history.stopReason,
             callbackNumbers: snapshot.callbackStates.mapValues(\.numbers),
             callbackTensorCounts: snapshot.callbackStates.mapValues(\.tensors.count), checkpointEvery: checkpointEvery)
         let metadata = ["backprop_format": Self.formatName, "format_version": String(Self.currentFormatVersion), "epoch": String(snapshot.epoch)]
@@ -261,10 +265,22 @@ public struct Checkpoint: Sendable, Equatable {
             epoch: manifest.epoch, step: manifest.step, learningRateFactor: manifest.learningRateFactor,
             parameters: parameters, buffers: buffers, optimizerState: OptimizerState(step: manifest.optimizerStep, slots: slots),
             shuffleGeneratorState: manifest.shuffleGeneratorState, layerGeneratorStates: manifest.layerGeneratorStates,
-            history: history, order: manifest.order, callbackStates: callbackStates)
+            history: history, order: try manifest.order ?? exampleOrder(try values(orderTensorName), file: tensorsURL.path),
+            callbackStates: callbackStates)
         var checkpoint = Checkpoint(recipe: manifest.recipe, snapshot: snapshot)
         checkpoint.checkpointEvery = manifest.checkpointEvery
         checkpoint.historyExtent = manifest.historyLog
         return checkpoint
+    }
+
+    /// The example indices stored as the float64 tensor `order`: each a whole number from 0
+    /// below 2⁵³ (exact in a float64).
+    private static func exampleOrder(_ values: [Double], file: String) throws -> [Int] {
+        try values.enumerated().map { position, value in
+            guard value >= 0, value < 0x1p53, value.rounded(.towardZero) == value else {
+                throw ModelFileError.malformed(file: file, detail: "tensor \"\(orderTensorName)\" element \(position) is \(value), not an example index")
+            }
+            return Int(value)
+        }
     }
 }

@@ -35,7 +35,7 @@ public enum NetworkTensors {
     ) throws -> [SafeTensors.Tensor] {
         let storedType = dtype ?? (Scalar.self == Double.self ? .float64 : .float32)
         return try entries(of: network, layout: layout).map { entry in
-            SafeTensors.Tensor(name: entry.name, shape: entry.shape, values: entry.matrix.elements.map(Double.init), dtype: storedType)
+            SafeTensors.Tensor(name: entry.name, shape: entry.shape, values: entry.matrix.elementsAsDouble, dtype: storedType)
         }
     }
 

@@ -73,15 +73,24 @@ public struct SafeTensors: Sendable {
         }
         var json = Array("{\(header.joined(separator: ","))}".utf8)
         while json.count % 8 != 0 { json.append(0x20) }
-        var data = Data(capacity: 8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(contentsOf: json)
-        for tensor in tensors {
-            switch tensor.dtype {
-            case .float32:
-                for value in tensor.values { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            case .float64:
-                for value in tensor.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        var data = Data(count: 8 + json.count + offset)
+        data.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: UInt64(json.count).littleEndian, as: UInt64.self)
+            bytes.baseAddress!.advanced(by: 8).copyMemory(from: json, byteCount: json.count)
+            var position = 8 + json.count
+            for tensor in tensors {
+                switch tensor.dtype {
+                case .float32:
+                    for value in tensor.values {
+                        bytes.storeBytes(of: Float(value).bitPattern.littleEndian, toByteOffset: position, as: UInt32.self)
+                        position += 4
+                    }
+                case .float64:
+                    for value in tensor.values {
+                        bytes.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: position, as: UInt64.self)
+                        position += 8
+                    }
+                }
             }
         }
         return data

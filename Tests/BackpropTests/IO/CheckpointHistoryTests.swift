@@ -126,7 +126,34 @@ struct CheckpointHistoryTests {
         #expect { try Checkpoint.read(from: folder) } throws: { "\($0)".contains(Checkpoint.historyFileName) }
     }
 
-    @Test("A format-1 checkpoint, history inside checkpoint.json, still reads and resumes")
+    @Test("The example order is a tensor of the checkpoint file; an element that is no index is refused by name")
+    func exampleOrderIsATensor() throws {
+        let recipe = Self.recipe(epochs: 2)
+        let run = try TrainingRun(recipe: recipe)
+        var snapshot: TrainingSnapshot?
+        try run.fit(epochCompleted: { context in if context.epoch == 1 { snapshot = context.snapshot() } })
+        let taken = try #require(snapshot)
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Checkpoint(recipe: recipe, snapshot: taken).write(into: folder)
+        let checkpointFolder = folder.appendingPathComponent(Checkpoint.folderName)
+        let manifest = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: checkpointFolder.appendingPathComponent(Checkpoint.manifestFileName))) as? [String: Any])
+        #expect(manifest["order"] == nil)
+        let tensorsURL = checkpointFolder.appendingPathComponent(Checkpoint.tensorsFileName)
+        var tensors = try SafeTensors(contentsOf: tensorsURL)
+        #expect(tensors["order"]?.values == taken.order.map(Double.init))
+        #expect(try Checkpoint.read(from: folder).snapshot == taken)
+
+        let index = try #require(tensors.tensors.firstIndex { $0.name == "order" })
+        tensors.tensors[index].values[3] = 2.5
+        try tensors.encoded().write(to: tensorsURL)
+        #expect { try Checkpoint.read(from: folder) } throws: {
+            "\($0)".contains(tensorsURL.path) && "\($0)".contains("\"order\" element 3 is 2.5")
+        }
+    }
+
+    @Test("A format-1 checkpoint, history and order inside checkpoint.json, still reads and resumes")
     func formatOneCheckpointStillReads() throws {
         let recipe = Self.recipe(epochs: 4)
         let run = try TrainingRun(recipe: recipe)
@@ -143,6 +170,7 @@ struct CheckpointHistoryTests {
         let manifestURL = folder.appendingPathComponent(Checkpoint.folderName).appendingPathComponent(Checkpoint.manifestFileName)
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
         object["format_version"] = 1
+        object["order"] = taken.order
         object["history_log"] = nil
         object["stop_reason"] = nil
         object["history"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(taken.history))

@@ -110,7 +110,7 @@ struct ModelFileTests {
         try Data(good.prefix(100)).write(to: tensors)
         #expect { try Checkpoint.read(from: folder) } throws: { "\($0)".contains("checkpoint.safetensors") && "\($0)".contains("truncated") }
         try good.write(to: tensors)
-        try Data("{\"format\": \"backprop-checkpoint\", \"format_version\": 3}".utf8).write(to: checkpoint.appendingPathComponent("checkpoint.json"))
+        try Data("{\"format\": \"backprop-checkpoint\", \"format_version\": \(Checkpoint.currentFormatVersion + 1)}".utf8).write(to: checkpoint.appendingPathComponent("checkpoint.json"))
         #expect { try Checkpoint.read(from: folder) } throws: { ($0 as? ModelFileError).map { if case .newerFormat = $0 { true } else { false } } == true }
 
         // A crash between the renames leaves only checkpoint.previous/: it is used.
