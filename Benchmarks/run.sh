@@ -79,7 +79,8 @@ binary="$root/.build/release/BackpropBenchmarks"
 preload=""
 if wants backprop; then
     echo "== building BackpropBenchmarks (release)" >&2
-    (cd "$root" && swift build -c release --product BackpropBenchmarks >&2) || { echo "run.sh: build failed" >&2; exit 1; }
+    (cd "$root" && swift build -c release --product BackpropBenchmarks >&2 && swift build -c release --product backprop >&2) \
+        || { echo "run.sh: build failed" >&2; exit 1; }
     counter="$root/.build/benchmarks/liballocation_counter.so"
     if command -v gcc >/dev/null && mkdir -p "$(dirname "$counter")" \
         && gcc -O2 -shared -fPIC -o "$counter" "$here/allocation-counter/allocation_counter.c"; then
@@ -113,6 +114,39 @@ run_backprop() {  # round
     LD_PRELOAD="$preload" "$binary" $quick "${case_arguments[@]}" --threads "$backprop_threads" > "$results/raw/backprop-$1.jsonl" \
         || echo "run.sh: the Backprop benchmark failed" >&2
 }
+# `backprop train` itself, as a user runs it (run folder, checkpoint every epoch, monitor,
+# report): seconds per epoch = (time of 4 epochs − time of 1 epoch) / 3, so that loading
+# the data, the final evaluation and the reports cancel. MNIST only: the command cannot
+# read the benchmark's synthetic set.
+run_backprop_train() {  # round
+    wants backprop || return 0
+    local output="$results/raw/backprop-train-$1.jsonl"
+    if [ -z "${BENCH_MNIST:-}" ]; then
+        echo '{"engine": "backprop-train", "case": "*", "metric": "unavailable", "value": null, "reason": "times MNIST only (the synthetic set is the benchmark'"'"'s own)"}' > "$output"
+        return 0
+    fi
+    echo "== backprop train (round $1 of $rounds)" >&2
+    local threads=()
+    [ "$backprop_threads" != auto ] && threads=(--threads "$backprop_threads")
+    : > "$output"
+    "$binary" --train-flags "${case_arguments[@]}" | while IFS=$'\t' read -r identifier flags; do
+        local seconds=()
+        for epochs in 1 4; do
+            local folder; folder=$(mktemp -d)
+            local start; start=$(date +%s.%N)
+            # shellcheck disable=SC2086  # the flags are one word each, tab-separated
+            "$root/.build/release/backprop" train --data "mnist:$BENCH_MNIST" $flags --epochs "$epochs" "${threads[@]}" \
+                --out "$folder/run" > /dev/null 2>&1 || { echo "run.sh: backprop train failed on $identifier" >&2; rm -rf "$folder"; continue 2; }
+            seconds+=("$(awk -v start="$start" -v end="$(date +%s.%N)" 'BEGIN { print end - start }')")
+            rm -rf "$folder"
+        done
+        python3 -c 'import json, sys
+one, four = (float(x) for x in sys.argv[2:4])
+print(json.dumps({"engine": "backprop-train", "case": sys.argv[1], "metric": "seconds_per_epoch", "value": (four - one) / 3,
+                  "unit": "s/epoch", "seconds_1_epoch": one, "seconds_4_epochs": four, "flags": sys.argv[4]}))' \
+            "$identifier" "${seconds[0]}" "${seconds[1]}" "$flags" >> "$output"
+    done
+}
 run_reference() {  # engine script round
     local engine=$1 script=$2 round=$3
     wants "$engine" || return 0
@@ -126,6 +160,7 @@ run_reference() {  # engine script round
 }
 for round in $(seq 1 "$rounds"); do
     run_backprop "$round"
+    run_backprop_train "$round"
     run_reference numpy numpy_mlp.py "$round"
     run_reference pytorch torch_mlp.py "$round"
     run_reference jax jax_mlp.py "$round"

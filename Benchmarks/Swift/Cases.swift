@@ -8,6 +8,13 @@ struct TrainingCase {
     let optimizer: OptimizerKind
     let batch: Int
 
+    /// The `backprop train` flags of this case (data and epochs aside), with which
+    /// `Benchmarks/run.sh` times the command itself.
+    var trainFlags: [String] {
+        ["--layers", sizes.map(String.init).joined(separator: ","), "--activation", activation.name,
+         "--optimizer", optimizer.rawValue, "--lr", "\(optimizer.learningRate)", "--batch-size", "\(batch)"]
+    }
+
     static let all: [TrainingCase] = [
         TrainingCase(identifier: "a-784-256-10-relu-adam-b32", sizes: [784, 256, 10], activation: .relu, optimizer: .adam, batch: 32),
         TrainingCase(identifier: "a-784-256-10-relu-adam-b128", sizes: [784, 256, 10], activation: .relu, optimizer: .adam, batch: 128),

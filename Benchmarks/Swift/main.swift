@@ -11,6 +11,7 @@ var filters: [String] = []
 var engine = ComputeEngine.default
 engine.threadCount = 2
 var profileSteps: Int?
+var printsTrainFlags = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -41,14 +42,16 @@ while let argument = arguments.next() {
             log("--parallel-flops needs a non-negative number"); exit(2)
         }
         engine.nativeParallelFLOPLimit = value
+    case "--train-flags": printsTrainFlags = true
     case "--help", "-h":
         print("""
             usage: backprop-benchmarks [--quick] [--cases SUBSTRING,…] [--threads N|auto] [--profile-steps N]
-                                       [--single-thread-flops F] [--parallel-flops F]
+                                       [--single-thread-flops F] [--parallel-flops F] [--train-flags]
               --threads auto  the default engine's count (BACKPROP_THREADS, else the usable cores)
               --single-thread-flops F  products below F floating-point operations run on one BLAS thread
               --parallel-flops F  native-kernel products of at least F floating-point operations use two threads
               --profile-steps N  only run N training steps or inference batches of each selected case (for perf/callgrind)
+              --train-flags  print each selected training case and its `backprop train` flags (tab-separated), then stop
             """)
         exit(0)
     default:
@@ -59,6 +62,13 @@ while let argument = arguments.next() {
 let selectedFilters = filters
 @MainActor func isSelected(_ identifier: String) -> Bool {
     selectedFilters.isEmpty || selectedFilters.contains { identifier.contains($0) }
+}
+
+if printsTrainFlags {
+    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
+        print(([trainingCase.identifier] + trainingCase.trainFlags).joined(separator: "\t"))
+    }
+    exit(0)
 }
 
 log("backprop \(BLASInfo.configuration), threads \(engine.threadCount) (one below \(engine.blasParallelFLOPLimit) FLOP), allocation counter \(AllocationCounter.isAvailable ? "on" : "off")")
