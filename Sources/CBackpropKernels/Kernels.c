@@ -55,8 +55,6 @@ const char *backprop_kernel_level(void) {
 #define DISPATCH(name, ...) name##_baseline(__VA_ARGS__)
 #endif
 
-// [begin, end) of part 0 of 1, or of part 0 or 1 of 2: count halved at a multiple of 16 (a
-// whole number of vectors in the first half).
 // The parts of an element-wise pass over `count` items cut at multiples of `unit`: 2 (one
 // per thread, claimed by whichever is free) for two threads and at least two units, else 1.
 static int elementwiseParts(long count, long unit, int threads) {
@@ -105,6 +103,37 @@ void backprop_adam_f32(float *w, const float *g, float *v, float *s, long count,
     AdamStep step = { w, g, v, s, count, stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, inverseRootCorrection2, epsilon,
                       elementwiseParts(count, 16, threads) };
     backprop_run_split(adam_part, &step, &step.parts);
+}
+
+// MARK: - Finite check
+
+// *sum = Σ x[i]·0 over [0, count): 0 when every x[i] is finite, NaN otherwise (±∞·0 and
+// NaN·0 are NaN), summed in any order.
+VARIANTS(zero_products, (const float *x, long count, float *sum), {
+    _Pragma("clang fp reassociate(on)")
+    float total = 0;
+    for (long i = 0; i < count; i++) total += x[i] * 0.0f;
+    *sum = total;
+})
+
+typedef struct {
+    const float *x;
+    long count;
+    int parts;
+    float sums[2];
+} FiniteCheck;
+
+static void finite_part(void *context, int part) {
+    FiniteCheck *check = context;
+    long begin, end;
+    backprop_part_range(check->count, 16, check->parts, part, &begin, &end);
+    DISPATCH(zero_products, check->x + begin, end - begin, &check->sums[part]);
+}
+
+int backprop_all_finite_f32(const float *x, long count, int threads) {
+    FiniteCheck check = { x, count, elementwiseParts(count, 16, threads), { 0, 0 } };
+    backprop_run_split(finite_part, &check, &check.parts);
+    return check.sums[0] + check.sums[1] == 0;
 }
 
 // MARK: - Batch gather

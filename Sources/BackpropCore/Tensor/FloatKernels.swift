@@ -122,26 +122,12 @@ enum FloatKernels {
         }
     }
 
-    /// `true` when none of the `count` values is NaN or infinite: `Σ x·0` over 64 lanes is 0
-    /// for finite values and NaN otherwise.
+    /// `true` when none of the `count` values is NaN or infinite: `Σ x·0` is 0 for finite
+    /// values and NaN otherwise. With an `engine` whose threads allow it, two cores share
+    /// the pass.
     @usableFromInline
-    static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
-        var lanes0 = Lanes(), lanes1 = Lanes(), lanes2 = Lanes(), lanes3 = Lanes()
-        let blockEnd = count - count % (4 * width)
-        var i = 0
-        while i < blockEnd {
-            lanes0 += load(x + i) * 0
-            lanes1 += load(x + i + width) * 0
-            lanes2 += load(x + i + 2 * width) * 0
-            lanes3 += load(x + i + 3 * width) * 0
-            i += 4 * width
-        }
-        var rest: Float = 0
-        while i < count {
-            rest += x[i] * 0
-            i += 1
-        }
-        return (rest + ((lanes0 + lanes1) + (lanes2 + lanes3)).sum()).isFinite
+    static func allFinite(_ x: UnsafePointer<Float>, count: Int, engine: ComputeEngine?) -> Bool {
+        backprop_all_finite_f32(x, count, engine?.elementwiseThreads(forElements: count) ?? 1) != 0
     }
 
     // MARK: - Activations

@@ -36,11 +36,13 @@ extension Matrix {
     /// A first pass sums `x·0` over four independent accumulators: the sum is 0 when every
     /// `x` is finite and NaN otherwise (`±∞·0` and `NaN·0` are NaN). Only then does a second
     /// pass look for the position, so the check of every input batch costs one streaming pass.
+    /// With an `engine` (for `Float`), the first pass runs on as many threads as its
+    /// element-wise kernels do.
     @inlinable
-    public func firstNonFinite() -> (row: Int, column: Int)? {
+    public func firstNonFinite(using engine: ComputeEngine? = nil) -> (row: Int, column: Int)? {
         let total = count
         if Scalar.self == Float.self {
-            guard !FloatKernels.allFinite(FloatKernels.floats(base), count: total) else { return nil }
+            guard !FloatKernels.allFinite(FloatKernels.floats(base), count: total, engine: engine) else { return nil }
             for i in 0..<total where !base[i].isFinite { return (i / Swift.max(columns, 1), i % Swift.max(columns, 1)) }
             return nil
         }

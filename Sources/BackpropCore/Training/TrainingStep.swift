@@ -256,7 +256,7 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     /// layers.0.weight"` — or `nil` when everything is finite.
     public func nonFinitePlace(cost: Double) -> String? {
         if !cost.isFinite { return "the cost (\(cost))" }
-        for entry in namedParameters where entry.parameter.gradient.firstNonFinite() != nil {
+        for entry in namedParameters where entry.parameter.gradient.firstNonFinite(using: network.engine) != nil {
             return "the gradient of \(entry.name)"
         }
         return nil

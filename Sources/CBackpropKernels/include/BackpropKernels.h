@@ -22,6 +22,10 @@ void backprop_relu_backward_f32(const float *dA, const float *z, float *dZ, floa
 void backprop_gather_rows_f32(const float *source, long rowLength, const long *indices, long rows,
                               float *destination, int threads);
 
+// 1 when none of the `count` elements of x is NaN or infinite, else 0: one streaming pass,
+// split between two cores when threads > 1.
+int backprop_all_finite_f32(const float *x, long count, int threads);
+
 // w ← w − learningRate·g over `count` elements.
 void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate);
 

@@ -52,4 +52,22 @@ struct MatrixTests {
         }
         #expect(Matrix<Float>(rows: 0, columns: 3).firstNonFinite() == nil)
     }
+
+    @Test("The finite check shared by two threads finds a NaN or infinity in either half and at the edges")
+    func firstNonFiniteOnTwoThreads() {
+        var engine = ComputeEngine.default
+        engine.threadCount = 2
+        engine.parallelElementLimit = 0
+        let large = Matrix<Float>(rows: 1001, columns: 77, repeating: 3e38)
+        #expect(large.firstNonFinite(using: engine) == nil)
+        for index in [0, 15, 16, large.count / 2 - 1, large.count / 2, large.count / 2 + 17, large.count - 1] {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                large.fill(-3e38)
+                large.base[index] = bad
+                #expect(large.firstNonFinite(using: engine)! == (row: index / 77, column: index % 77))
+            }
+        }
+        let short = Matrix<Float>([[1, .nan]])
+        #expect(short.firstNonFinite(using: engine)! == (row: 0, column: 1))
+    }
 }
