@@ -110,15 +110,17 @@ enum FloatKernels {
         for row in 0..<rows { add(x + row * columns, into: sums, count: columns) }
     }
 
-    /// `destination` row `r` = `source` row `indices[r]` (rows of `rowLength` values); a
-    /// batch of at least ``ComputeEngine/parallelElementLimit`` values is copied on two
-    /// cores when `engine` allows.
+    /// `destination` row `r` = `source` row `indices[r]` (rows of `rowLength` values), on
+    /// two cores when `engine` allows and the batch holds at least an eighth of
+    /// ``ComputeEngine/parallelElementLimit`` values: the rows of a shuffled batch mostly
+    /// come from memory rather than cache, so a gather pays for the second core from 4096
+    /// values (16 KiB) on, where a pass over cached data needs 32768.
     @usableFromInline
     static func gatherRows(_ indices: ArraySlice<Int>, of source: UnsafePointer<Float>, rowLength: Int,
                            into destination: UnsafeMutablePointer<Float>, engine: ComputeEngine) {
         indices.withUnsafeBufferPointer { rows in
             backprop_gather_rows_f32(source, rowLength, rows.baseAddress, rows.count, destination,
-                                     engine.elementwiseThreads(forElements: rows.count * rowLength))
+                                     engine.elementwiseThreads(forElements: 8 * rows.count * rowLength))
         }
     }
 
