@@ -6,7 +6,8 @@
 // It runs in one of two ways:
 // - blocked: the classic scheme. The k dimension is cut into slices of KC; for each slice
 //   a block of op(B) is copied ("packed") into panels of NR = 32 columns and a block of
-//   op(A) into panels of MR rows, so the micro-kernel reads both with unit stride;
+//   op(A) into panels of MR rows, so the micro-kernel reads both with unit stride (a
+//   row-major A whose rows fall into different cache sets is read where it is instead);
 // - direct: when B is not transposed and fits in cache, the micro-kernel reads op(A) and the
 //   rows of B where they are.
 // A product with a transposed B and few rows or columns of C (a dense layer's forward pass
@@ -153,11 +154,12 @@ AVX512 static void packedKernel(long depth, const float *a, const float *b, floa
 #undef PACKED
 }
 
-// The kernel on an A panel copied row by row (element (r, p) at r·depth + p).
-AVX512 static void rowsKernel(long depth, const float *a, const float *b, float *c, long ldc,
+// The kernel on an A panel stored row by row (element (r, p) at r·rowStride + p): copied
+// (rowStride = depth) or read where it is (rowStride = lda).
+AVX512 static void rowsKernel(long depth, const float *a, long rowStride, const float *b, float *c, long ldc,
                               long height, long width, float alpha, float beta, const Epilogue *epilogue) {
 #define ROWS(rows) \
-    microKernel(depth, a, depth, 1, b, NR, 0xFFFF, 0xFFFF, c, ldc, height, width, alpha, beta, epilogue, rows)
+    microKernel(depth, a, rowStride, 1, b, NR, 0xFFFF, 0xFFFF, c, ldc, height, width, alpha, beta, epilogue, rows)
     BY_HEIGHT(ROWS);
 #undef ROWS
 }
@@ -171,13 +173,21 @@ static const Epilogue *epilogueAt(const Product *p, long i, long j, Epilogue *st
     return tileEpilogue(p->bias, p->rectified, p->ldRectified, i, j, storage);
 }
 
+// Whether the MR rows of a row-major A, `lda` floats apart, start in MR different sets of a
+// 64-set L1 cache (64-byte lines, 4 KiB per way, as on every x86-64 CPU with AVX-512): lda a
+// multiple of 16 whose line count is odd (784 = 49 lines), or lda not a multiple of 16. Then
+// the micro-kernel reads the A panel where it is; otherwise (lda = 1024: every row in one
+// set) it copies the panel first, since rows that share sets evict each other.
+static int rowsSpreadOverL1(long lda) { return lda % 16 != 0 || (lda / 16) % 2 == 1; }
+
 // Loops, outermost first: column blocks of NC, depth slices of at most KC (op(B)'s block packed
-// once per slice, sized for L2), MR-row panels of A (copied into a panel that stays in L1),
-// NR-column panels of B.
+// once per slice, sized for L2), MR-row panels of A (copied into a panel that stays in L1, or
+// read in place, see rowsSpreadOverL1), NR-column panels of B.
 AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
     float *packedA, *packedB;
     backprop_gemm_pack_buffers(KC * MR, KC * NC, &packedA, &packedB);
+    int inPlaceA = !p->transposeA && rowsSpreadOverL1(p->lda);
 
     for (long j0 = columnBegin; j0 < columnEnd; j0 += NC) {
         long columns = columnEnd - j0 < NC ? columnEnd - j0 : NC;
@@ -191,7 +201,7 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
             for (long i = rowBegin; i < rowEnd; i += MR) {
                 long height = rowEnd - i < MR ? rowEnd - i : MR;
                 const float *sourceA = p->transposeA ? p->a + p0 * p->lda + i : p->a + i * p->lda + p0;
-                packA(sourceA, p->lda, p->transposeA, height, depth, packedA);
+                if (!inPlaceA) packA(sourceA, p->lda, p->transposeA, height, depth, packedA);
                 for (long j = 0; j < columns; j += NR) {
                     long width = columns - j < NR ? columns - j : NR;
                     float *tile = p->c + i * p->ldc + j0 + j;
@@ -200,7 +210,8 @@ AVX512 static void computeBlock(const Product *p, long rowBegin, long rowEnd, lo
                     if (p->transposeA)
                         packedKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
                     else
-                        rowsKernel(depth, packedA, packedB + j * depth, tile, p->ldc, height, width, p->alpha, beta, finish);
+                        rowsKernel(depth, inPlaceA ? sourceA : packedA, inPlaceA ? p->lda : depth, packedB + j * depth,
+                                   tile, p->ldc, height, width, p->alpha, beta, finish);
                 }
             }
         }

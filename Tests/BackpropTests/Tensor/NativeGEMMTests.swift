@@ -24,10 +24,10 @@ struct NativeGEMMTests {
         var a, b: [Float]
         let lda, ldb, ldc: Int
 
-        init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seed: UInt64) {
+        init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seed: UInt64, aStride: Int? = nil) {
             self.m = m; self.n = n; self.k = k
             self.transposeA = transposeA; self.transposeB = transposeB
-            lda = (transposeA ? m : k) + 3
+            lda = aStride ?? (transposeA ? m : k) + 3
             ldb = (transposeB ? k : n) + 1
             ldc = n + 2
             var generator = RandomGenerator(seed: seed)
@@ -110,6 +110,33 @@ struct NativeGEMMTests {
                 }
             }
         } }
+    }
+
+    /// A row-major `A` is read in place when its rows start in different L1 sets (a stride of
+    /// 784 floats: 49 cache lines) and copied first when they share one (1024 floats): the
+    /// same sums in the same order either way, so the same bits.
+    @Test(arguments: kernels)
+    func rowMajorAReadInPlaceOrCopiedGivesTheSameBits(kernel: FloatGEMMKernel) {
+        guard Self.runs(kernel) else { return }
+        for (k, seed) in [(1, 1), (17, 2), (129, 3), (401, 4), (784, 5)] as [(Int, UInt64)] {
+            let copied = Product(m: 33, n: 100, k: k, transposeA: false, transposeB: true, seed: seed, aStride: 1024)
+            var inPlace = Product(m: 33, n: 100, k: k, transposeA: false, transposeB: true, seed: seed, aStride: 784)
+            inPlace.b = copied.b
+            for i in 0..<33 { for p in 0..<k { inPlace.a[i * 784 + p] = copied.a[i * 1024 + p] } }
+            for threads in [1, 2] {
+                let results = [inPlace, copied].map { product in
+                    let stride = product.lda
+                    let start = [Float](repeating: 0, count: 33 * product.ldc)
+                    let native = product.native(kernel, alpha: 1, beta: 0, start: start, threads: threads)
+                    let tolerance = 2e-6 * Double(k).squareRoot() + 1e-6
+                    #expect(allClose(native.map(Double.init), product.expected(alpha: 1, beta: 0, start: start),
+                                     absolute: tolerance, relative: tolerance), "k \(k), stride \(stride)")
+                    return native
+                }
+                let sameBits = results[0] == results[1]
+                #expect(sameBits, "k \(k), threads \(threads)")
+            }
+        }
     }
 
     /// An untransposed `B` of more than 2²⁰ floats is packed (smaller ones are read in place).
