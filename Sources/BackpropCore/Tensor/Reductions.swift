@@ -33,11 +33,11 @@ extension Matrix {
 
     /// The position of the first NaN or infinite element, or `nil` when all are finite.
     ///
-    /// A first pass sums `x·0` over four independent accumulators: the sum is 0 when every
-    /// `x` is finite and NaN otherwise (`±∞·0` and `NaN·0` are NaN). Only then does a second
-    /// pass look for the position, so the check of every input batch costs one streaming pass.
-    /// With an `engine` (for `Float`), the first pass runs on as many threads as its
-    /// element-wise kernels do.
+    /// A first pass sums `x·0` (in C for `Float`, over four accumulators for `Double`): the
+    /// sum is 0 when every `x` is finite and NaN otherwise (`±∞·0` and `NaN·0` are NaN). Only
+    /// then does a second pass look for the position, so the check of every input batch costs
+    /// one streaming pass. With an `engine` (for `Float`), the first pass runs on as many
+    /// threads as its element-wise kernels do.
     @inlinable
     public func firstNonFinite(using engine: ComputeEngine? = nil) -> (row: Int, column: Int)? {
         let total = count

@@ -7,9 +7,9 @@ import BackpropRecipes
 /// counters, and how much of the history file belongs to it) and `checkpoint.safetensors`
 /// (float64 tensors: parameters and buffers under their network names, optimiser slots as
 /// `optimizer.<slot>.<index>`, callback tensors as `callbacks.<key>.<index>`, and the
-/// example order of the next epoch as `order`, one example index per element). The history — epoch records and batch costs — goes to the
-/// append-only file `checkpoint-history.jsonl` beside the folder, so that a checkpoint
-/// costs the same at epoch 5 and at epoch 5000.
+/// example order as `order`, one example index per element). The history — epoch records
+/// and batch costs — goes to the append-only file `checkpoint-history.jsonl` beside the
+/// folder, so that a checkpoint costs the same at epoch 5 and at epoch 5000.
 ///
 /// Writing never leaves the run without a complete checkpoint: the new history lines are
 /// appended, the new checkpoint is written to `checkpoint.next/`, the old folder is renamed
