@@ -5,44 +5,31 @@
 // rank-1 update per k: two 8-float loads of B, six broadcasts of A, twelve fused
 // multiply-adds. The depth is cut into equal slices of at most KC; for each slice a block of
 // op(B) of at most KC × NC is packed into panels of 16 columns (a transposed B by 8 × 8
-// transposes in registers) and, for each six rows, a panel of op(A) (rows copied as they
-// are, or depth-major for a transposed A), both zero-padded at the edges, so the
-// micro-kernel always runs a full tile and stores the part inside C through masks.
+// transposes in registers) and a block of at most MC rows of op(A) into panels of six rows,
+// depth-major, both zero-padded at the edges, so the micro-kernel always runs a full tile
+// and stores the part inside C (through masks at the right edge). Each B panel (16 KiB)
+// then stays in L1 while the A panels of the block (at most 144 KiB, in L2) stream past it:
+// the operand read from L2 is the narrow one, six floats per k rather than sixteen.
 //
 // The sum over k runs in the same order for every element whatever the thread count, so
 // results do not depend on how many threads share the work.
 #include "GEMMProduct.h"
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// An A panel of 6 × 256 floats (6 KiB) stays in L1 while B panels stream past it; a block of
-// B of 256 × 256 floats (256 KiB) stays in L2. Measured on AMD Zen 4 with this kernel forced;
-// the same on every AVX2 CPU until measured on it.
-enum { MR = 6, NR = 16, KC = 256, NC = 256 };
+// A B panel of 256 × 16 floats (16 KiB) stays in L1 while the A panels of a block of
+// 144 × 256 floats (144 KiB) stream past it from L2; a block of B of 256 × 1024 floats
+// (1 MiB) is read from L2 or L3 once per block of A. Measured on AMD Zen 4 with this kernel
+// forced; the same on every AVX2 CPU until measured on it.
+enum { MR = 6, NR = 16, KC = 256, MC = 144, NC = 1024 };
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
 // Lanes [0, width) of eight, as the mask of _mm256_maskload_ps / _mm256_maskstore_ps.
 AVX2 static inline __m256i laneMask(long width) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// Copies `height` ≤ MR rows × `depth` columns of op(A) into a panel, rows past `height`
-// zero: a transposed A (op(A)(r, p) = a[p·lda + r]) depth-major, element (r, p) at p·MR + r;
-// a row-major A row by row, element (r, p) at r·depth + p.
-AVX2 static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
-    if (transposed) {
-        __m256i rows = laneMask(height), panel = laneMask(MR);
-        for (long p = 0; p < depth; p++) _mm256_maskstore_ps(out + p * MR, panel, _mm256_maskload_ps(a + p * lda, rows));
-    } else {
-        for (long r = 0; r < MR; r++) {
-            if (r < height) memcpy(out + r * depth, a + r * lda, (size_t)depth * sizeof(float));
-            else memset(out + r * depth, 0, (size_t)depth * sizeof(float));
-        }
-    }
 }
 
 // Transposes the 8 × 8 block held in r[0…7] (row i in r[i]) in place.
@@ -64,6 +51,28 @@ AVX2 static inline void transpose8(__m256 r[8]) {
     }
 }
 
+// Copies `height` ≤ MR rows × `depth` columns of op(A) into a depth-major panel, element
+// (r, p) at p·MR + r, rows past `height` zero. A transposed A (op(A)(r, p) = a[p·lda + r])
+// is copied a depth at a time; a row-major A eight depths at a time through an 8 × 8
+// transpose. Each depth is stored as eight floats whose last two the next depth overwrites,
+// so the panel needs two floats of room past its end.
+AVX2 static void packA(const float *a, long lda, int transposed, long height, long depth, float *out) {
+    __m256i rows = laneMask(height);
+    if (transposed) {
+        for (long p = 0; p < depth; p++) _mm256_storeu_ps(out + p * MR, _mm256_maskload_ps(a + p * lda, rows));
+        return;
+    }
+    long p = 0;
+    for (; p + 8 <= depth; p += 8) {
+        __m256 r[8];
+        for (int q = 0; q < 8; q++) r[q] = q < height ? _mm256_loadu_ps(a + q * lda + p) : _mm256_setzero_ps();
+        transpose8(r);
+        for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + (p + q) * MR, r[q]);
+    }
+    for (; p < depth; p++)
+        for (long r = 0; r < MR; r++) out[p * MR + r] = r < height ? a[r * lda + p] : 0;
+}
+
 // Packs columns [0, width ≤ 8) of a transposed B (op(B)(p, j) = b[j·ldb + p]) for depths
 // [0, depth) into out[p·NR + c], columns past `width` zero: whole blocks of 8 depths through
 // an 8 × 8 transpose, the rest one by one.
@@ -83,13 +92,14 @@ AVX2 static void packTransposedColumns(const float *b, long ldb, long depth, lon
 
 // Packs rows [0, depth) × columns [0, columns) of op(B) into panels of NR columns, element
 // (p, c) of a panel at p·NR + c; columns past `columns` are zero.
-static void packB(const float *b, long ldb, int transposed, long depth, long columns, float *out) {
+AVX2 static void packB(const float *b, long ldb, int transposed, long depth, long columns, float *out) {
     for (long j0 = 0; j0 < columns; j0 += NR) {
         long width = columns - j0 < NR ? columns - j0 : NR;
         if (!transposed) {
+            __m256i low = laneMask(width), high = laneMask(width - 8);
             for (long p = 0; p < depth; p++) {
-                memcpy(out + p * NR, b + p * ldb + j0, (size_t)width * sizeof(float));
-                memset(out + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
+                _mm256_store_ps(out + p * NR, _mm256_maskload_ps(b + p * ldb + j0, low));
+                _mm256_store_ps(out + p * NR + 8, _mm256_maskload_ps(b + p * ldb + j0 + 8, high));
             }
         } else {
             packTransposedColumns(b + j0 * ldb, ldb, depth, width < 8 ? width : 8, out);
@@ -99,54 +109,69 @@ static void packB(const float *b, long ldb, int transposed, long depth, long col
     }
 }
 
+// Loads or stores the 16 floats of a tile row at `row`: whole vectors when the tile is 16
+// wide, else the lanes in `low` and `high` only (masked stores are slow on some CPUs).
+AVX2 static inline __m256 loadHalf(const float *row, int full, __m256i lanes) {
+    return full ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, lanes);
+}
+AVX2 static inline void storeHalf(float *row, int full, __m256i lanes, __m256 v) {
+    if (full) _mm256_storeu_ps(row, v);
+    else _mm256_maskstore_ps(row, lanes, v);
+}
+
 // The C tile at `c` (height × width inside C) ← α·(A panel · B panel) + β·C, then, when
 // `finish` is set, + bias (offset to the tile) and rectified ← max(C, 0) with NaN kept.
-// Element (r, p) of the A panel is a[r·rowStride + p·depthStride]. β = 0 never reads C.
+// Element (r, p) of the A panel is a[p·MR + r], of the B panel b[p·NR + c]. β = 0 never
+// reads C.
 AVX2 __attribute__((always_inline)) static inline void
-microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b, float *c,
-            long ldc, long height, long width, float alpha, float beta, const Product *finish, const float *bias,
-            float *rectified) {
+microKernel(long depth, const float *restrict a, const float *restrict b, float *c, long ldc, long height, long width,
+            float alpha, float beta, const Product *finish, const float *bias, float *rectified) {
     __m256 acc[MR][2];
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < height; r++) {  // C's rows arrive while the sums run
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + NR - 1), _MM_HINT_T0);
+    }
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         for (int r = 0; r < MR; r++) {
-            __m256 broadcast = _mm256_broadcast_ss(a + r * rowStride);
+            __m256 broadcast = _mm256_broadcast_ss(a + r);
             acc[r][0] = _mm256_fmadd_ps(broadcast, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(broadcast, b1, acc[r][1]);
         }
-        a += depthStride;
+        a += MR;
         b += NR;
     }
+    int full = width == NR;
     __m256i low = laneMask(width), high = laneMask(width - 8);
     __m256 alphas = _mm256_set1_ps(alpha), betas = _mm256_set1_ps(beta), zero = _mm256_setzero_ps();
     __m256 bias0 = zero, bias1 = zero;
-    if (finish && bias) bias0 = _mm256_maskload_ps(bias, low), bias1 = _mm256_maskload_ps(bias + 8, high);
+    if (finish && bias) bias0 = loadHalf(bias, full, low), bias1 = loadHalf(bias + 8, full, high);
     for (int r = 0; r < height; r++) {
         float *row = c + r * ldc;
         __m256 v0 = alpha == 1 ? acc[r][0] : _mm256_mul_ps(acc[r][0], alphas);
         __m256 v1 = alpha == 1 ? acc[r][1] : _mm256_mul_ps(acc[r][1], alphas);
         if (beta != 0) {
-            v0 = _mm256_fmadd_ps(_mm256_maskload_ps(row, low), betas, v0);
-            v1 = _mm256_fmadd_ps(_mm256_maskload_ps(row + 8, high), betas, v1);
+            v0 = _mm256_fmadd_ps(loadHalf(row, full, low), betas, v0);
+            v1 = _mm256_fmadd_ps(loadHalf(row + 8, full, high), betas, v1);
         }
         if (finish) v0 = _mm256_add_ps(v0, bias0), v1 = _mm256_add_ps(v1, bias1);
-        _mm256_maskstore_ps(row, low, v0);
-        _mm256_maskstore_ps(row + 8, high, v1);
+        storeHalf(row, full, low, v0);
+        storeHalf(row + 8, full, high, v1);
         if (finish && rectified) {
             float *out = rectified + r * finish->ldRectified;
-            _mm256_maskstore_ps(out, low, _mm256_blendv_ps(v0, zero, _mm256_cmp_ps(v0, zero, _CMP_LT_OQ)));
-            _mm256_maskstore_ps(out + 8, high, _mm256_blendv_ps(v1, zero, _mm256_cmp_ps(v1, zero, _CMP_LT_OQ)));
+            storeHalf(out, full, low, _mm256_blendv_ps(v0, zero, _mm256_cmp_ps(v0, zero, _CMP_LT_OQ)));
+            storeHalf(out + 8, full, high, _mm256_blendv_ps(v1, zero, _mm256_cmp_ps(v1, zero, _CMP_LT_OQ)));
         }
     }
 }
 
-// Loops, outermost first: column blocks of NC, depth slices, MR-row panels of A, NR-column
-// panels of B.
+// Loops, outermost first: column blocks of NC, depth slices (op(B)'s block packed), row
+// blocks of MC (op(A)'s block packed), NR-column panels of B, MR-row panels of A.
 AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     if (rowEnd <= rowBegin || columnEnd <= columnBegin) return;
     float *packedA, *packedB;
-    backprop_gemm_pack_buffers(KC * MR, KC * NC, &packedA, &packedB);
+    backprop_gemm_pack_buffers(KC * MC + 2, KC * NC, &packedA, &packedB);
     int hasEpilogue = p->bias || p->rectified;
     for (long j0 = columnBegin; j0 < columnEnd; j0 += NC) {
         long columns = columnEnd - j0 < NC ? columnEnd - j0 : NC;
@@ -157,21 +182,22 @@ AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
             const Product *finish = hasEpilogue && p0 + depth == p->k ? p : 0;
             packB(p->transposeB ? p->b + j0 * p->ldb + p0 : p->b + p0 * p->ldb + j0, p->ldb, p->transposeB,
                   depth, columns, packedB);
-            for (long i = rowBegin; i < rowEnd; i += MR) {
-                long height = rowEnd - i < MR ? rowEnd - i : MR;
-                packA(p->transposeA ? p->a + p0 * p->lda + i : p->a + i * p->lda + p0, p->lda, p->transposeA,
-                      height, depth, packedA);
+            for (long i0 = rowBegin; i0 < rowEnd; i0 += MC) {
+                long rows = rowEnd - i0 < MC ? rowEnd - i0 : MC;
+                for (long i = 0; i < rows; i += MR) {
+                    long row = i0 + i;
+                    packA(p->transposeA ? p->a + p0 * p->lda + row : p->a + row * p->lda + p0, p->lda, p->transposeA,
+                          rows - i < MR ? rows - i : MR, depth, packedA + i * depth);
+                }
                 for (long j = 0; j < columns; j += NR) {
                     long column = j0 + j, width = columns - j < NR ? columns - j : NR;
-                    float *tile = p->c + i * p->ldc + column;
                     const float *bias = p->bias ? p->bias + column : 0;
-                    float *rectified = p->rectified ? p->rectified + i * p->ldRectified + column : 0;
-                    if (p->transposeA)
-                        microKernel(depth, packedA, 1, MR, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
-                                    beta, finish, bias, rectified);
-                    else
-                        microKernel(depth, packedA, depth, 1, packedB + j * depth, tile, p->ldc, height, width, p->alpha,
-                                    beta, finish, bias, rectified);
+                    for (long i = 0; i < rows; i += MR) {
+                        long row = i0 + i, height = rows - i < MR ? rows - i : MR;
+                        float *rectified = p->rectified ? p->rectified + row * p->ldRectified + column : 0;
+                        microKernel(depth, packedA + i * depth, packedB + j * depth, p->c + row * p->ldc + column,
+                                    p->ldc, height, width, p->alpha, beta, finish, bias, rectified);
+                    }
                 }
             }
         }

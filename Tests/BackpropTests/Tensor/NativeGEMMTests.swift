@@ -154,6 +154,25 @@ struct NativeGEMMTests {
         #expect(native == product.native(kernel, alpha: 1, beta: 0, start: start, threads: 1))
     }
 
+    /// A product larger than every block of every kernel (more rows than a packed block of A,
+    /// more columns than a packed block of B, deeper than one depth slice) in each
+    /// transposition, with edges in every dimension.
+    @Test(arguments: kernels, [(false, true), (true, false), (false, false)])
+    func productsLargerThanEveryBlockMatchDoublePrecision(kernel: FloatGEMMKernel, transposition: (Bool, Bool)) {
+        guard Self.runs(kernel) else { return }
+        let (m, n, k) = (151, 1030, 263)
+        let product = Product(m: m, n: n, k: k, transposeA: transposition.0, transposeB: transposition.1, seed: 41)
+        var generator = RandomGenerator(seed: 42)
+        let start = (0..<(m * product.ldc)).map { _ in Float(generator.uniform(-1, 1)) }
+        let expected = product.expected(alpha: 0.75, beta: 0.5, start: start)
+        let tolerance = 2e-6 * Double(k).squareRoot() + 1e-6
+        for threads in [1, 2] {
+            let native = product.native(kernel, alpha: 0.75, beta: 0.5, start: start, threads: threads)
+            #expect(allClose(native.map(Double.init), expected, absolute: tolerance, relative: tolerance),
+                    "\(m)×\(k)·\(k)×\(n) transposition \(transposition), \(threads) thread(s)")
+        }
+    }
+
     @Test(arguments: kernels)
     func twoThreadsGiveTheSameBitsAsOne(kernel: FloatGEMMKernel) {
         guard Self.runs(kernel) else { return }
