@@ -46,6 +46,9 @@ struct CoreBenchCommand: ParsableCommand {
         valueName: "kernels"))
     var kernels: String?
 
+    @Flag(help: "Also time each product alone and print its time and GFLOP/s (and, with several kernels, its ratio).")
+    var eachProduct = false
+
     @OptionGroup var output: OutputOptions
 
     /// The engines of ``kernels``, or the default engine; each with ``threads`` when given.
@@ -97,6 +100,8 @@ struct CoreBenchCommand: ParsableCommand {
         var gemmGflops: Double
         var stepGflops: Double
         var ratio: Double
+        /// Seconds per call of each product of ``products`` alone (with `--each-product`).
+        var productSeconds: [Double]?
         /// The in-register FMA peak at the widest vector width on the threads the products use.
         var peakGflops: Double
         var peak: String
@@ -124,7 +129,9 @@ struct CoreBenchCommand: ParsableCommand {
         var name: String
         var engine: ComputeEngine
         var step: () throws -> Void
-        var gemms: () -> Void
+        /// One closure per product, in the order of ``CoreBenchCommand/products(sizes:batchSize:)``.
+        var products: [() -> Void]
+        func gemms() { for product in products { product() } }
     }
 
     func setup(name: String, engine: ComputeEngine, products: [Product]) throws -> Setup {
@@ -150,8 +157,8 @@ struct CoreBenchCommand: ParsableCommand {
         return Setup(
             name: name, engine: engine,
             step: { _ = try trainingStep.run(features: inputs, targets: targets, learningRate: 1e-4) },
-            gemms: {
-                for (product, operand) in zip(products, operands) {
+            products: zip(products, operands).map { product, operand in
+                {
                     GEMM.multiply(operand.a, operand.b, into: operand.c, transposeA: product.transposeA, transposeB: product.transposeB,
                                   engine: engine)
                 }
@@ -167,24 +174,33 @@ struct CoreBenchCommand: ParsableCommand {
             setup.gemms()
         }
         var bestStep = [Double](repeating: .infinity, count: setups.count), bestGEMM = bestStep
+        var bestProduct = [[Double]](repeating: [Double](repeating: .infinity, count: products.count), count: setups.count)
         for _ in 0..<rounds {
             for (index, setup) in setups.enumerated() {
                 bestGEMM[index] = min(bestGEMM[index], try secondsPerCall(setup.gemms))
                 bestStep[index] = min(bestStep[index], try secondsPerCall(setup.step))
+                guard eachProduct else { continue }
+                for (productIndex, product) in setup.products.enumerated() {
+                    bestProduct[index][productIndex] = min(bestProduct[index][productIndex], try secondsPerCall(product))
+                }
             }
         }
         let flops = products.reduce(0) { $0 + $1.flops }
         let peak = PeakFMARate.measure(for: setups[0].engine)
         return setups.indices.map { index in
             let engine = setups[index].engine
-            return Result(
+            let gemmSeconds = bestGEMM[index], stepSeconds = bestStep[index]
+            let kernel = engine.precision == .bf16 ? "native-bf16 (AVX-512 BF16)" : engine.floatGEMMKernel.description
+            var result = Result(
                 layers: layers.sizes.map(String.init).joined(separator: "-"), batchSize: batchSize,
                 precision: engine.precision == .bf16 ? "bf16 products" : Float.precisionName,
                 blasBackend: BLASInfo.backendName, blasKernel: BLASInfo.kernelName, blasThreads: engine.threadCount,
-                floatGEMMKernel: engine.precision == .bf16 ? "native-bf16 (AVX-512 BF16)" : engine.floatGEMMKernel.description,
-                products: products, flopsPerStep: flops, gemmSecondsPerStep: bestGEMM[index], stepSecondsPerStep: bestStep[index],
-                gemmGflops: flops / bestGEMM[index] / 1e9, stepGflops: flops / bestStep[index] / 1e9, ratio: bestGEMM[index] / bestStep[index],
+                floatGEMMKernel: kernel, products: products, flopsPerStep: flops,
+                gemmSecondsPerStep: gemmSeconds, stepSecondsPerStep: stepSeconds,
+                gemmGflops: flops / gemmSeconds / 1e9, stepGflops: flops / stepSeconds / 1e9, ratio: gemmSeconds / stepSeconds,
                 peakGflops: peak.gflops, peak: peak.description)
+            if eachProduct { result.productSeconds = bestProduct[index] }
+            return result
         }
     }
 
@@ -215,8 +231,12 @@ struct CoreBenchCommand: ParsableCommand {
             "Float matrix products: \(result.floatGEMMKernel); BLAS: \(result.blasBackend), kernel \(result.blasKernel), \(result.blasThreads) thread(s)",
             "GEMMs per step (C m×n = op(A)·op(B), inner k; 2·m·n·k FLOPs each):",
         ]
-        for product in result.products {
-            lines.append("  \(product.role): \(product.m)×\(product.n)×\(product.k)")
+        for (index, product) in result.products.enumerated() {
+            var line = "  \(product.role): \(product.m)×\(product.n)×\(product.k)"
+            if let seconds = result.productSeconds?[index] {
+                line += String(format: " — %.1f µs, %.1f GFLOP/s", seconds * 1e6, product.flops / seconds / 1e9)
+            }
+            lines.append(line)
         }
         lines += [
             String(format: "FLOPs per step: %.1f M", result.flopsPerStep / 1e6),
@@ -240,6 +260,10 @@ struct CoreBenchCommand: ParsableCommand {
         for result in results.dropFirst() {
             print(String(format: "  %@: raw GEMM %.2f×, training step %.2f×", result.floatGEMMKernel,
                          result.gemmSecondsPerStep / first.gemmSecondsPerStep, result.stepSecondsPerStep / first.stepSecondsPerStep))
+            guard let seconds = result.productSeconds, let firstSeconds = first.productSeconds else { continue }
+            for (index, product) in result.products.enumerated() {
+                print(String(format: "    %@: %.2f×", product.role, seconds[index] / firstSeconds[index]))
+            }
         }
     }
 }
