@@ -121,29 +121,37 @@ AVX2 static inline void storeHalf(float *row, int full, __m256i lanes, __m256 v)
 
 // The C tile at `c` (height × width inside C) ← α·(A panel · B panel) + β·C, then, when
 // `finish` is set, + bias (offset to the tile) and rectified ← max(C, 0) with NaN kept.
-// Element (r, p) of the A panel is a[p·MR + r], of the B panel b[p·NR + c]. β = 0 never
-// reads C.
+// Element (r, p) of the A panel is a[r·rowStride + p·depthStride] (rows past `height` read
+// the last row again, since an A read in place ends there); row p of the B panel holds the
+// 16 floats at b + p·bStride, read through the lane masks of `width` when MASKED_B is set
+// (a B read in place at the right edge of C). β = 0 never reads C.
 AVX2 __attribute__((always_inline)) static inline void
-microKernel(long depth, const float *restrict a, const float *restrict b, float *c, long ldc, long height, long width,
-            float alpha, float beta, const Product *finish, const float *bias, float *rectified) {
+microKernel(long depth, const float *restrict a, long rowStride, long depthStride, const float *restrict b, long bStride,
+            const int MASKED_B, float *c, long ldc, long height, long width, float alpha, float beta,
+            const Product *finish, const float *bias, float *rectified) {
+    __m256i low = laneMask(width), high = laneMask(width - 8);
     __m256 acc[MR][2];
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    for (int r = 0; r < height; r++) {  // C's rows arrive while the sums run
+    long offsets[MR];
+    for (int r = 0; r < MR; r++) {
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        offsets[r] = (r < height ? r : height - 1) * rowStride;
+    }
+    for (int r = 0; r < height && depth > 32; r++) {  // C's rows arrive while the sums run
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + r * ldc + NR - 1), _MM_HINT_T0);
     }
     for (long p = 0; p < depth; p++) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        __m256 b0 = MASKED_B ? _mm256_maskload_ps(b, low) : _mm256_loadu_ps(b);
+        __m256 b1 = MASKED_B ? _mm256_maskload_ps(b + 8, high) : _mm256_loadu_ps(b + 8);
         for (int r = 0; r < MR; r++) {
-            __m256 broadcast = _mm256_broadcast_ss(a + r);
+            __m256 broadcast = _mm256_broadcast_ss(a + offsets[r]);
             acc[r][0] = _mm256_fmadd_ps(broadcast, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(broadcast, b1, acc[r][1]);
         }
-        a += MR;
-        b += NR;
+        a += depthStride;
+        b += bStride;
     }
     int full = width == NR;
-    __m256i low = laneMask(width), high = laneMask(width - 8);
     __m256 alphas = _mm256_set1_ps(alpha), betas = _mm256_set1_ps(beta), zero = _mm256_setzero_ps();
     __m256 bias0 = zero, bias1 = zero;
     if (finish && bias) bias0 = loadHalf(bias, full, low), bias1 = loadHalf(bias + 8, full, high);
@@ -195,8 +203,9 @@ AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
                     for (long i = 0; i < rows; i += MR) {
                         long row = i0 + i, height = rows - i < MR ? rows - i : MR;
                         float *rectified = p->rectified ? p->rectified + row * p->ldRectified + column : 0;
-                        microKernel(depth, packedA + i * depth, packedB + j * depth, p->c + row * p->ldc + column,
-                                    p->ldc, height, width, p->alpha, beta, finish, bias, rectified);
+                        microKernel(depth, packedA + i * depth, 1, MR, packedB + j * depth, NR, 0,
+                                    p->c + row * p->ldc + column, p->ldc, height, width, p->alpha, beta, finish, bias,
+                                    rectified);
                     }
                 }
             }
@@ -204,8 +213,135 @@ AVX2 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
     }
 }
 
+// Products with few rows or few columns and a transposed B (a dense layer's forward pass on a
+// small batch, or into a narrow output layer): each element of C is the dot product of a row
+// of A and a row of b, both contiguous, so nothing is packed. A block of rows × columns of C
+// (8 elements: 4 × 2, 2 × 4 or 1 × 8) is summed in 8 vector accumulators along the depth,
+// 8 products per lane, then reduced across lanes.
+enum { DOT_ROW_LIMIT = 16, DOT_COLUMN_LIMIT = 16 };
+
+// y[t] = the sum of the 8 lanes of x[t], for t in [0, 8).
+AVX2 static inline __m256 sumLanes(const __m256 x[8]) {
+    __m256 pairs[4], quads[2];
+    for (int i = 0; i < 4; i++)  // per 128-bit lane: x2i(0+1), x2i(2+3), x2i+1(0+1), x2i+1(2+3)
+        pairs[i] = _mm256_hadd_ps(x[2 * i], x[2 * i + 1]);
+    for (int i = 0; i < 2; i++)  // per 128-bit lane: that lane's sums of x4i … x4i+3
+        quads[i] = _mm256_hadd_ps(pairs[2 * i], pairs[2 * i + 1]);
+    return _mm256_add_ps(_mm256_permute2f128_ps(quads[0], quads[1], 0x20), _mm256_permute2f128_ps(quads[0], quads[1], 0x31));
+}
+
+// C rows [i, i + height) × columns [j, j + width) (height ≤ R, width ≤ W, R·W = 8) as dot
+// products of rows of A and rows of b, then α, β and the epilogue as in the micro-kernel.
+// Rows and columns past the edge repeat the first one and are not stored.
+AVX2 __attribute__((always_inline)) static inline void
+dotBlock(const Product *p, long i, long height, long j, long width, const int R, const int W) {
+    const float *rowsA[8], *rowsB[8];  // fixed sizes: R and W are constants at every call
+    for (int r = 0; r < R; r++) rowsA[r] = p->a + (i + (r < height ? r : 0)) * p->lda;
+    for (int c = 0; c < W; c++) rowsB[c] = p->b + (j + (c < width ? c : 0)) * p->ldb;
+    __m256 acc[8];
+    for (int t = 0; t < 8; t++) acc[t] = _mm256_setzero_ps();
+    long depth = 0;
+    for (; depth + 8 <= p->k; depth += 8) {
+        __m256 a[8];
+        for (int r = 0; r < R; r++) a[r] = _mm256_loadu_ps(rowsA[r] + depth);
+        for (int c = 0; c < W; c++) {
+            __m256 b = _mm256_loadu_ps(rowsB[c] + depth);
+            for (int r = 0; r < R; r++) acc[r * W + c] = _mm256_fmadd_ps(a[r], b, acc[r * W + c]);
+        }
+    }
+    if (depth < p->k) {  // the last k mod 8 depths; masked-off lanes read as zero
+        __m256i lanes = laneMask(p->k - depth);
+        __m256 a[8];
+        for (int r = 0; r < R; r++) a[r] = _mm256_maskload_ps(rowsA[r] + depth, lanes);
+        for (int c = 0; c < W; c++) {
+            __m256 b = _mm256_maskload_ps(rowsB[c] + depth, lanes);
+            for (int r = 0; r < R; r++) acc[r * W + c] = _mm256_fmadd_ps(a[r], b, acc[r * W + c]);
+        }
+    }
+    __m256 sums = sumLanes(acc);  // lane r·W + c: element (i + r, j + c)
+    __m256i columns = laneMask(width);
+    __m256 alphas = _mm256_set1_ps(p->alpha), betas = _mm256_set1_ps(p->beta), zero = _mm256_setzero_ps();
+    __m256 bias = p->bias ? _mm256_maskload_ps(p->bias + j, columns) : zero;
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int r = 0; r < height; r++) {
+        float *row = p->c + (i + r) * p->ldc + j;
+        __m256 rowSums = _mm256_permutevar8x32_ps(sums, _mm256_add_epi32(lane, _mm256_set1_epi32(r * W)));
+        __m256 value = p->alpha == 1 ? rowSums : _mm256_mul_ps(rowSums, alphas);
+        if (p->beta != 0) value = _mm256_fmadd_ps(_mm256_maskload_ps(row, columns), betas, value);
+        if (p->bias) value = _mm256_add_ps(value, bias);
+        _mm256_maskstore_ps(row, columns, value);
+        if (p->rectified)
+            _mm256_maskstore_ps(p->rectified + (i + r) * p->ldRectified + j, columns,
+                                _mm256_blendv_ps(value, zero, _mm256_cmp_ps(value, zero, _CMP_LT_OQ)));
+    }
+}
+
+#define DOT_BLOCKS(R, W)                                                                         \
+    for (; i + R <= rowEnd; i += R)                                                               \
+        for (long j = columnBegin; j < columnEnd; j += W)                                         \
+            dotBlock(p, i, R, j, columnEnd - j < W ? columnEnd - j : W, R, W)
+
+// Rows [rowBegin, rowEnd) × columns [columnBegin, columnEnd) of C by dot products: blocks of
+// 4 × 2 while four rows remain when C is narrow, else 2 × 4 while two remain, then 1 × 8.
+AVX2 static void dotProducts(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    long i = rowBegin;
+    if (p->n < DOT_COLUMN_LIMIT) DOT_BLOCKS(4, 2);
+    DOT_BLOCKS(2, 4);
+    DOT_BLOCKS(1, 8);
+}
+
+// Products of depth at most 128 with an untransposed B of at most 2²⁰ floats (input gradients
+// through a narrow layer, dZ·W): the micro-kernel reads op(A) and the rows of B where they
+// are, since packing would cost more than the few rank-1 updates it feeds.
+enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
+
+AVX2 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    long rowStride = p->transposeA ? 1 : p->lda, depthStride = p->transposeA ? p->lda : 1;
+    for (long i = rowBegin; i < rowEnd; i += MR) {
+        long height = rowEnd - i < MR ? rowEnd - i : MR;
+        for (long j = columnBegin; j < columnEnd; j += NR) {
+            long width = columnEnd - j < NR ? columnEnd - j : NR;
+            const float *a = p->a + i * rowStride, *b = p->b + j;
+            const Product *finish = p->bias || p->rectified ? p : 0;
+            const float *bias = p->bias ? p->bias + j : 0;
+            float *rectified = p->rectified ? p->rectified + i * p->ldRectified + j : 0;
+            float *tile = p->c + i * p->ldc + j;
+            if (width == NR)
+                microKernel(p->k, a, rowStride, depthStride, b, p->ldb, 0, tile, p->ldc, height, width, p->alpha, p->beta,
+                            finish, bias, rectified);
+            else
+                microKernel(p->k, a, rowStride, depthStride, b, p->ldb, 1, tile, p->ldc, height, width, p->alpha, p->beta,
+                            finish, bias, rectified);
+        }
+    }
+}
+
+// How a product is computed: packed blocks (computeBlock), dot products of rows
+// (dotProducts: a transposed B with few rows or columns of C), or tiles
+// reading A and B in place (directTiles).
+enum { BLOCKED, DOT_PRODUCTS, DIRECT };
+
+static void computeByMethod(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
+    switch (p->method) {
+    case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
+    case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
+    case BLOCKED: computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
+    }
+}
+
 void backprop_sgemm_avx2_run(Product *product, int threads) {
-    backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
+    if (!product->transposeA && product->transposeB
+        && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
+        product->method = DOT_PRODUCTS;
+    else if (!product->transposeA && !product->transposeB && product->k <= DIRECT_DEPTH_LIMIT
+             && product->k * product->n <= DIRECT_B_LIMIT)
+        product->method = DIRECT;
+    else
+        product->method = BLOCKED;
+    if (product->method == DOT_PRODUCTS)  // a split cuts at whole dot-product blocks, or whole tiles
+        backprop_gemm_run_blocks(product, threads, 4, 8, computeByMethod);
+    else
+        backprop_gemm_run_blocks(product, threads, MR, NR, computeByMethod);
 }
 
 #else
