@@ -25,11 +25,12 @@
 
 // Tile and block sizes: MR × NR accumulators (24 of the 32 vector registers), an A panel
 // at most KC deep (19 KiB) that stays in L1 while B panels stream past it, a block of B
-// at most KC × NC (400 KiB) that stays in L2. The depth is cut into equal slices of at most
+// at most KC × NC (1.6 MiB, in L2 and L3): n ≤ 1024 packs A once per slice, not once per
+// 256 columns, which measured 4–8 % faster on 1024-wide layers. The depth is cut into equal slices of at most
 // KC (784 = 2 × 392 rather than 384 + 384 + 16: every slice rewrites C once).
 // These sizes were measured on AMD Zen 4 and serve every AVX-512 CPU until measured on it
 // (see Benchmarks/README.md).
-enum { MR = TILE_ROWS, NR = TILE_COLUMNS, KC = 400, NC = 256 };
+enum { MR = TILE_ROWS, NR = TILE_COLUMNS, KC = 400, NC = 1024 };
 
 // Copies `height` ≤ MR rows × `depth` columns of op(A) into one panel, rows past
 // `height` zero. A transposed A (op(A)(r, p) = a[p·lda + r]) is stored depth-major, element
@@ -302,12 +303,13 @@ AVX512 static void dotProducts(const Product *p, long rowBegin, long rowEnd, lon
     DOT_BLOCKS(1, 16);
 }
 
-// Products with an untransposed B of at most 2²⁰ floats (4 MiB, well within L3): weight
+// Products with an untransposed B of at most 2¹⁸ floats (1 MiB, the size of L2): weight
 // gradients dZᵀ·X (a transposed A) and products of depth at most 128 (input gradients
 // through a narrow layer). The micro-kernel reads op(A) and rows of B where they are, the
 // whole depth at once: for such products packing cost more than it saved, while a larger B,
-// streamed from memory once per 12 rows, loses to the blocked kernel.
-enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
+// streamed from L3 once per 12 rows (the weight gradient at batch 1024), loses to the
+// blocked kernel.
+enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 18 };
 
 AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
     long rowStride = p->transposeA ? 1 : p->lda, depthStride = p->transposeA ? p->lda : 1;
