@@ -166,6 +166,18 @@ struct CoreCommandTests {
         let result = try #require(try command.measure().first)
         #expect(result.gemmGflops > 0 && result.stepGflops > 0 && result.ratio > 0)
         #expect(command.text(result).contains("Ratio"))
+        #expect(result.productSeconds == nil, "products are timed alone only when asked")
+    }
+
+    @Test func benchTimesEachProductAloneWhenAsked() throws {
+        let command = try #require(try BackpropCommand.parseAsRoot([
+            "bench", "core", "--layers", "20,8,3", "--batch-size", "4", "--rounds", "1", "--round-seconds", "0.01", "--each-product",
+        ]) as? CoreBenchCommand)
+        let result = try #require(try command.measure().first)
+        let seconds = try #require(result.productSeconds)
+        #expect(seconds.count == result.products.count && seconds.allSatisfy { $0 > 0 && $0.isFinite })
+        let text = command.text(result)
+        #expect(text.contains("backward layers.0 dW = dZᵀ·X: 8×20×4 — ") && text.contains("GFLOP/s"))
     }
 
     @Test func benchComparesKernelsInOneProcessAndRefusesOnesTheCPULacks() throws {

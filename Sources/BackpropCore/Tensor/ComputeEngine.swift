@@ -15,7 +15,7 @@ import CBackpropKernels
 ///
 /// | Field | Default | Environment |
 /// |---|---|---|
-/// | ``floatGEMMKernel`` | ``FloatGEMMKernel/automatic(for:)``: ``FloatGEMMKernel/nativeAVX512`` on CPUs with AVX-512, else ``FloatGEMMKernel/blas`` (``FloatGEMMKernel/nativeAVX2`` when asked for) | `BACKPROP_GEMM=native-avx512`, `native-avx2`, `blas` (or `native`: the automatic choice); see ``kernelChoice(_:)`` |
+/// | ``floatGEMMKernel`` | ``FloatGEMMKernel/automatic(for:)``: ``FloatGEMMKernel/nativeAVX512`` on CPUs with AVX-512, else ``FloatGEMMKernel/nativeAVX2`` with AVX2 and FMA, else ``FloatGEMMKernel/blas`` | `BACKPROP_GEMM=native-avx512`, `native-avx2`, `blas` (or `native`: the automatic choice); see ``kernelChoice(_:)`` |
 /// | ``precision`` | ``ProductPrecision/float32`` | — (the `precision` setting of a training recipe) |
 /// | ``threadCount`` | the usable cores (see ``defaultThreadChoice``: 2 on a two-core machine, also when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
 /// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |

@@ -8,7 +8,8 @@ import Foundation
 ///   gradients, small depths); dot products of rows when a transposed `B` meets few rows or
 ///   few columns of `C` (a dense layer's forward pass on a small batch or into a narrow layer).
 /// - ``nativeAVX2``: Backprop's AVX2 + FMA kernel, a 6 × 16 register tile fed from packed
-///   panels (only when asked for: BLAS measured faster on CPUs without AVX-512).
+///   panels, reading `B` in place for shallow products and taking dot products of rows where
+///   ``nativeAVX512`` does; the choice on CPUs with AVX2 but no AVX-512.
 /// - ``blas``: the platform BLAS (`sgemm`).
 ///
 /// The native kernels split products over two cores by a long-lived helper thread. Each
@@ -22,8 +23,7 @@ import Foundation
 public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Backprop's AVX-512 micro-kernels (x86-64 with AVX-512 F/VL/BW/DQ/CD).
     case nativeAVX512 = "native-avx512"
-    /// Backprop's AVX2 + FMA micro-kernel (x86-64 with AVX2 and FMA); runs only when asked
-    /// for, see ``automatic(for:)``.
+    /// Backprop's AVX2 + FMA micro-kernels (x86-64 with AVX2 and FMA).
     case nativeAVX2 = "native-avx2"
     /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
     case blas
@@ -49,12 +49,13 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
 
     /// The kernel for `cpu` and why: ``nativeAVX512`` with AVX-512 (tile and blocking as
     /// measured on AMD Zen 4; every other AVX-512 micro-architecture — Intel Skylake-SP to
-    /// Emerald Rapids, AMD Zen 5 — runs the same until measured), else ``blas``.
+    /// Emerald Rapids, AMD Zen 5 — runs the same until measured), else ``nativeAVX2`` with
+    /// AVX2 and FMA, else ``blas``.
     ///
-    /// Without AVX-512 the choice stays with BLAS even where the CPU has AVX2 and FMA:
-    /// measured on AMD Zen 4 with both forced to 256-bit code, OpenBLAS's Haswell kernel
-    /// ran the products of the benchmark's training steps 1.2–1.7 times faster than
-    /// ``nativeAVX2``, which therefore runs only when asked for (`BACKPROP_GEMM=native-avx2`).
+    /// ``nativeAVX2`` was measured on AMD Zen 4 against OpenBLAS's Haswell kernel, both held
+    /// to 256-bit code: level on one thread (0.91–1.08 of its training-step time on the
+    /// benchmark's shapes) and 1.06–1.75 times faster on two, where OpenBLAS keeps products
+    /// below 10⁹ FLOP on one thread; its results also do not depend on the thread count.
     public static func automatic(for cpu: CPUDescription) -> (kernel: FloatGEMMKernel, reason: String) {
         let name = cpu.microArchitecture ?? "this CPU"
         if cpu.hasAVX512 {
@@ -62,7 +63,7 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
             return (.nativeAVX512, "\(name) has AVX-512; \(tuning)")
         }
         if cpu.hasAVX2FMA {
-            return (.blas, "\(name) has no AVX-512; BLAS measured faster than native-avx2 on AVX2 code")
+            return (.nativeAVX2, "\(name) has AVX2 and FMA but no AVX-512; blocking as on AMD Zen 4 held to AVX2 until measured on \(name)")
         }
         return (.blas, "\(name) has neither AVX-512 nor AVX2 with FMA")
     }
@@ -79,7 +80,7 @@ public enum FloatGEMMKernel: String, Sendable, CaseIterable, CustomStringConvert
     public var description: String {
         switch self {
         case .nativeAVX512: return "native AVX-512 (12×32 tile; dot products for small batches)"
-        case .nativeAVX2: return "native AVX2+FMA (6×16 tile)"
+        case .nativeAVX2: return "native AVX2+FMA (6×16 tile; dot products for small batches)"
         case .blas: return "\(BLASInfo.backendName) sgemm"
         }
     }
