@@ -1,5 +1,7 @@
 // Single-precision matrix multiplication for CPUs with AVX2 and FMA but no AVX-512:
-// C ← α·op(A)·op(B) + β·C on row-major matrices, by the blocked scheme alone.
+// C ← α·op(A)·op(B) + β·C on row-major matrices, in one of three ways, as the AVX-512
+// kernel chooses them (SGEMM.c): packed blocks, dot products of rows (a transposed B with
+// few rows or columns of C), or tiles reading B in place (a shallow untransposed product).
 //
 // The micro-kernel keeps a 6 × 16 tile of C in 12 of the 16 vector registers and adds one
 // rank-1 update per k: two 8-float loads of B, six broadcasts of A, twelve fused
