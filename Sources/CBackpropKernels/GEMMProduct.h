@@ -26,7 +26,6 @@ struct Product {
     const float *bias;  // per column of C, added after the product; or NULL
     float *rectified;   // receives max(C, 0); or NULL
     long ldRectified;
-    int method;         // the variant's own choice of loop (the AVX-512 variant has three)
     int splitColumns;   // 1: threads share the columns of C; 0: its rows
     long splitUnit;     // the split cuts at multiples of this many rows or columns
     int parts;

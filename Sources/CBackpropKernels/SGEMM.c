@@ -165,11 +165,6 @@ AVX512 static void rowsKernel(long depth, const float *a, long rowStride, const 
 #undef ROWS
 }
 
-// How a product is computed: packed blocks (computeBlock), dot products of rows
-// (dotProducts: a transposed B with few rows or columns of C), or tiles reading A and B in
-// place (directTiles: an untransposed B that fits in cache).
-enum { BLOCKED, DOT_PRODUCTS, DIRECT };
-
 static const Epilogue *epilogueAt(const Product *p, long i, long j, Epilogue *storage) {
     return tileEpilogue(p->bias, p->rectified, p->ldRectified, i, j, storage);
 }
@@ -329,28 +324,18 @@ AVX512 static void directTiles(const Product *p, long rowBegin, long rowEnd, lon
     }
 }
 
-static void computeByMethod(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
-    switch (p->method) {
-    case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    case BLOCKED: computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    }
-}
-
+// How a product is computed: dot products of rows (a transposed B with few rows or columns
+// of C), tiles reading A and B in place (an untransposed B that fits in cache), or packed
+// blocks. A split cuts at whole dot-product blocks, or whole tiles.
 void backprop_sgemm_avx512_run(Product *product, int threads) {
     if (!product->transposeA && product->transposeB
         && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
-        product->method = DOT_PRODUCTS;
+        backprop_gemm_run_blocks(product, threads, 8, 16, dotProducts);
     else if (!product->transposeB && product->k * product->n <= DIRECT_B_LIMIT
              && (product->transposeA || product->k <= DIRECT_DEPTH_LIMIT))
-        product->method = DIRECT;
+        backprop_gemm_run_blocks(product, threads, MR, NR, directTiles);
     else
-        product->method = BLOCKED;
-    // A split cuts at whole tiles, or whole dot-product blocks.
-    if (product->method == DOT_PRODUCTS)
-        backprop_gemm_run_blocks(product, threads, 8, 16, computeByMethod);
-    else
-        backprop_gemm_run_blocks(product, threads, MR, NR, computeByMethod);
+        backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
 }
 
 #else

@@ -292,58 +292,43 @@ AVX2 static void dotProducts(const Product *p, long rowBegin, long rowEnd, long 
     DOT_BLOCKS(1, 8);
 }
 
-// Products of depth at most 128 with an untransposed B of at most 2²⁰ floats (input gradients
-// through a narrow layer, dZ·W): the micro-kernel reads op(A) and the rows of B where they
-// are, since packing would cost more than the few rank-1 updates it feeds.
+// Products of depth at most 128 with a row-major A and an untransposed B of at most 2²⁰
+// floats (input gradients through a narrow layer, dZ·W): the micro-kernel reads A and the
+// rows of B where they are, since packing would cost more than the few rank-1 updates it feeds.
 enum { DIRECT_DEPTH_LIMIT = 128, DIRECT_B_LIMIT = 1 << 20 };
 
 AVX2 static void directTiles(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
-    long rowStride = p->transposeA ? 1 : p->lda, depthStride = p->transposeA ? p->lda : 1;
+    const Product *finish = p->bias || p->rectified ? p : 0;
     for (long i = rowBegin; i < rowEnd; i += MR) {
         long height = rowEnd - i < MR ? rowEnd - i : MR;
         for (long j = columnBegin; j < columnEnd; j += NR) {
             long width = columnEnd - j < NR ? columnEnd - j : NR;
-            const float *a = p->a + i * rowStride, *b = p->b + j;
-            const Product *finish = p->bias || p->rectified ? p : 0;
+            const float *a = p->a + i * p->lda, *b = p->b + j;
             const float *bias = p->bias ? p->bias + j : 0;
             float *rectified = p->rectified ? p->rectified + i * p->ldRectified + j : 0;
             float *tile = p->c + i * p->ldc + j;
             if (width == NR)
-                microKernel(p->k, a, rowStride, depthStride, b, p->ldb, 0, tile, p->ldc, height, width, p->alpha, p->beta,
-                            finish, bias, rectified);
+                microKernel(p->k, a, p->lda, 1, b, p->ldb, 0, tile, p->ldc, height, width, p->alpha, p->beta, finish,
+                            bias, rectified);
             else
-                microKernel(p->k, a, rowStride, depthStride, b, p->ldb, 1, tile, p->ldc, height, width, p->alpha, p->beta,
-                            finish, bias, rectified);
+                microKernel(p->k, a, p->lda, 1, b, p->ldb, 1, tile, p->ldc, height, width, p->alpha, p->beta, finish,
+                            bias, rectified);
         }
     }
 }
 
-// How a product is computed: packed blocks (computeBlock), dot products of rows
-// (dotProducts: a transposed B with few rows or columns of C), or tiles
-// reading A and B in place (directTiles).
-enum { BLOCKED, DOT_PRODUCTS, DIRECT };
-
-static void computeByMethod(const Product *p, long rowBegin, long rowEnd, long columnBegin, long columnEnd) {
-    switch (p->method) {
-    case DOT_PRODUCTS: dotProducts(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    case DIRECT: directTiles(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    case BLOCKED: computeBlock(p, rowBegin, rowEnd, columnBegin, columnEnd); break;
-    }
-}
-
+// How a product is computed: dot products of rows (a transposed B with few rows or columns
+// of C), tiles reading B in place (a shallow product with a row-major A and an untransposed
+// B), or packed blocks. A split cuts at whole dot-product blocks, or whole tiles.
 void backprop_sgemm_avx2_run(Product *product, int threads) {
     if (!product->transposeA && product->transposeB
         && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
-        product->method = DOT_PRODUCTS;
+        backprop_gemm_run_blocks(product, threads, 4, 8, dotProducts);
     else if (!product->transposeA && !product->transposeB && product->k <= DIRECT_DEPTH_LIMIT
              && product->k * product->n <= DIRECT_B_LIMIT)
-        product->method = DIRECT;
+        backprop_gemm_run_blocks(product, threads, MR, NR, directTiles);
     else
-        product->method = BLOCKED;
-    if (product->method == DOT_PRODUCTS)  // a split cuts at whole dot-product blocks, or whole tiles
-        backprop_gemm_run_blocks(product, threads, 4, 8, computeByMethod);
-    else
-        backprop_gemm_run_blocks(product, threads, MR, NR, computeByMethod);
+        backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
 }
 
 #else
