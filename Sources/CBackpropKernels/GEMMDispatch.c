@@ -59,8 +59,10 @@ static void computePart(void *context, int part) {
     p->block(p, rowBegin, rowEnd, columnBegin, columnEnd);
 }
 
-void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, ProductBlock block) {
-    p->splitColumns = p->n >= p->m;
+void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, SplitRule rule,
+                              ProductBlock block) {
+    int gradientRows = rule == SPLIT_GRADIENT_ROWS && p->transposeA && p->m >= 2 * rowUnit;
+    p->splitColumns = gradientRows ? 0 : p->n >= p->m;
     p->splitUnit = p->splitColumns ? columnUnit : rowUnit;
     p->block = block;
     long units = ((p->splitColumns ? p->n : p->m) + p->splitUnit - 1) / p->splitUnit;

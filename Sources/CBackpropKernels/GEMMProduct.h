@@ -32,10 +32,21 @@ struct Product {
     ProductBlock block; // the variant's loop over one part
 };
 
+// How two threads share C.
+typedef enum {
+    SPLIT_LONGER_SIDE,    // its columns when n ≥ m, else its rows
+    SPLIT_GRADIENT_ROWS,  // with a transposed A (a weight gradient dZᵀ·X) and at least two units
+                          // of rows, its rows: the halves the optimiser's two-thread update then
+                          // reads, so each thread updates what it has just written (for loops
+                          // that pack nothing per part, else each thread would pack all of B);
+                          // otherwise as SPLIT_LONGER_SIDE
+} SplitRule;
+
 // Runs `block` over the whole of C, alone or in two parts on two threads when threads > 1
-// and the split dimension holds at least two units. The threads share the columns of C when
-// n ≥ m (cut at multiples of columnUnit), else its rows (at multiples of rowUnit).
-void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, ProductBlock block);
+// and the split dimension holds at least two units, shared as `rule` says: columns cut at
+// multiples of columnUnit, rows at multiples of rowUnit.
+void backprop_gemm_run_blocks(Product *p, int threads, long rowUnit, long columnUnit, SplitRule rule,
+                              ProductBlock block);
 
 // The calling thread's packing buffers, 64-byte aligned, with room for at least aCount and
 // bCount floats: grown when a larger block arrives, then reused, freed when the thread ends.

@@ -323,12 +323,12 @@ AVX2 static void directTiles(const Product *p, long rowBegin, long rowEnd, long 
 void backprop_sgemm_avx2_run(Product *product, int threads) {
     if (!product->transposeA && product->transposeB
         && (product->m <= DOT_ROW_LIMIT || product->n < DOT_COLUMN_LIMIT))
-        backprop_gemm_run_blocks(product, threads, 4, 8, dotProducts);
+        backprop_gemm_run_blocks(product, threads, 4, 8, SPLIT_LONGER_SIDE, dotProducts);
     else if (!product->transposeA && !product->transposeB && product->k <= DIRECT_DEPTH_LIMIT
              && product->k * product->n <= DIRECT_B_LIMIT)
-        backprop_gemm_run_blocks(product, threads, MR, NR, directTiles);
+        backprop_gemm_run_blocks(product, threads, MR, NR, SPLIT_LONGER_SIDE, directTiles);
     else
-        backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
+        backprop_gemm_run_blocks(product, threads, MR, NR, SPLIT_LONGER_SIDE, computeBlock);
 }
 
 #else

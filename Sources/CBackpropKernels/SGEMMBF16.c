@@ -185,7 +185,7 @@ BF16 static void computeBlock(const Product *p, long rowBegin, long rowEnd, long
 }
 
 void backprop_sgemm_bf16_run(Product *product, int threads) {
-    backprop_gemm_run_blocks(product, threads, MR, NR, computeBlock);
+    backprop_gemm_run_blocks(product, threads, MR, NR, SPLIT_LONGER_SIDE, computeBlock);
 }
 
 #else

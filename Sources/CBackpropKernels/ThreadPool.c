@@ -1,8 +1,11 @@
 // One helper thread that shares a task's parts with the calling thread.
 //
 // A task is cut into parts (ranges of rows or columns of a product, of elements of an
-// update) that either thread claims, in order, from one counter; a part runs with the same
-// code whoever claims it, so the result does not depend on which thread ran what. When the
+// update) that the two threads claim from one counter, the caller from the first part on and
+// the helper from the last part back: with two parts each thread takes the same half of
+// every task, so the rows of a weight gradient one thread computes are the rows it updates
+// next, still in its own cache. A part runs with the same code whoever claims it, so the
+// result does not depend on which thread ran what. When the
 // scheduler takes a core away (another process busy on it), the thread that still runs
 // claims the remaining parts itself: only a part already begun by a descheduled thread is
 // waited for, by polling for a bounded while and then sleeping until it is signalled.
@@ -64,7 +67,7 @@ static struct {
     int started;
     atomic_flag busy;
     _Atomic uint32_t posted;      // generation of the latest task
-    _Atomic uint64_t unclaimed;   // generation << 32 | how many of its parts nobody has claimed
+    _Atomic uint64_t unclaimed;   // generation << 32 | first << 16 | end: its parts [first, end) nobody has claimed
     _Atomic int finished;         // parts of the current generation finished
     _Atomic int callerWaiting;
     _Atomic int callerCPU;        // the processor the caller posted the task from, or -1
@@ -83,15 +86,17 @@ static struct {
     .busy = ATOMIC_FLAG_INIT,
 };
 
-// Claims the next part of `generation`: its index, or -1 when every part is taken or the
-// generation has passed. The counter holds the parts not yet claimed, so a thread that
-// looks late at a finished generation never reads the next task's part count.
-static int claim(uint32_t generation) {
+// Claims the first unclaimed part of `generation` (the last with fromEnd): its index, or -1
+// when every part is taken or the generation has passed. The counter holds the range of parts
+// not yet claimed, so a thread that looks late at a finished generation never reads the next
+// task's part count.
+static int claim(uint32_t generation, int fromEnd) {
     uint64_t current = atomic_load(&pool.unclaimed);
     for (;;) {
-        if ((uint32_t)(current >> 32) != generation || (uint32_t)current == 0) return -1;
-        if (atomic_compare_exchange_weak(&pool.unclaimed, &current, current - 1))
-            return pool.parts - (int)(uint32_t)current;  // read while this generation still runs
+        int first = (int)(current >> 16 & 0xFFFF), end = (int)(current & 0xFFFF);
+        if ((uint32_t)(current >> 32) != generation || first == end) return -1;
+        uint64_t next = fromEnd ? current - 1 : current + (1 << 16);
+        if (atomic_compare_exchange_weak(&pool.unclaimed, &current, next)) return fromEnd ? end - 1 : first;
     }
 }
 
@@ -171,7 +176,7 @@ static void *helperLoop(void *unused) {
         } else if (atomic_exchange(&pool.pulled, 0)) {
             releaseHelper();
         }
-        for (int part; (part = claim(seen)) >= 0;) {
+        for (int part; (part = claim(seen, 1)) >= 0;) {
             int parts = pool.parts;  // read before the last part's count lets the caller move on
             pool.task(pool.context, part);
             if (atomic_fetch_add(&pool.finished, 1) + 1 == parts && atomic_load(&pool.callerWaiting)) {
@@ -224,7 +229,7 @@ void backprop_part_range(long count, long unit, int parts, int part, long *begin
 
 int backprop_run_parts(void (*task)(void *context, int part), void *context, int parts) {
     pthread_once(&pool.once, startHelper);
-    if (parts < 2 || !pool.started || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire))
+    if (parts < 2 || parts > 0xFFFF || !pool.started || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire))
         return 0;
     pool.task = task;
     pool.context = context;
@@ -239,7 +244,7 @@ int backprop_run_parts(void (*task)(void *context, int part), void *context, int
     pthread_cond_signal(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     int ran = 0;
-    for (int part; (part = claim(generation)) >= 0; ran++) task(context, part);
+    for (int part; (part = claim(generation, 0)) >= 0; ran++) task(context, part);
     if (ran) atomic_fetch_add(&pool.finished, ran);
     for (int poll = 0; poll < CALLER_POLLS && atomic_load(&pool.finished) != parts; poll++) RELAX();
     if (atomic_load(&pool.finished) != parts) pullIfStopped(parts);

@@ -2,7 +2,9 @@
 #define BACKPROP_THREAD_POOL_H
 
 // Runs task(context, part) once for every part in [0, parts), on the calling thread and one
-// long-lived helper thread, each claiming the next part as it becomes free, and returns 1
+// long-lived helper thread, the caller claiming parts from the first on and the helper from the
+// last back, each as it becomes free (with two parts, the caller runs part 0 and the helper
+// part 1 unless one of them is held up), and returns 1
 // when all have finished. Returns 0 without running anything when parts < 2 or the helper is
 // busy with another caller's task (the caller then does the work alone).
 int backprop_run_parts(void (*task)(void *context, int part), void *context, int parts);

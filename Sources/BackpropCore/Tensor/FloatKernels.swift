@@ -111,16 +111,16 @@ enum FloatKernels {
     }
 
     /// `destination` row `r` = `source` row `indices[r]` (rows of `rowLength` values), on
-    /// two cores when `engine` allows and the batch holds at least an eighth of
+    /// two cores when `engine` allows and the batch holds at least a thirty-second of
     /// ``ComputeEngine/parallelElementLimit`` values: the rows of a shuffled batch mostly
-    /// come from memory rather than cache, so a gather pays for the second core from 4096
-    /// values (16 KiB) on, where a pass over cached data needs 32768.
+    /// come from memory rather than from a core's cache, so a gather pays for the second core
+    /// from 4096 values (16 KiB) on.
     @usableFromInline
     static func gatherRows(_ indices: ArraySlice<Int>, of source: UnsafePointer<Float>, rowLength: Int,
                            into destination: UnsafeMutablePointer<Float>, engine: ComputeEngine) {
         indices.withUnsafeBufferPointer { rows in
             backprop_gather_rows_f32(source, rowLength, rows.baseAddress, rows.count, destination,
-                                     engine.elementwiseThreads(forElements: 8 * rows.count * rowLength))
+                                     engine.elementwiseThreads(forElements: 32 * rows.count * rowLength))
         }
     }
 
