@@ -117,7 +117,7 @@ struct OptimizationOptions: ParsableArguments {
         valueName: "rule"), transform: OptimizerConfiguration.textArgument)
     var optimizer: SettingText<OptimizerConfiguration>?
 
-    @Option(name: .customLong("lr"), help: "The learning rate α (default: 0.1).")
+    @Option(name: .customLong("lr"), help: "The learning rate α (default: the optimiser's, 0.1 for sgd and momentum, 0.01 for classical-momentum and nesterov, 0.001 for rmsprop, adam and adamw).")
     var learningRate: Double?
 
     @Option(name: .customLong("batch-size"), help: "Examples per batch (the training-set size for batch gradient descent, 1 for stochastic; default: 32).")
@@ -153,7 +153,8 @@ struct OptimizationOptions: ParsableArguments {
         if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must lie in [0, 1), got \(ema)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let schedule {
-            do { try schedule.value.validate(initialLearningRate: learningRate ?? 0.1, epochs: epochs ?? 100) } catch {
+            let rule = optimizer?.value.name ?? TrainingRecipe().optimizer.value.name
+            do { try schedule.value.validate(initialLearningRate: learningRate ?? rule.defaultLearningRate, epochs: epochs ?? 100) } catch {
                 throw ValidationError("--schedule: \(error)")
             }
         }

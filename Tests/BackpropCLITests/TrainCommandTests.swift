@@ -31,6 +31,15 @@ struct TrainCommandTests {
         #expect(recipe.initializer == "auto" && recipe.schedule == "constant" && recipe.dropout.isEmpty && recipe.batchNorm == nil)
     }
 
+    @Test func eachOptimizerStartsFromItsOwnLearningRateUnlessOneIsGiven() throws {
+        for (rule, expected) in [("sgd", 0.1), ("momentum", 0.1), ("classical-momentum", 0.01), ("nesterov", 0.01),
+                                 ("rmsprop", 0.001), ("adam", 0.001), ("adamw:decay=0.1", 0.001)] {
+            #expect(try Self.parse(["--optimizer", rule]).recipe().learningRate == expected, "\(rule)")
+            #expect(try Self.parse(["--optimizer", rule, "--lr", "0.3"]).recipe().learningRate == 0.3, "\(rule) with --lr")
+        }
+        #expect(OptimizerName.allCases.allSatisfy { $0.defaultLearningRate > 0 })
+    }
+
     @Test func parsesEveryFlag() throws {
         let command = try Self.parse([
             "--data", "moons", "--layers", "2,8,4,2", "--activation", "tanh", "--optimizer", "sgd", "--lr", "0.5",

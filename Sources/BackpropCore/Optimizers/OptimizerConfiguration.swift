@@ -28,6 +28,19 @@ public enum OptimizerName: String, CaseIterable, Sendable, Hashable, Codable {
         }
     }
 
+    /// The learning rate α a run takes when none is given: 0.1 for gradient descent and
+    /// momentum in average form (whose step is α·g), 0.01 for classical momentum and Nesterov
+    /// (whose velocity sums to a step of about α/(1 − μ)·g = 10α·g), 0.001 for RMSprop, Adam
+    /// and AdamW (whose step is about α per weight whatever the gradient's size), as in
+    /// Keras and PyTorch.
+    public var defaultLearningRate: Double {
+        switch self {
+        case .sgd, .momentum: 0.1
+        case .classicalMomentum, .nesterov: 0.01
+        case .rmsprop, .adam, .adamw: 0.001
+        }
+    }
+
     /// The option keys this rule takes (besides `clip-value` and `clip-norm`).
     public var keys: [String] {
         switch self {

@@ -109,7 +109,8 @@ extension TrainingRecipe {
 
         // Optimisation
         optimizer = try setting("optimizer") ?? optimizer
-        learningRate = try config.double("lr", in: Double.leastNonzeroMagnitude...1e6) ?? learningRate
+        learningRate = try config.double("lr", in: Double.leastNonzeroMagnitude...1e6)
+            ?? optimizer.value.name.defaultLearningRate
         batchSize = try config.int("batch-size", in: 1...Int.max) ?? batchSize
         epochs = try config.int("epochs", in: 1...10_000_000) ?? epochs
         if let value: SettingText<ScheduleConfiguration> = try setting("schedule") {

@@ -79,7 +79,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     // MARK: Optimisation
     /// The optimiser with optional settings, e.g. `adam:beta2=0.99`, as written.
     public var optimizer: SettingText<OptimizerConfiguration> = "momentum"
-    /// α.
+    /// α. A configuration without `lr` takes the optimiser's usual value
+    /// (``OptimizerName/defaultLearningRate``: 0.1 for the default momentum, 0.001 for Adam);
+    /// setting ``optimizer`` in code leaves this as it is.
     public var learningRate = 0.1
     /// Examples per batch.
     public var batchSize = 32
