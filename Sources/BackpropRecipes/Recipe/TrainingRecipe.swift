@@ -80,7 +80,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// The optimiser with optional settings, e.g. `adam:beta2=0.99`, as written.
     public var optimizer: SettingText<OptimizerConfiguration> = "momentum"
     /// α. A configuration without `lr` takes the optimiser's usual value
-    /// (``OptimizerName/defaultLearningRate``: 0.1 for the default momentum, 0.001 for Adam);
+    /// (`OptimizerName.defaultLearningRate`: 0.1 for the default momentum, 0.001 for Adam);
     /// setting ``optimizer`` in code leaves this as it is.
     public var learningRate = 0.1
     /// Examples per batch.
