@@ -88,10 +88,11 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
 
     /// Tensors with at least this many elements are updated by two threads (the Adam update,
     /// the ReLU backward pass, the NaN/Inf scan of the gradients) when ``threadCount`` is
-    /// above 1. Default 2¹⁷ (a 784 × 256 layer has 200 704, a 784 × 100 layer 78 400): below
-    /// it the product that wrote the tensor ran on one thread (products of fewer than
-    /// ``nativeParallelFLOPLimit`` operations do), so the helper would read its half from the
-    /// other core's cache, and handing it over costs more than it saves. Measured with
+    /// above 1. Default 2¹⁷ (a 784 × 256 layer has 200 704, a 784 × 100 layer 78 400): a
+    /// smaller tensor is often one a single thread has just written (products of fewer than
+    /// ``nativeParallelFLOPLimit`` operations run on one thread, such as the 784 × 100 weight
+    /// gradient at batch 10), so the helper would read its half from the other core's cache,
+    /// and handing it over costs more than it saves. Measured with
     /// 784-100-10 at batch 10 (AMD EPYC Zen 4, two cores): a training step of 0.044 ms with the
     /// update on one thread against 0.050–0.056 ms split.
     public var parallelElementLimit: Int
