@@ -40,6 +40,7 @@ struct Runner {
         // NaN/Inf once, not batch by batch.
         let trainingStep = TrainingStep(network: network, loss: loss, optimizer: optimizer,
                                         penaltyExampleCount: BenchmarkData.sampleCount, batchCapacity: batch)
+        trainingStep.foldsFirstLayerDescent = true  // as `Trainer` runs every batch but an epoch's last
         for (x, _) in batches where x.firstNonFinite() != nil { throw NetworkError.nonFinite(place: "benchmark data", row: 0, column: 0) }
 
         func step(_ index: Int) throws {

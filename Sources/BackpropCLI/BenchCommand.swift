@@ -149,6 +149,7 @@ struct CoreBenchCommand: ParsableCommand {
         let targets = try Matrix<Float>.oneHot(labels: (0..<batchSize).map { _ in random.integer(below: classCount) }, classCount: classCount)
         let trainingStep = TrainingStep(network: network, loss: SoftmaxCrossEntropy<Float>(), optimizer: GradientDescent<Float>(),
                                         penaltyExampleCount: batchSize, batchCapacity: batchSize)
+        trainingStep.foldsFirstLayerDescent = true  // as `train` runs every batch but an epoch's last
         let operands = products.map { product in
             (a: Matrix<Float>(rows: product.transposeA ? product.k : product.m, columns: product.transposeA ? product.m : product.k, repeating: 0.5),
              b: Matrix<Float>(rows: product.transposeB ? product.n : product.k, columns: product.transposeB ? product.k : product.n, repeating: 0.25),

@@ -23,6 +23,9 @@ final class ProgressBar: TrainingCallback {
     private var lastDraw: ContinuousClock.Instant
     private var lineLength = 0
 
+    /// `false`: it draws costs only.
+    var readsGradientsAfterEachBatch: Bool { false }
+
     /// A bar that sends its text to `write` (standard error by default).
     init(epochs: Int, interval: Duration = .milliseconds(100), width: Int = 30, write: @escaping (String) -> Void = ProgressBar.standardError) {
         self.epochs = epochs

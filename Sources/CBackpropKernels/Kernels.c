@@ -136,6 +136,30 @@ int backprop_all_finite_f32(const float *x, long count, int threads) {
     return check.sums[0] + check.sums[1] == 0;
 }
 
+// MARK: - Largest magnitude
+
+// The bits of |x[i]| compared as unsigned integers order every float by magnitude, with +∞
+// above every finite value and NaN above +∞, so one integer maximum gives the largest |x|,
+// or +∞ / NaN when one is present. (The floats are read through a type that may alias them.)
+typedef unsigned __attribute__((may_alias)) FloatBits;
+
+VARIANTS(magnitude_bits, (const FloatBits *restrict bits, long count, unsigned *largest), {
+    unsigned best = 0;
+    for (long i = 0; i < count; i++) {
+        unsigned magnitude = bits[i] & 0x7fffffffu;
+        best = magnitude > best ? magnitude : best;
+    }
+    *largest = best;
+})
+
+float backprop_max_magnitude_f32(const float *x, long count) {
+    unsigned largest;
+    DISPATCH(magnitude_bits, (const FloatBits *)x, count, &largest);
+    float result;
+    memcpy(&result, &largest, sizeof result);
+    return result;
+}
+
 // MARK: - Batch gather
 
 // One gather's arguments, shared by the parts of a split copy.

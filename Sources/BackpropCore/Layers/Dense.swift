@@ -113,35 +113,71 @@ public final class Dense<Scalar: NetworkScalar>: Layer, EngineConfigurable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
-        guard let input, let z = preActivation, let a = output else {
+        let dZ = preActivationGradient(backPropagating: outputGradient)
+        computeWeightGradient(from: dZ)
+        guard needsInputGradient else { return nil }
+        let dX = Matrix.reuse(inputGradient, rows: dZ.rows, columns: inputCount)
+        inputGradient = dX
+        GEMM.multiply(dZ, weight.value, into: dX, engine: engine)
+        return dX
+    }
+
+    /// The backward pass up to the weight gradient: returns `dZ = dA ⊙ g'(Z)` (`m ×
+    /// outputCount`, a buffer of the layer or `outputGradient` itself for the identity) and
+    /// writes the bias gradient `db = Σ_rows dZ`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func preActivationGradient(backPropagating outputGradient: Matrix<Scalar>) -> Matrix<Scalar> {
+        guard let z = preActivation, let a = output else {
             preconditionFailure("\(self): backward called before forward")
         }
         precondition(outputGradient.rows == z.rows && outputGradient.columns == outputCount,
                      "\(self): output gradient is \(outputGradient.rows)×\(outputGradient.columns), expected \(z.rows)×\(outputCount)")
-        let engine = self.engine
-        let dZ: Matrix<Scalar>
         if activation == .identity {
-            dZ = outputGradient
-            if let bias { dZ.sumRows(into: bias.gradient) }
-        } else {
-            dZ = Matrix.reuse(preActivationGradient, rows: z.rows, columns: outputCount)
-            preActivationGradient = dZ
-            if Scalar.self == Float.self, activation == .relu {
-                // dZ = dA ⊙ [Z > 0] and db = Σ_rows dZ in one pass.
-                FloatKernels.reluBackward(
-                    outputGradient: FloatKernels.floats(outputGradient.base), z: FloatKernels.floats(z.base),
-                    into: FloatKernels.floats(dZ.base), biasGradient: bias.map { FloatKernels.floats($0.gradient.base) },
-                    rows: z.rows, columns: outputCount, engine: engine)
-            } else {
-                activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
-                if let bias { dZ.sumRows(into: bias.gradient) }
-            }
+            if let bias { outputGradient.sumRows(into: bias.gradient) }
+            return outputGradient
         }
-        GEMM.multiply(dZ, input, into: weight.gradient, transposeA: true, engine: engine)
-        guard needsInputGradient else { return nil }
-        let dX = Matrix.reuse(inputGradient, rows: z.rows, columns: inputCount)
-        inputGradient = dX
-        GEMM.multiply(dZ, weight.value, into: dX, engine: engine)
-        return dX
+        let dZ = Matrix.reuse(preActivationGradient, rows: z.rows, columns: outputCount)
+        preActivationGradient = dZ
+        if Scalar.self == Float.self, activation == .relu {
+            // dZ = dA ⊙ [Z > 0] and db = Σ_rows dZ in one pass.
+            FloatKernels.reluBackward(
+                outputGradient: FloatKernels.floats(outputGradient.base), z: FloatKernels.floats(z.base),
+                into: FloatKernels.floats(dZ.base), biasGradient: bias.map { FloatKernels.floats($0.gradient.base) },
+                rows: z.rows, columns: outputCount, engine: engine)
+        } else {
+            activation.backward(outputGradient: outputGradient, z: z, a: a, into: dZ)
+            if let bias { dZ.sumRows(into: bias.gradient) }
+        }
+        return dZ
+    }
+
+    /// The weight gradient `dW = dZᵀ·X` (`outputCount × inputCount`) from the latest forward
+    /// pass's input, written into ``weight``'s gradient.
+    func computeWeightGradient(from dZ: Matrix<Scalar>) {
+        GEMM.multiply(dZ, latestInput, into: weight.gradient, transposeA: true, engine: engine)
+    }
+
+    /// Gradient descent on the weights folded into their gradient's product: `W ← 1·W +
+    /// (−α)·dZᵀ·X`, one product that reads and writes `W` instead of writing `dW` for a
+    /// separate update to read back. Each element rounds as `W − α·dW` does (`α·dW` rounded,
+    /// then the difference) when the product sums over `m` in one pass. The weight gradient
+    /// is left as it was.
+    func descendWeights(along dZ: Matrix<Scalar>, learningRate: Scalar) {
+        GEMM.multiply(dZ, latestInput, into: weight.value, transposeA: true, alpha: -learningRate, beta: 1, engine: engine)
+    }
+
+    /// `true` when every element of `dW = dZᵀ·X` is surely finite, without computing it:
+    /// `|dW_ij| ≤ m·max|dZ|·max|X|`, and a bound at most half the largest finite value also
+    /// leaves room for the rounding of the partial sums. `false` when `dZ` or `X` holds NaN or
+    /// ±∞, or when the bound is too large (the product may still be finite).
+    func weightGradientIsSurelyFinite(_ dZ: Matrix<Scalar>) -> Bool {
+        let bound = Double(dZ.rows) * Double(dZ.largestMagnitude()) * Double(latestInput.largestMagnitude())
+        return bound <= Double(Scalar.greatestFiniteMagnitude) / 2
+    }
+
+    private var latestInput: Matrix<Scalar> {
+        guard let input else { preconditionFailure("\(self): backward called before forward") }
+        return input
     }
 }

@@ -142,6 +142,26 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
         propagate(outputGradient, toInput: true)!
     }
 
+    /// ``backward(_:)`` stopped short of one product, when the first layer with parameters
+    /// is ``Dense``: every other parameter gradient is written, and that layer's bias
+    /// gradient, and the layer is returned with its `dZ` (`m × outputCount`), from which its
+    /// weight gradient — or an update folded into that product — is still to be computed.
+    /// `nil`, with nothing computed, when the first layer with parameters is of another kind.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backwardDeferringFirstWeightGradient(_ outputGradient: Matrix<Scalar>)
+        -> (layer: Dense<Scalar>, preActivationGradient: Matrix<Scalar>)? {
+        guard firstTrainableIndex < layers.count, let first = layers[firstTrainableIndex] as? Dense<Scalar> else { return nil }
+        var gradient = outputGradient
+        for index in layers.indices.reversed() where index > firstTrainableIndex {
+            guard let next = layers[index].backward(gradient, needsInputGradient: true) else {
+                preconditionFailure("\(layers[index]) returned no input gradient")
+            }
+            gradient = next
+        }
+        return (first, first.preActivationGradient(backPropagating: gradient))
+    }
+
     /// Walks the layers in reverse down to the first one with parameters, or to the input;
     /// returns the gradient of the last layer reached when `toInput`.
     @discardableResult

@@ -18,9 +18,16 @@ public final class GradientDescent<Scalar: NetworkScalar>: Optimizer, EngineConf
 
     @_specialize(where Scalar == Float)
     public func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar) {
+        update(parameters, learningRate: learningRate, except: nil)
+    }
+
+    /// One update of `parameters` except `updatedElsewhere`, whose update the caller folded
+    /// into its gradient's product; counts as one step of the whole list.
+    @_specialize(where Scalar == Float)
+    func update(_ parameters: [Parameter<Scalar>], learningRate: Scalar, except updatedElsewhere: Parameter<Scalar>?) {
         storage.prepare(for: parameters)
         _ = storage.advance()
-        for parameter in parameters {
+        for parameter in parameters where parameter !== updatedElsewhere {
             let w = parameter.value.base, g = parameter.gradient.base
             if Scalar.self == Float.self {
                 OptimizerKernels.gradientDescent(weights: FloatKernels.floats(w), gradient: FloatKernels.floats(g),

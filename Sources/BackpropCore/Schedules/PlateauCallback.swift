@@ -29,6 +29,9 @@ public final class PlateauCallback<Scalar: NetworkScalar>: TrainingCallback {
     /// α's total reduction so far (1 = none).
     public var reduction: Double { 1 / plateau.currentLearningRate }
 
+    /// `false`: it reads only the epoch records.
+    public var readsGradientsAfterEachBatch: Bool { false }
+
     /// Multiplies α by `factor` after `patience` epochs without improvement; stops at
     /// `maximumReduction`.
     public init(monitor: MonitoredMetric = .devCost, patience: Int = 5, factor: Double = 0.5, maximumReduction: Double = 1024, minDelta: Double = 0) {

@@ -132,6 +132,13 @@ enum FloatKernels {
         backprop_all_finite_f32(x, count, engine?.elementwiseThreads(forElements: count) ?? 1) != 0
     }
 
+    /// The largest `|x[i]|` over `count` values (0 for none): `+∞` when one is infinite, NaN
+    /// when one is NaN. One pass comparing the magnitudes' bit patterns as integers.
+    @usableFromInline
+    static func largestMagnitude(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        backprop_max_magnitude_f32(x, count)
+    }
+
     // MARK: - Activations
 
     /// `a[i] = 1 / (1 + e^−z[i])` over `count` elements (`a` may be `z`): a vectorised

@@ -31,6 +31,22 @@ extension Matrix {
         return total
     }
 
+    /// The largest magnitude `max |x|` of the active elements (0 for none): `+∞` when one is
+    /// infinite and none is NaN, NaN when one is NaN.
+    @inlinable
+    public func largestMagnitude() -> Scalar {
+        if Scalar.self == Float.self {
+            return Scalar(FloatKernels.largestMagnitude(FloatKernels.floats(base), count: count))
+        }
+        var largest: Scalar = 0
+        for i in 0..<count {
+            let magnitude = Swift.abs(base[i])
+            if magnitude.isNaN { return magnitude }
+            if magnitude > largest { largest = magnitude }
+        }
+        return largest
+    }
+
     /// The position of the first NaN or infinite element, or `nil` when all are finite.
     ///
     /// A first pass sums `x·0` (in C for `Float`, over four accumulators for `Double`): the

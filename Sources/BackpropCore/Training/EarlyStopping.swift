@@ -42,6 +42,9 @@ public final class EarlyStopping<Scalar: NetworkScalar>: TrainingCallback {
         self.init(monitor: monitor, patienceStages: [patience], minDelta: minDelta, restoresBestWeights: restoresBestWeights)
     }
 
+    /// `false`: it reads only the epoch records.
+    public var readsGradientsAfterEachBatch: Bool { false }
+
     /// Early stopping whose patience grows through `patienceStages` (each ≥ 1), e.g. `[10, 20, 50]`.
     public init(monitor: MonitoredMetric = .devCost, patienceStages: [Int], minDelta: Double = 0, restoresBestWeights: Bool = true) {
         precondition(!patienceStages.isEmpty && patienceStages.allSatisfy { $0 >= 1 },

@@ -28,6 +28,9 @@ public final class TrainingMonitor<Scalar: NetworkScalar>: TrainingCallback {
     private var epochStart: [Matrix<Scalar>] = []
     private var beforeLastUpdate: [Matrix<Scalar>] = []
 
+    /// `false`: its gradient norms are measured when an epoch ends.
+    public var readsGradientsAfterEachBatch: Bool { false }
+
     /// Monitors with `probe` as the probe batch.
     public init(probe: Matrix<Scalar>) {
         self.probe = probe

@@ -149,6 +149,10 @@ public final class Trainer<Scalar: NetworkScalar> {
         if let snapshot { try context.restore(snapshot) }
         let accumulation = options.accumulationSteps
         let accumulator = accumulation > 1 ? GradientAccumulator(parameters: network.parameters) : nil
+        let updatesPerEpoch = plan.updatesPerEpoch(accumulating: accumulation)
+        // Every gradient is written by an epoch's last update, which the epoch-end callbacks
+        // read, and by every update when a callback reads them after each batch.
+        let foldsDescentMidEpoch = !callbacks.contains { $0.readsGradientsAfterEachBatch }
 
         /// Gathers batch `batch` of the epoch's order (this process's slice of it) and
         /// transforms it; returns the slice.
@@ -180,7 +184,7 @@ public final class Trainer<Scalar: NetworkScalar> {
             context.shuffleGenerator.shuffle(&context.order)
             var costSum = 0.0, correct = 0
             var learningRate = 0.0
-            for update in 0..<plan.updatesPerEpoch(accumulating: accumulation) {
+            for update in 0..<updatesPerEpoch {
                 let batches = plan.batches(ofUpdate: update, accumulating: accumulation)
                 learningRate = schedule.learningRate(epoch: epoch, step: context.step) * context.learningRateFactor
                 let cost: Double
@@ -199,6 +203,7 @@ public final class Trainer<Scalar: NetworkScalar> {
                     } else {
                         let slice = prepare(batches.lowerBound)
                         // The set's features were checked for NaN/Inf once, in `check`.
+                        step.foldsFirstLayerDescent = foldsDescentMidEpoch && update + 1 < updatesPerEpoch
                         cost = try step.run(features: gatherer.features, targets: gatherer.targets, learningRate: learningRate,
                                             checksFiniteInput: false)
                         costSum += cost

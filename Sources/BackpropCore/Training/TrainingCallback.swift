@@ -144,6 +144,12 @@ public protocol TrainingCallback<Scalar>: AnyObject {
     func epochDidEnd(_ context: TrainingContext<Scalar>, record: EpochRecord) throws -> CallbackDecision
     /// After the last epoch.
     func trainingDidEnd(_ context: TrainingContext<Scalar>) throws
+    /// Whether ``batchDidEnd(_:batch:cost:)`` reads parameter gradients (default `true`).
+    /// While no callback does, ``Trainer`` lets plain gradient descent fold the first layer's
+    /// update into its weight-gradient product on every batch but an epoch's last, which
+    /// leaves that one gradient unwritten (``TrainingStep/foldsFirstLayerDescent``); at
+    /// `epochDidEnd` every gradient is the last batch's either way.
+    var readsGradientsAfterEachBatch: Bool { get }
 }
 
 extension TrainingCallback {
@@ -151,6 +157,7 @@ extension TrainingCallback {
     public func batchDidEnd(_ context: TrainingContext<Scalar>, batch: Int, cost: Double) throws {}
     public func epochDidEnd(_ context: TrainingContext<Scalar>, record: EpochRecord) throws -> CallbackDecision { .proceed }
     public func trainingDidEnd(_ context: TrainingContext<Scalar>) throws {}
+    public var readsGradientsAfterEachBatch: Bool { true }
 }
 
 /// A callback made of closures, for printing progress or ad-hoc logic.
@@ -179,6 +186,9 @@ public final class ClosureCallback<Scalar: NetworkScalar>: TrainingCallback {
     public func epochDidEnd(_ context: TrainingContext<Scalar>, record: EpochRecord) throws -> CallbackDecision {
         try onEpochEnd?(context, record) ?? .proceed
     }
+
+    /// `true` when there is an `onBatchEnd` closure, which may read them.
+    public var readsGradientsAfterEachBatch: Bool { onBatchEnd != nil }
 }
 
 /// When a run saves a ``TrainingSnapshot``: every `interval` epochs and after the last epoch

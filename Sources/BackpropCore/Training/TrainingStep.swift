@@ -44,6 +44,19 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     public let batchCapacity: Int
     /// Whether the cost and gradients are scanned for NaN/Inf before each update (default `true`).
     public var checksFiniteValues = true
+    /// Whether a step under plain ``GradientDescent`` may fold the update of the first
+    /// layer's weights into their gradient's product (default `false`). When the first layer
+    /// with parameters is ``Dense`` and the step has no penalty, ``group`` or
+    /// ``adversarial`` pass, `W ← W − α·dZᵀ·X` is then one product that reads and writes `W`,
+    /// instead of writing `dW`, scanning it for NaN/Inf and reading it back for the update.
+    /// The weights come out as the separate update leaves them (bit for bit when the product
+    /// sums over the batch in one pass), but that layer's `weight.gradient` is not written.
+    /// The NaN/Inf check still precedes every change: the folded product runs only when
+    /// `m·max|dZ|·max|X|` bounds every element of `dW` finite, else `dW` is computed and
+    /// scanned as usual. ``Trainer`` sets it for every batch but an epoch's last, unless a
+    /// callback reads gradients after each batch
+    /// (``TrainingCallback/readsGradientsAfterEachBatch``).
+    public var foldsFirstLayerDescent = false
     /// The logits of the latest step's forward pass on the batch as given (the network's
     /// output buffer, valid until the network runs again; with ``adversarial``, a copy of the
     /// clean pass's), from which a fit loop counts the batch's correct predictions; `nil`
@@ -135,8 +148,37 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     @_specialize(where Scalar == Double)
     public func run(features: Matrix<Scalar>, targets: Matrix<Scalar>, learningRate: Double,
                     checksFiniteInput: Bool = true) throws -> Double {
+        if foldsFirstLayerDescent, adversarial == nil, group == nil, regularizer == nil,
+           let descent = optimizer as? GradientDescent<Scalar> {
+            return try runFoldingFirstLayerDescent(features: features, targets: targets, learningRate: learningRate,
+                                                   checksFiniteInput: checksFiniteInput, descent: descent)
+        }
         let cost = try computeGradients(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
         try checkAndUpdate(cost: cost, learningRate: learningRate)
+        return cost
+    }
+
+    /// ``run(features:targets:learningRate:checksFiniteInput:)`` with the first layer's
+    /// gradient descent folded into its weight-gradient product (``foldsFirstLayerDescent``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func runFoldingFirstLayerDescent(features: Matrix<Scalar>, targets: Matrix<Scalar>, learningRate: Double,
+                                             checksFiniteInput: Bool, descent: GradientDescent<Scalar>) throws -> Double {
+        let cost = try forwardAndCost(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
+        guard let (first, dZ) = network.backwardDeferringFirstWeightGradient(outputGradient) else {
+            network.backward(outputGradient)
+            try checkAndUpdate(cost: cost, learningRate: learningRate)
+            return cost
+        }
+        if checksFiniteValues,
+           !first.weightGradientIsSurelyFinite(dZ) || nonFinitePlace(cost: cost, except: first.weight) != nil {
+            first.computeWeightGradient(from: dZ)
+            try checkAndUpdate(cost: cost, learningRate: learningRate)
+            return cost
+        }
+        first.descendWeights(along: dZ, learningRate: Scalar(learningRate))
+        descent.update(parameters, learningRate: Scalar(learningRate), except: first.weight)
+        for constraint in constraints { constraint.apply(to: parameters) }
         return cost
     }
 
@@ -187,12 +229,9 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     @_specialize(where Scalar == Double)
     private func passGradients(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool,
                                perturbation: (AdversarialTraining, into: Matrix<Scalar>)? = nil) throws -> Double {
-        let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
-        self.logits = logits
-        outputGradient.resize(rows: logits.rows)
-        var cost = Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
+        var cost = try forwardAndCost(features: features, targets: targets, checksFiniteInput: checksFiniteInput)
         if group != nil {
-            let weight = Double(logits.rows) / Double(max(globalBatchRows, 1))
+            let weight = Double(outputGradient.rows) / Double(max(globalBatchRows, 1))
             let g = outputGradient.base, factor = Scalar(weight)
             for i in 0..<outputGradient.count { g[i] *= factor }
             cost *= weight
@@ -203,6 +242,17 @@ public final class TrainingStep<Scalar: NetworkScalar> {
             network.backward(outputGradient)
         }
         return cost
+    }
+
+    /// Steps 1–2: the forward pass in training mode (its logits kept in ``logits``), then
+    /// the cost, with `∂C/∂z` left in the output-gradient buffer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func forwardAndCost(features: Matrix<Scalar>, targets: Matrix<Scalar>, checksFiniteInput: Bool) throws -> Double {
+        let logits = try network.forward(features, mode: .training, checksFiniteInput: checksFiniteInput)
+        self.logits = logits
+        outputGradient.resize(rows: logits.rows)
+        return Double(loss.cost(logits: logits, targets: targets, gradient: outputGradient))
     }
 
     /// Steps 1–3 of adversarial training: the clean pass (continued to `∂C/∂X`), its
@@ -255,8 +305,14 @@ public final class TrainingStep<Scalar: NetworkScalar> {
     /// Step 5: what is NaN or infinite — `"the cost (nan)"` or `"the gradient of
     /// layers.0.weight"` — or `nil` when everything is finite.
     public func nonFinitePlace(cost: Double) -> String? {
+        nonFinitePlace(cost: cost, except: nil)
+    }
+
+    /// ``nonFinitePlace(cost:)`` skipping the gradient of `unwritten`.
+    private func nonFinitePlace(cost: Double, except unwritten: Parameter<Scalar>?) -> String? {
         if !cost.isFinite { return "the cost (\(cost))" }
-        for entry in namedParameters where entry.parameter.gradient.firstNonFinite(using: network.engine) != nil {
+        for entry in namedParameters where entry.parameter !== unwritten
+            && entry.parameter.gradient.firstNonFinite(using: network.engine) != nil {
             return "the gradient of \(entry.name)"
         }
         return nil

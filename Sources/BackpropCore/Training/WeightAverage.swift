@@ -35,6 +35,9 @@ public final class WeightAverage<Scalar: NetworkScalar>: ResumableTrainingCallba
     private var live: [Matrix<Scalar>] = []
     private var averages: [Matrix<Scalar>] = []
 
+    /// `false`: it averages weights, not gradients.
+    public var readsGradientsAfterEachBatch: Bool { false }
+
     /// An average with largest decay `decay` (0 ≤ d < 1).
     ///
     /// - Throws: ``NetworkError/invalidValue(setting:value:requirement:)`` for a decay outside `[0, 1)`.

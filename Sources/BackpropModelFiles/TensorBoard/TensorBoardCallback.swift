@@ -29,6 +29,9 @@ public final class TensorBoardCallback<Scalar: NetworkScalar>: TrainingCallback 
     /// Buckets per parameter histogram (30 by default).
     public var binCount = 30
 
+    /// `false`: its gradient histograms are written when an epoch ends.
+    public var readsGradientsAfterEachBatch: Bool { false }
+
     /// Writes into a new event file in `folder`, reading `monitor`'s records when given.
     ///
     /// - Throws: ``ModelFileError`` when the folder or file cannot be created.

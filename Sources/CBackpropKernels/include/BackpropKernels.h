@@ -26,6 +26,10 @@ void backprop_gather_rows_f32(const float *source, long rowLength, const long *i
 // split between two cores when threads > 1.
 int backprop_all_finite_f32(const float *x, long count, int threads);
 
+// The largest |x[i]| over `count` elements (0 for none): +∞ when some element is infinite
+// and none is NaN, a NaN when some element is NaN.
+float backprop_max_magnitude_f32(const float *x, long count);
+
 // w ← w − learningRate·g over `count` elements.
 void backprop_gradient_descent_f32(float *w, const float *g, long count, float learningRate);
 
