@@ -18,7 +18,7 @@ import CBackpropKernels
 /// | ``floatGEMMKernel`` | ``FloatGEMMKernel/automatic(for:)``: ``FloatGEMMKernel/nativeAVX512`` on CPUs with AVX-512, else ``FloatGEMMKernel/nativeAVX2`` with AVX2 and FMA, else ``FloatGEMMKernel/blas`` | `BACKPROP_GEMM=native-avx512`, `native-avx2`, `blas` (or `native`: the automatic choice); see ``kernelChoice(_:)`` |
 /// | ``precision`` | ``ProductPrecision/float32`` | — (the `precision` setting of a training recipe) |
 /// | ``threadCount`` | the usable cores (see ``defaultThreadChoice``: 2 on a two-core machine, also when another process keeps a core busy; 1 on Apple platforms) | `BACKPROP_THREADS`; else `OPENBLAS_NUM_THREADS` (or `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`) for OpenBLAS, `BLIS_NUM_THREADS` (or `OMP_NUM_THREADS`) for BLIS, as read by the library when it loads |
-/// | ``nativeParallelFLOPLimit`` | 4·10⁶ floating-point operations | — |
+/// | ``nativeParallelFLOPLimit`` | 2·10⁵ floating-point operations | — |
 /// | ``blasParallelFLOPLimit`` | 10⁹ floating-point operations | — |
 /// | ``parallelElementLimit`` | 2¹⁷ elements | — |
 ///
@@ -71,7 +71,13 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     public var threadCount: Int
 
     /// Native products of at least this many floating-point operations (`2·m·n·k`) are
-    /// split across two cores when ``threadCount`` is above 1. Default 4·10⁶.
+    /// split across two cores when ``threadCount`` is above 1. Default 2·10⁵: each thread
+    /// takes the same half of a layer's weights in every product of a step, so from about
+    /// this size the halves stay in each core's cache and sharing pays for the handover.
+    /// Measured with `backprop bench core` (AMD EPYC Zen 4, two cores), 4·10⁶ → 2·10⁵:
+    /// 784-100-10 at batch 10 0.038 → 0.023 ms per step, 784-30-10 at batch 10 0.014 →
+    /// 0.010, one example through 784-256-10 111 000 → 170 000 per second; splitting
+    /// products of 4·10⁴ operations (64-64-10 at batch 32) made the step slower.
     public var nativeParallelFLOPLimit: Double
 
     /// BLAS products with fewer floating-point operations than this run on one thread, larger
@@ -88,13 +94,11 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
 
     /// Tensors with at least this many elements are updated by two threads (the Adam update,
     /// the ReLU backward pass, the NaN/Inf scan of the gradients) when ``threadCount`` is
-    /// above 1. Default 2¹⁷ (a 784 × 256 layer has 200 704, a 784 × 100 layer 78 400): a
-    /// smaller tensor is often one a single thread has just written (products of fewer than
-    /// ``nativeParallelFLOPLimit`` operations run on one thread, such as the 784 × 100 weight
-    /// gradient at batch 10), so the helper would read its half from the other core's cache,
-    /// and handing it over costs more than it saves. Measured with
-    /// 784-100-10 at batch 10 (AMD EPYC Zen 4, two cores): a training step of 0.044 ms with the
-    /// update on one thread against 0.050–0.056 ms split.
+    /// above 1. Default 2¹⁷ (a 784 × 256 layer has 200 704, a 784 × 100 layer 78 400): below
+    /// it, handing the helper its half costs more than the pass saves, all the more when one
+    /// thread has just written the whole tensor. Measured with 784-100-10 at batch 10 (AMD
+    /// EPYC Zen 4, two cores, its products then on one thread): a training step of 0.044 ms
+    /// with the update on one thread against 0.050–0.056 ms split.
     public var parallelElementLimit: Int
 
     /// An engine with the given settings; `floatGEMMKernel` defaults to the best kernel the
@@ -102,7 +106,7 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
     public init(
         floatGEMMKernel: FloatGEMMKernel = .best,
         threadCount: Int,
-        nativeParallelFLOPLimit: Double = 4e6,
+        nativeParallelFLOPLimit: Double = 2e5,
         blasParallelFLOPLimit: Double = 1e9,
         parallelElementLimit: Int = 1 << 17
     ) {

@@ -129,7 +129,7 @@ struct ComputeEngineTests {
         }
         let engine = ComputeEngine.fromEnvironment([:])
         #expect(engine.threadCount >= 1)
-        #expect(engine.nativeParallelFLOPLimit == 4e6 && engine.blasParallelFLOPLimit == 1e9
+        #expect(engine.nativeParallelFLOPLimit == 2e5 && engine.blasParallelFLOPLimit == 1e9
                 && engine.parallelElementLimit == 1 << 17)
         #expect(Dense<Float>(inputCount: 2, outputCount: 3).engine == ComputeEngine.default)
         #expect(Adam<Float>().engine == ComputeEngine.default)
