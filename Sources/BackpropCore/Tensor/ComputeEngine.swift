@@ -264,7 +264,7 @@ public struct ComputeEngine: Sendable, Hashable, CustomStringConvertible {
         return ThreadChoice(count: 1, reason: "\(usable) usable cores, but a thread got at best \(Int(share * 100)) % of three \(milliseconds) ms probes 50 ms apart: another process is busy")
     }
 
-    /// `"native AVX-512 (…), 2 threads (native products from 4e+06 FLOP, BLAS from 1e+09 FLOP, element-wise from 131072 elements)"`.
+    /// `"native AVX-512 (…), 2 threads (native products from 2e+05 FLOP, BLAS from 1e+09 FLOP, element-wise from 131072 elements)"`.
     public var description: String {
         let threads = threadCount > 1 ? "\(threadCount) threads" : "1 thread"
         let limits = threadCount > 1
