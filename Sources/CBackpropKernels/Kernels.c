@@ -188,6 +188,52 @@ void backprop_gather_rows_f32(const float *source, long rowLength, const long *i
     backprop_run_split(gather_part, &gather, &gather.parts);
 }
 
+// MARK: - Dropout
+
+// Element `index` of the keyed 53-bit draws: the SplitMix64 hash of key + index·φ (φ =
+// 0x9E3779B97F4A7C15), top 53 bits — `RandomGenerator.keyedDraw53` in Swift. Each draw
+// depends on its index only, so any part of a mask can be drawn on any thread.
+static inline unsigned long long keyed_draw53(unsigned long long key, unsigned long long index) {
+    unsigned long long z = key + index * 0x9E3779B97F4A7C15ull + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (z ^ (z >> 31)) >> 11;
+}
+
+VARIANTS(dropout, (const float *restrict x, float *restrict mask, float *restrict output, long begin, long end,
+                   unsigned long long threshold, float scale, unsigned long long key, long first),
+    for (long i = begin; i < end; i++) {
+        float factor = keyed_draw53(key, (unsigned long long)(first + i)) < threshold ? scale : 0.0f;
+        mask[i] = factor;
+        output[i] = x[i] * factor;
+    })
+
+// One mask's arguments, shared by the parts of a split draw.
+typedef struct {
+    const float *x;
+    float *mask, *output;
+    long count;
+    unsigned long long threshold;
+    float scale;
+    unsigned long long key;
+    long first;
+    int parts;
+} DropoutDraw;
+
+// One part of the mask, split by element.
+static void dropout_part(void *context, int part) {
+    const DropoutDraw *d = context;
+    long begin, end;
+    backprop_part_range(d->count, 16, d->parts, part, &begin, &end);
+    DISPATCH(dropout, d->x, d->mask, d->output, begin, end, d->threshold, d->scale, d->key, d->first);
+}
+
+void backprop_dropout_f32(const float *x, float *mask, float *output, long count, unsigned long long threshold,
+                          float scale, unsigned long long key, long first, int threads) {
+    DropoutDraw draw = { x, mask, output, count, threshold, scale, key, first, elementwiseParts(count, 16, threads) };
+    backprop_run_split(dropout_part, &draw, &draw.parts);
+}
+
 // MARK: - ReLU backward
 
 // Columns [begin, end) of dZ = (z > 0 ? dA : 0) and, when bias is given, bias[j] = Σ_i dZ[i, j]

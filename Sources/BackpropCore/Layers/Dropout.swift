@@ -6,6 +6,11 @@
 /// `A ← A ⊙ D / p`; backward `dA ← dA ⊙ D / p`. Inference (or ``isNoiseEnabled`` off, as
 /// during gradient checking): the identity. Shapes: `m × width` in and out.
 ///
+/// Each `U` is a hash of one draw per batch from the layer's generator and of the element's
+/// place — example `i` of the batch, feature `j` — so the mask is drawn in vectors and on
+/// both cores, and one process or several sharing a batch (``firstExampleIndex``) draw the
+/// same masks.
+///
 /// With ``DropoutStyle/vanilla`` (the original form, for comparison) the kept features are not
 /// scaled in training, `A ← A ⊙ D`, and inference multiplies by `p` instead.
 ///
@@ -22,7 +27,7 @@
 /// let dropout = Dropout<Float>(width: 30, dropProbability: 0.5, seed: 7)
 /// print(dropout)  // Dropout(30, drop 0.5)
 /// ```
-public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
+public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer, EngineConfigurable {
     public let inputCount: Int
     public var outputCount: Int { inputCount }
     public var parameters: [Parameter<Scalar>] { [] }
@@ -36,12 +41,15 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
     /// When `false` the layer is the identity even in training (gradient checking).
     public var isNoiseEnabled = true
 
-    /// When set, masks are drawn per example: the first row of the next training batch is
-    /// example `firstExampleIndex` of the whole batch, and the mask of example `i`, feature
-    /// `j` is a hash of one draw per batch from ``random`` and `(i, j)` — the same whichever
-    /// process holds the row. Data-parallel training sets it; `nil` (one process) keeps the
-    /// sequential stream.
+    /// Which example of the whole batch the first row of the next training batch is: the mask
+    /// of example `i`, feature `j` is a hash of one draw per batch from ``random`` and of `(i,
+    /// j)`, the same whichever process holds the row. Data-parallel training sets it for
+    /// each process's slice; `nil` (one process) counts as 0.
     public var firstExampleIndex: Int?
+
+    /// The kernel threads of the mask's draw: ``ComputeEngine/default`` until a
+    /// ``Sequential`` holding the layer sets its own.
+    public var engine = ComputeEngine.default
 
     /// The generator drawing the masks.
     public private(set) var random: RandomGenerator
@@ -105,16 +113,10 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
         let maskValues = d.base, x = input.base, result = a.base
         let affine = style == .alpha ? DropoutStyle.alphaAffine(keepProbability: keep) : nil
         let scale = Scalar(affine?.scale ?? (style == .vanilla ? 1 : 1 / keep))
+        let key = random.next(), first = (firstExampleIndex ?? 0) * inputCount
         if Scalar.self == Float.self, affine == nil {
-            let x = FloatKernels.floats(x), factor = Float(scale)
-            let maskValues = FloatKernels.floats(maskValues), result = FloatKernels.floats(result)
-            if let first = firstExampleIndex {
-                FloatKernels.dropout(x, mask: maskValues, output: result, count: input.count, keep: keep, scale: factor,
-                                     key: random.next(), first: first * inputCount)
-            } else {
-                FloatKernels.dropout(x, mask: maskValues, output: result, count: input.count, keep: keep, scale: factor,
-                                     random: &random)
-            }
+            FloatKernels.dropout(FloatKernels.floats(x), mask: FloatKernels.floats(maskValues), output: FloatKernels.floats(result),
+                                 count: input.count, keep: keep, scale: Float(scale), key: key, first: first, engine: engine)
             return a
         }
         let shift = Scalar(affine?.shift ?? 0), dropped = Scalar(affine?.dropped ?? 0)
@@ -129,14 +131,7 @@ public final class Dropout<Scalar: NetworkScalar>: Layer, StochasticLayer {
             }
         }
         let threshold = RandomGenerator.bernoulliThreshold(keep)
-        if let first = firstExampleIndex {
-            let key = random.next()
-            for i in 0..<input.count { write(i, kept: RandomGenerator.keyedDraw53(key: key, index: first * inputCount + i) < threshold) }
-            return a
-        }
-        var stream = random
-        for i in 0..<input.count { write(i, kept: stream.next53() < threshold) }
-        random = stream
+        for i in 0..<input.count { write(i, kept: RandomGenerator.keyedDraw53(key: key, index: first + i) < threshold) }
         return a
     }
 

@@ -97,8 +97,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
 
     /// Element `index` of the keyed family of 53-bit draws: the SplitMix64 hash of
     /// `key + index·φ` (φ = 0x9E3779B97F4A7C15), top 53 bits. Each element's draw depends on
-    /// its index only, not on the order of drawing (per-example dropout masks of data-parallel
-    /// training, where each process draws the rows of its slice).
+    /// its index only, not on the order of drawing: dropout masks, drawn in vectors on two
+    /// cores, and the same for each example whichever process of data-parallel training holds it.
     static func keyedDraw53(key: UInt64, index: Int) -> UInt64 {
         var counter = key &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
         return splitMix64(&counter) >> 11

@@ -26,6 +26,13 @@ void backprop_gather_rows_f32(const float *source, long rowLength, const long *i
 // split between two cores when threads > 1.
 int backprop_all_finite_f32(const float *x, long count, int threads);
 
+// One dropout mask applied: for i < count, mask[i] = scale when the keyed 53-bit draw of
+// index first + i (SplitMix64 of key + (first + i)·0x9E3779B97F4A7C15, top 53 bits) is below
+// threshold, else 0, and output[i] = x[i]·mask[i]. Split between two cores when threads > 1;
+// the same bits either way.
+void backprop_dropout_f32(const float *x, float *mask, float *output, long count, unsigned long long threshold,
+                          float scale, unsigned long long key, long first, int threads);
+
 // The largest |x[i]| over `count` elements (0 for none): +∞ when some element is infinite
 // and none is NaN, a NaN when some element is NaN.
 float backprop_max_magnitude_f32(const float *x, long count);

@@ -60,9 +60,9 @@ struct DropoutTests {
         #expect(try c.forward(input, mode: .training).elements == next)
     }
 
-    /// Float runs its own kernel, Double the generic loop: both draw the same stream, so
-    /// the same elements are kept, one generator call per element, whichever way the masks
-    /// are drawn (one process, or per example as in data-parallel training).
+    /// Float runs its own kernel, Double the generic loop: both hash the same key per batch,
+    /// so the same elements are kept, whichever rows of the whole batch they hold (one
+    /// process, or a slice as in data-parallel training).
     @Test(arguments: [nil, 37] as [Int?], [0.5, 0.1, 0.8])
     func floatKernelKeepsExactlyTheElementsTheGenericLoopKeeps(firstExample: Int?, drop: Double) throws {
         let single = Dropout<Float>(width: 33, dropProbability: drop, seed: 21)
@@ -79,6 +79,32 @@ struct DropoutTests {
             #expect(dX.elements == zip(gradient.elements, try #require(single.latestMask).elements).map { $0 * $1 })
         }
         #expect(single.randomState == double.randomState)
+    }
+
+    @Test func oneProcessAndTheSlicesOfItsBatchDrawTheSameMasks() throws {
+        let input = Matrix<Float>(rows: 10, columns: 20, repeating: 1)
+        let whole = Dropout<Float>(width: 20, dropProbability: 0.5, seed: 5)
+        let wholeMask = try whole.forward(input, mode: .training).elements
+        var slices: [Float] = []
+        for (first, rows) in [(0, 4), (4, 6)] {
+            let part = Dropout<Float>(width: 20, dropProbability: 0.5, seed: 5)
+            part.firstExampleIndex = first
+            slices += try part.forward(Matrix<Float>(rows: rows, columns: 20, repeating: 1), mode: .training).elements
+        }
+        #expect(slices == wholeMask)
+        #expect(wholeMask.contains(0) && wholeMask.contains(2))
+    }
+
+    @Test func oneThreadAndTwoDrawTheSameMask() throws {
+        let input: Matrix<Float> = randomMatrix(64, 50, seed: 8)
+        var masks: [[Float]] = []
+        for threads in [1, 2] {
+            let dropout = Dropout<Float>(width: 50, dropProbability: 0.3, seed: 12)
+            dropout.engine = ComputeEngine(threadCount: threads, parallelElementLimit: 16)
+            #expect(dropout.engine.elementwiseThreads(forElements: input.count) == Int32(threads))
+            masks.append(try dropout.forward(input, mode: .training).elements)
+        }
+        #expect(masks[0] == masks[1])
     }
 
     @Test func noiseOffMakesTrainingTheIdentity() throws {
