@@ -5,6 +5,7 @@
 #include "BackpropKernels.h"
 #include "ThreadPool.h"
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #pragma clang fp contract(off)
@@ -232,6 +233,57 @@ void backprop_dropout_f32(const float *x, float *mask, float *output, long count
                           float scale, unsigned long long key, long first, int threads) {
     DropoutDraw draw = { x, mask, output, count, threshold, scale, key, first, elementwiseParts(count, 16, threads) };
     backprop_run_split(dropout_part, &draw, &draw.parts);
+}
+
+// MARK: - Gaussian noise
+
+// Pair `pair` of keyed standard normal draws (Box–Muller on keyed draws 2·pair and 2·pair + 1):
+// u₁ = 1 − n₀·2⁻⁵³ ∈ (0, 1], u₂ = n₁·2⁻⁵³, r = √(−2 ln u₁), z₀ = r·cos 2πu₂, z₁ = r·sin 2πu₂ —
+// `RandomGenerator.keyedNormal` in Swift.
+static inline void keyed_normal_pair(unsigned long long key, unsigned long long pair, double *z0, double *z1) {
+    double u1 = 1.0 - (double)keyed_draw53(key, 2 * pair) * 0x1p-53;
+    double u2 = (double)keyed_draw53(key, 2 * pair + 1) * 0x1p-53;
+    double radius = sqrt(-2.0 * log(u1)), angle = 2.0 * 3.141592653589793 * u2;
+    *z0 = radius * cos(angle);
+    *z1 = radius * sin(angle);
+}
+
+// One noise call's arguments, shared by the parts of a split draw.
+typedef struct {
+    const float *x;
+    float *output;
+    long count;
+    double standardDeviation;
+    unsigned long long key;
+    long first;
+    int parts;
+} NoiseDraw;
+
+// One part of the noise: elements [begin, end) of output = x + (float)(σ·z), z the keyed normal
+// of index first + i; both draws of a pair are used when the pair lies in the part.
+static void noise_part(void *context, int part) {
+    const NoiseDraw *d = context;
+    long begin, end;
+    backprop_part_range(d->count, 16, d->parts, part, &begin, &end);
+    for (long i = begin; i < end;) {
+        unsigned long long index = (unsigned long long)(d->first + i);
+        double z0, z1;
+        keyed_normal_pair(d->key, index >> 1, &z0, &z1);
+        if ((index & 1) == 0) {
+            d->output[i] = d->x[i] + (float)(d->standardDeviation * z0);
+            if (i + 1 < end) d->output[i + 1] = d->x[i + 1] + (float)(d->standardDeviation * z1);
+            i += 2;
+        } else {
+            d->output[i] = d->x[i] + (float)(d->standardDeviation * z1);
+            i += 1;
+        }
+    }
+}
+
+void backprop_gaussian_noise_f32(const float *x, float *output, long count, double standardDeviation,
+                                 unsigned long long key, long first, int threads) {
+    NoiseDraw draw = { x, output, count, standardDeviation, key, first, elementwiseParts(count, 16, threads) };
+    backprop_run_split(noise_part, &draw, &draw.parts);
 }
 
 // MARK: - ReLU backward

@@ -3,11 +3,16 @@
 /// (`∂A/∂X = I`). Inference (or ``isNoiseEnabled`` off): the identity. Shapes:
 /// `m × width` in and out.
 ///
+/// Each draw is a Box–Muller normal from a hash of one draw per batch from the layer's
+/// generator and of the element's place — example `i` of the batch, feature `j` — so the
+/// noise is drawn on both cores, both outputs of every Box–Muller pair are used, and one
+/// process or several sharing a batch (``firstExampleIndex``) draw the same noise.
+///
 /// ```swift
 /// let noise = GaussianNoise<Float>(width: 2, standardDeviation: 0.1, seed: 3)
 /// print(noise)  // GaussianNoise(2, σ 0.1)
 /// ```
-public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer {
+public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer, EngineConfigurable {
     public let inputCount: Int
     public var outputCount: Int { inputCount }
     public var parameters: [Parameter<Scalar>] { [] }
@@ -18,6 +23,13 @@ public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer 
 
     /// The generator drawing the noise.
     public private(set) var random: RandomGenerator
+    /// Which example of the whole batch the first row of the next training batch is (the
+    /// noise of example `i`, feature `j` depends on one draw per batch and on `(i, j)`).
+    /// Data-parallel training sets it for each process's slice; `nil` (one process) counts as 0.
+    public var firstExampleIndex: Int?
+    /// The kernel threads of the draw: ``ComputeEngine/default`` until a ``Sequential``
+    /// holding the layer sets its own.
+    public var engine = ComputeEngine.default
 
     private var output: Matrix<Scalar>?
 
@@ -55,15 +67,26 @@ public final class GaussianNoise<Scalar: NetworkScalar>: Layer, StochasticLayer 
         let a = Matrix.reuse(output, rows: input.rows, columns: inputCount)
         output = a
         let x = input.base, result = a.base
-        var stream = random
-        for i in 0..<input.count {
-            result[i] = x[i] + Scalar(stream.normal(standardDeviation: standardDeviation))
+        let key = random.next(), first = (firstExampleIndex ?? 0) * inputCount
+        if Scalar.self == Float.self {
+            FloatKernels.gaussianNoise(FloatKernels.floats(x), output: FloatKernels.floats(result), count: input.count,
+                                       standardDeviation: standardDeviation, key: key, first: first, engine: engine)
+            return a
         }
-        random = stream
+        for i in 0..<input.count {
+            result[i] = x[i] + Scalar(standardDeviation * RandomGenerator.keyedNormal(key: key, index: first + i))
+        }
         return a
     }
 
     public func backward(_ outputGradient: Matrix<Scalar>, needsInputGradient: Bool) -> Matrix<Scalar>? {
         needsInputGradient ? outputGradient : nil
+    }
+}
+
+extension GaussianNoise: DataParallelLayer {
+    /// Sets ``firstExampleIndex``, so the noise is drawn per example of the whole batch.
+    public func beginSlice(at firstExampleIndex: Int) {
+        self.firstExampleIndex = firstExampleIndex
     }
 }

@@ -1,7 +1,7 @@
 import CBackpropKernels
 
 extension FloatKernels {
-    // MARK: - Dropout
+    // MARK: - Dropout and noise
 
     /// Draws one dropout mask and applies it: element `i` of `count` keeps when
     /// `RandomGenerator.keyedDraw53(key:index:)` of index `first + i`, as a uniform in
@@ -13,6 +13,18 @@ extension FloatKernels {
                         count: Int, keep: Double, scale: Float, key: UInt64, first: Int, engine: ComputeEngine) {
         backprop_dropout_f32(x, mask, output, count, RandomGenerator.bernoulliThreshold(keep), scale, key, first,
                              engine.elementwiseThreads(forElements: count))
+    }
+
+    /// `output[i] = x[i] + Float(σ·z)` over `count` elements, `z` the keyed normal draw
+    /// `RandomGenerator.keyedNormal(key:index:)` of index `first + i`: a C loop using both
+    /// outputs of each Box–Muller pair, split over the engine's threads with the same bits.
+    /// A draw (a logarithm, a sine and a cosine per pair, about 20 ns) weighs as much as
+    /// copying some 64 values, so the split starts at 1/64 of the engine's element limit.
+    @usableFromInline
+    static func gaussianNoise(_ x: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int,
+                              standardDeviation: Double, key: UInt64, first: Int, engine: ComputeEngine) {
+        backprop_gaussian_noise_f32(x, output, count, standardDeviation, key, first,
+                                    engine.elementwiseThreads(forElements: 64 * count))
     }
 
     /// `product[i] = a[i]·b[i]` over `count` elements (`product` may be `a` or `b`).

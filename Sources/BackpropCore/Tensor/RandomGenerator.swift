@@ -104,6 +104,18 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return splitMix64(&counter) >> 11
     }
 
+    /// Element `index` of the keyed standard normal draws: Box–Muller on the keyed draws `2p`
+    /// and `2p + 1` of pair `p = index / 2` — `u₁ = 1 − n₀·2⁻⁵³ ∈ (0, 1]`, `u₂ = n₁·2⁻⁵³`,
+    /// `r = √(−2 ln u₁)` — giving `r·cos 2πu₂` for an even index and `r·sin 2πu₂` for an odd
+    /// one, so both outputs of a pair are used and each element depends on its index only.
+    static func keyedNormal(key: UInt64, index: Int) -> Double {
+        let pair = index >> 1
+        let u1 = 1 - Double(keyedDraw53(key: key, index: 2 * pair)) * 0x1.0p-53
+        let u2 = Double(keyedDraw53(key: key, index: 2 * pair + 1)) * 0x1.0p-53
+        let radius = (-2 * Double.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+        return index & 1 == 0 ? radius * Double.cos(angle) : radius * Double.sin(angle)
+    }
+
     /// The bound `t` with `n < t ⟺ n·2⁻⁵³ < probability` for every 53-bit draw `n`, so a
     /// Bernoulli draw can compare integers (dropout's masks do): `t = ⌈p·2⁵³⌉` (`p·2⁵³` is
     /// exact, a power-of-two scaling; `p` is clamped to [0, 1]).

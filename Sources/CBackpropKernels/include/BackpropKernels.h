@@ -33,6 +33,13 @@ int backprop_all_finite_f32(const float *x, long count, int threads);
 void backprop_dropout_f32(const float *x, float *mask, float *output, long count, unsigned long long threshold,
                           float scale, unsigned long long key, long first, int threads);
 
+// output[i] = x[i] + (float)(standardDeviation·z) for i < count, z the standard normal draw of
+// index first + i: Box–Muller on the keyed 53-bit draws 2p and 2p + 1 of pair p = index / 2
+// (cosine for even indices, sine for odd ones). Split between two cores when threads > 1; the
+// same bits either way.
+void backprop_gaussian_noise_f32(const float *x, float *output, long count, double standardDeviation,
+                                 unsigned long long key, long first, int threads);
+
 // The largest |x[i]| over `count` elements (0 for none): +∞ when some element is infinite
 // and none is NaN, a NaN when some element is NaN.
 float backprop_max_magnitude_f32(const float *x, long count);

@@ -143,6 +143,28 @@ struct DropoutTests {
         #expect(abs(deviation - 0.5) < 0.01, "σ \(deviation)")
     }
 
+    @Test func floatNoiseKernelDrawsTheGenericLoopsValuesOnAnyThreadsAndSlices() throws {
+        // Zero input: each Float value is the Double one rounded, so they compare exactly.
+        // Width 33 makes slices start on odd indices (the sine half of a Box–Muller pair).
+        let zeros = Matrix<Double>(rows: 9, columns: 33, repeating: 0)
+        let reference = try GaussianNoise<Double>(width: 33, standardDeviation: 0.7, seed: 4)
+            .forward(zeros, mode: .training).elements.map(Float.init)
+        for threads in [1, 2] {
+            let noise = GaussianNoise<Float>(width: 33, standardDeviation: 0.7, seed: 4)
+            noise.engine = ComputeEngine(threadCount: threads, parallelElementLimit: 16)
+            #expect(try noise.forward(Matrix(rows: 9, columns: 33, repeating: 0), mode: .training).elements == reference)
+        }
+        var slices: [Float] = []
+        for (first, rows) in [(0, 3), (3, 1), (4, 5)] {
+            let part = GaussianNoise<Float>(width: 33, standardDeviation: 0.7, seed: 4)
+            part.beginSlice(at: first)
+            slices += try part.forward(Matrix(rows: rows, columns: 33, repeating: 0), mode: .training).elements
+        }
+        #expect(slices == reference)
+        // Even and odd indices hold the cosine and sine of the same pairs: no pair repeats a value.
+        #expect(Set(reference).count == reference.count)
+    }
+
     @Test func gaussianNoiseIsTheIdentityAtInferenceAndPassesGradients() throws {
         let noise = GaussianNoise<Float>(width: 3, standardDeviation: 1, seed: 1)
         let input: Matrix<Float> = randomMatrix(5, 3, seed: 2)
