@@ -65,6 +65,26 @@ struct FoldedDescentTests {
         }
     }
 
+    @Test func foldedStepsWithBFloat16ProductsLeaveTheWeightsOfTheSeparateUpdate() throws {
+        if let missing = ProductPrecision.bf16.missingCPUFeature {
+            print("Skipped: this CPU lacks \(missing), which bfloat16 products need")
+            return
+        }
+        for threads in [1, 2] {
+            var engine = ComputeEngineTests.engine(.nativeAVX512, threads: threads)
+            engine.precision = .bf16
+            let separate = try Self.train([30, 20, 5], activation: .sigmoid, batch: 10, engine: engine, folds: false)
+            let folded = try Self.train([30, 20, 5], activation: .sigmoid, batch: 10, engine: engine, folds: true)
+            #expect(folded.firstGradient.allSatisfy { $0 == 0 } && separate.firstGradient.contains { $0 != 0 })
+            let unequal = zip(separate.parameters.joined(), folded.parameters.joined()).filter { $0 != $1 }.count
+            #expect(unequal == 0, "bf16, \(threads) thread(s): \(unequal) weights differ")
+            // The products did round their factors: float32 products train to other weights.
+            let float32 = try Self.train([30, 20, 5], activation: .sigmoid, batch: 10,
+                                         engine: ComputeEngineTests.engine(.nativeAVX512, threads: threads), folds: true)
+            #expect(float32.parameters != folded.parameters)
+        }
+    }
+
     @Test func foldedDoubleStepsAgreeWithTheSeparateUpdate() throws {
         func train(folds: Bool) throws -> (parameters: [[Double]], firstGradient: [Double]) {
             let network = try Sequential<Double>.mlp([12, 9, 4], hiddenActivation: .function(.tanh))
