@@ -130,7 +130,7 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Matrix<Scalar>) {
-        propagate(outputGradient, toInput: false)
+        propagate(outputGradient, downTo: firstTrainableIndex, inputGradientThere: false)
     }
 
     /// ``backward(_:)`` continued through every layer to the input: overwrites every
@@ -139,7 +139,7 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func inputGradient(backPropagating outputGradient: Matrix<Scalar>) -> Matrix<Scalar> {
-        propagate(outputGradient, toInput: true)!
+        propagate(outputGradient, downTo: 0, inputGradientThere: true)!
     }
 
     /// ``backward(_:)`` stopped short of one product, when the first layer with parameters
@@ -152,24 +152,20 @@ public final class Sequential<Scalar: NetworkScalar>: CustomStringConvertible {
     func backwardDeferringFirstWeightGradient(_ outputGradient: Matrix<Scalar>)
         -> (layer: Dense<Scalar>, preActivationGradient: Matrix<Scalar>)? {
         guard firstTrainableIndex < layers.count, let first = layers[firstTrainableIndex] as? Dense<Scalar> else { return nil }
-        var gradient = outputGradient
-        for index in layers.indices.reversed() where index > firstTrainableIndex {
-            guard let next = layers[index].backward(gradient, needsInputGradient: true) else {
-                preconditionFailure("\(layers[index]) returned no input gradient")
-            }
-            gradient = next
+        guard let gradient = propagate(outputGradient, downTo: firstTrainableIndex + 1, inputGradientThere: true) else {
+            preconditionFailure("a layer after \(first) returned no input gradient")
         }
         return (first, first.preActivationGradient(backPropagating: gradient))
     }
 
-    /// Walks the layers in reverse down to the first one with parameters, or to the input;
-    /// returns the gradient of the last layer reached when `toInput`.
+    /// Walks the layers in reverse down to layer `last` (none when `last` is past the end,
+    /// which returns `outputGradient`); returns the gradient at that layer's input when
+    /// `inputGradientThere`, else `nil`.
     @discardableResult
-    private func propagate(_ outputGradient: Matrix<Scalar>, toInput: Bool) -> Matrix<Scalar>? {
-        let last = toInput ? 0 : firstTrainableIndex
+    private func propagate(_ outputGradient: Matrix<Scalar>, downTo last: Int, inputGradientThere: Bool) -> Matrix<Scalar>? {
         var gradient = outputGradient
         for index in layers.indices.reversed() where index >= last {
-            guard let next = layers[index].backward(gradient, needsInputGradient: toInput || index > last) else { return nil }
+            guard let next = layers[index].backward(gradient, needsInputGradient: inputGradientThere || index > last) else { return nil }
             gradient = next
         }
         return gradient
