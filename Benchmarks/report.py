@@ -19,11 +19,18 @@ import sys
 
 ENGINES = ["backprop-train", "backprop", "numpy", "pytorch", "pytorch-compiled", "jax"]
 OWN = ("backprop", "backprop-train")
+# Backprop's bfloat16 rows have no peers of their own: they are compared with the peers of
+# the float32 case whose id they extend.
+BF16_SUFFIX = "-bf16"
 CASE_ORDER = [
     "a-784-256-10-relu-adam-b32",
     "a-784-256-10-relu-adam-b128",
+    "a-784-256-10-relu-adam-b128-bf16",
     "a-784-256-10-relu-adam-b1024",
+    "a-784-256-10-relu-adam-b1024-bf16",
     "b-784-1024-1024-10-relu-adam-b128",
+    "b-784-1024-1024-10-relu-adam-b1024",
+    "b-784-1024-1024-10-relu-adam-b1024-bf16",
     "c-784-100-10-sigmoid-sgd-b10",
     "d-784-256-10-inference-b1",
     "d-784-256-10-inference-b1024",
@@ -112,7 +119,8 @@ def build(records, machine):
         row = results[case]
         own = row.get("backprop")
         timed = row.get("backprop-train") or own
-        peers = {e: r for e, r in row.items() if e not in OWN and r.get("value")}
+        peer_row = results.get(case[:-len(BF16_SUFFIX)], {}) if case.endswith(BF16_SUFFIX) else row
+        peers = {e: r for e, r in peer_row.items() if e not in OWN and r.get("value")}
         best_engine, ratio = None, None
         if peers:
             if case.startswith("d-"):
@@ -127,7 +135,7 @@ def build(records, machine):
             "case": case,
             "metric": next(iter(row.values()))["metric"],
             "values": {e: (row[e]["value"] if e in row else None) for e in engines},
-            "best_peer": best_engine,
+            "best_peer": best_engine if peer_row is row or best_engine is None else f"{best_engine} (float32)",
             "ratio_to_best_peer": ratio,
             "achieved_gflops": own.get("achieved_gflops") if own else None,
             "gemm_gflops": own.get("gemm_gflops") if own else None,
@@ -186,7 +194,9 @@ def markdown(report):
                          f"ratio is taken from it when measured; 'backprop' is the same through `Trainer` alone "
                          f"(running-mean train metrics); 'backprop step' is its step loop alone; "
                          f"% of peak against the in-register FMA loop measured with each case "
-                         f"(peak FMA: {own['peak_fma']}); threads {own.get('threads', '?')}; "
+                         f"(peak FMA: {own['peak_fma']}); rows ending in -bf16 run the products in bfloat16 "
+                         f"(`--precision bf16`), are compared with the float32 case's peers and measured against the "
+                         f"same float32 peak; threads {own.get('threads', '?')}; "
                          f"OpenBLAS kernel: {own.get('openblas_kernel_origin', '?')}.")
     for engine, info in report["environment"].items():
         if engine == "backprop":

@@ -26,7 +26,7 @@ struct Runner {
     // MARK: - Training
 
     func run(_ trainingCase: TrainingCase) throws {
-        let batch = trainingCase.batch
+        let batch = trainingCase.batch, engine = trainingCase.engine(from: engine)
         let network = try Sequential<Float>.mlp(trainingCase.sizes, hiddenActivation: .function(trainingCase.activation))
         network.engine = engine
         initializeUniformly(network)
@@ -124,6 +124,7 @@ struct Runner {
     /// epoch) / 3 from two fresh runs, so that set-up costs cancel.
     func trainerSecondsPerEpoch(_ trainingCase: TrainingCase) throws
         -> (perEpoch: Double, one: Double, four: Double, allocationsPerStep: Double?) {
+        let engine = trainingCase.engine(from: engine)
         let labels = (0..<BenchmarkData.sampleCount).map { row in
             (0..<BenchmarkData.classCount).first { data.targets[row, $0] == 1 } ?? 0
         }

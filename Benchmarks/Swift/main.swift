@@ -64,8 +64,12 @@ let selectedFilters = filters
     selectedFilters.isEmpty || selectedFilters.contains { identifier.contains($0) }
 }
 
+let skipped = TrainingCase.all.filter { isSelected($0.identifier) && !$0.runsHere }
+for trainingCase in skipped {
+    log("skipping \(trainingCase.identifier): this CPU lacks \(trainingCase.precision.missingCPUFeature ?? "?")")
+}
 if printsTrainFlags {
-    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
+    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) && trainingCase.runsHere {
         print(([trainingCase.identifier] + trainingCase.trainFlags).joined(separator: "\t"))
     }
     exit(0)
@@ -95,7 +99,7 @@ info.emit()
 
 let runner = Runner(data: data, budget: Budget(quick: quick), engine: engine, profileSteps: profileSteps)
 do {
-    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) {
+    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) && trainingCase.runsHere {
         log("training \(trainingCase.identifier)")
         try runner.run(trainingCase)
     }

@@ -48,6 +48,7 @@ TRAINING_CASES = {
     "a-784-256-10-relu-adam-b128": ([784, 256, 10], "relu", "adam", 128),
     "a-784-256-10-relu-adam-b1024": ([784, 256, 10], "relu", "adam", 1024),
     "b-784-1024-1024-10-relu-adam-b128": ([784, 1024, 1024, 10], "relu", "adam", 128),
+    "b-784-1024-1024-10-relu-adam-b1024": ([784, 1024, 1024, 10], "relu", "adam", 1024),
     "c-784-100-10-sigmoid-sgd-b10": ([784, 100, 10], "sigmoid", "sgd", 10),
 }
 # id -> (layer sizes, hidden activation, batch size)
