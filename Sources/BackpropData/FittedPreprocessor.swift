@@ -28,6 +28,10 @@ public struct FittedPreprocessor: Codable, Equatable, Sendable, CustomStringConv
 
     public var description: String { "\(method) (\(inputCount) → \(outputCount))" }
 
+    /// Whether each output value depends on its own input value alone (every step but the
+    /// projections), so that the step can overwrite its input.
+    public var mapsEachValue: Bool { projection.isEmpty }
+
     // MARK: - Fitting
 
     /// Fits `method` to `features` (`m × n`, the training set).

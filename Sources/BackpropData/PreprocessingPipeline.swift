@@ -48,6 +48,19 @@ public struct PreprocessingPipeline: Codable, Equatable, Sendable, CustomStringC
         return current === features ? features.copy() : current
     }
 
+    /// The transformed features, written over `features` by every step that maps each value
+    /// on its own (a projection still writes a new matrix); returns `features` itself when
+    /// no step projects. For features nothing else reads any more: a loaded training set
+    /// then needs no second copy.
+    @discardableResult
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func transform<Scalar: NetworkScalar>(overwriting features: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        var current = features
+        for step in steps { current = try step.transform(current, into: step.mapsEachValue ? current : nil) }
+        return current
+    }
+
     public var description: String {
         steps.isEmpty ? "none" : steps.map(\.description).joined(separator: " → ")
     }
@@ -59,5 +72,12 @@ extension Dataset {
         var result = self
         result.features = try pipeline.transform(features)
         return result
+    }
+
+    /// Applies `pipeline` to the features, overwriting them when this set alone holds them
+    /// (another holder keeps its copy unchanged).
+    public mutating func apply(_ pipeline: PreprocessingPipeline) throws {
+        features = isKnownUniquelyReferenced(&features)
+            ? try pipeline.transform(overwriting: features) : try pipeline.transform(features)
     }
 }

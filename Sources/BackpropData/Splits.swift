@@ -156,9 +156,22 @@ public struct DatasetSplits<Scalar: NetworkScalar>: @unchecked Sendable {
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func preprocessed(with methods: [PreprocessingMethod]) throws -> (splits: DatasetSplits, pipeline: PreprocessingPipeline) {
-        let pipeline = try PreprocessingPipeline.fit(methods, to: train.features)
-        let result = DatasetSplits(train: try train.applying(pipeline), dev: try dev?.applying(pipeline), test: try test?.applying(pipeline))
+        var result = self  // shares the features with `self`, so every part is copied
+        let pipeline = try result.preprocess(with: methods)
         return (result, pipeline)
+    }
+
+    /// Fits the pipeline on the training features and applies it to every part in place:
+    /// features these splits alone hold are overwritten rather than copied (see
+    /// ``Dataset/apply(_:)``). Returns the pipeline.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public mutating func preprocess(with methods: [PreprocessingMethod]) throws -> PreprocessingPipeline {
+        let pipeline = try PreprocessingPipeline.fit(methods, to: train.features)
+        try train.apply(pipeline)
+        try dev?.apply(pipeline)
+        try test?.apply(pipeline)
+        return pipeline
     }
 }
 

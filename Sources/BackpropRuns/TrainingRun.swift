@@ -46,8 +46,9 @@ public final class TrainingRun {
     ///   against the data, a bad initialiser), `TrainingError`.
     public convenience init(recipe: TrainingRecipe) throws {
         var random = RandomGenerator(seed: recipe.seed)
-        let raw = try Self.loadData(for: recipe, seed: random.next())
-        try self.init(recipe: recipe, random: &random, data: raw)
+        var data = try Self.loadData(for: recipe, seed: random.next())
+        // Nothing else holds the loaded features: preprocessing overwrites them.
+        try self.init(recipe: recipe, random: &random, data: &data)
     }
 
     /// A run on data already loaded and split (not yet preprocessed), as
@@ -58,7 +59,8 @@ public final class TrainingRun {
     public convenience init(recipe: TrainingRecipe, data raw: DatasetSplits<Float>) throws {
         var random = RandomGenerator(seed: recipe.seed)
         _ = random.next()
-        try self.init(recipe: recipe, random: &random, data: raw)
+        var data = raw  // shares the caller's features, which preprocessing then copies
+        try self.init(recipe: recipe, random: &random, data: &data)
     }
 
     /// The recipe's data loaded and split (before preprocessing), with the split seed that
@@ -80,15 +82,17 @@ public final class TrainingRun {
         return try recipe.subset?.apply(to: splits) ?? splits
     }
 
-    private init(recipe: TrainingRecipe, random: inout RandomGenerator, data raw: DatasetSplits<Float>) throws {
+    /// Preprocesses `data` in place (overwriting the features it alone holds) and builds the run.
+    private init(recipe: TrainingRecipe, random: inout RandomGenerator, data: inout DatasetSplits<Float>) throws {
         self.recipe = recipe
         let file: String? = switch recipe.data.value {
         case let .csv(path): path
         case let .npy(_, targets): targets
         default: nil
         }
-        dataWarnings = try raw.checkClassCoverage(source: "\(recipe.data)", file: file)
-        var (prepared, fitted) = try raw.preprocessed(with: recipe.preprocessing)
+        dataWarnings = try data.checkClassCoverage(source: "\(recipe.data)", file: file)
+        let fitted = try data.preprocess(with: recipe.preprocessing)
+        var prepared = data
         if recipe.layers?.last == 1, prepared.train.isClassification, prepared.train.outputCount == 2,
            recipe.lossKind != .softmaxCrossEntropy {
             // A binary classifier with one sigmoid output: the target is the label itself.

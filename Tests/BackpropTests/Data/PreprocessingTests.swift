@@ -152,6 +152,45 @@ struct PreprocessingTests {
         #expect(parts.test!.features.elements == expected.elements)
     }
 
+    @Test(arguments: [[PreprocessingMethod.standardize], [.standardize, .pca(components: .count(2))], [.minMax(lower: -1, upper: 1)]])
+    func preprocessingInPlaceOverwritesOnlyWhatNothingElseHolds(_ methods: [PreprocessingMethod]) throws {
+        let set = try Dataset<Double>.blobs(count: 300, classes: 3, seed: 4)
+        let (copied, pipeline) = try set.split(seed: 1).preprocessed(with: methods)
+
+        // Features these splits alone hold: element-wise steps overwrite them.
+        var owned = set.split(seed: 1)
+        let trainStorage = ObjectIdentifier(owned.train.features), testStorage = ObjectIdentifier(owned.test!.features)
+        #expect(try owned.preprocess(with: methods) == pipeline)
+        #expect(owned.train.features.elements == copied.train.features.elements)
+        #expect(owned.test!.features.elements == copied.test!.features.elements)
+        let projects = methods.contains { if case .pca = $0 { true } else { false } }
+        #expect((ObjectIdentifier(owned.train.features) == trainStorage) == !projects)
+        #expect((ObjectIdentifier(owned.test!.features) == testStorage) == !projects)
+
+        // Features another holder reads: copied, the holder's left as they were.
+        var shared = set.split(seed: 1)
+        let held = shared.train.features, heldElements = held.elements
+        _ = try shared.preprocess(with: methods)
+        #expect(held.elements == heldElements)
+        #expect(shared.train.features !== held)
+        #expect(shared.train.features.elements == copied.train.features.elements)
+    }
+
+    /// Cross-validation and ensembles build several runs on one loaded split: a run copies
+    /// the features it preprocesses and leaves the caller's as they were.
+    @Test func aRunOnGivenDataLeavesTheCallersFeaturesUnchanged() throws {
+        let splits = try Dataset<Float>.blobs(count: 120, classes: 3, seed: 5).split(seed: 2)
+        let before = splits.train.features.elements
+        var recipe = TrainingRecipe()
+        recipe.layers = [2, 4, 3]
+        recipe.epochs = 1
+        recipe.preprocessing = [.standardize]
+        let run = try TrainingRun(recipe: recipe, data: splits)
+        #expect(splits.train.features.elements == before)
+        #expect(run.splits.train.features !== splits.train.features)
+        #expect(isClose(run.splits.train.featureStatistics()[0].mean, 0, absolute: 1e-5))
+    }
+
     @Test func oneHotEncoding() throws {
         let encoded = try Matrix<Float>.oneHot(labels: [2, 0, 1], classCount: 3)
         #expect(encoded.elements == [0, 0, 1, 1, 0, 0, 0, 1, 0])
