@@ -163,7 +163,7 @@ public struct DatasetSplits<Scalar: NetworkScalar>: @unchecked Sendable {
 
     /// Fits the pipeline on the training features and applies it to every part in place:
     /// features these splits alone hold are overwritten rather than copied (see
-    /// ``Dataset/apply(_:)``). Returns the pipeline.
+    /// `Dataset.apply(_:)`). Returns the pipeline.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public mutating func preprocess(with methods: [PreprocessingMethod]) throws -> PreprocessingPipeline {
