@@ -64,12 +64,13 @@ let selectedFilters = filters
     selectedFilters.isEmpty || selectedFilters.contains { identifier.contains($0) }
 }
 
-let skipped = TrainingCase.all.filter { isSelected($0.identifier) && !$0.runsHere }
-for trainingCase in skipped {
+let selectedCases = TrainingCase.all.filter { isSelected($0.identifier) }
+for trainingCase in selectedCases where !trainingCase.runsHere {
     log("skipping \(trainingCase.identifier): this CPU lacks \(trainingCase.precision.missingCPUFeature ?? "?")")
 }
+let runnableCases = selectedCases.filter(\.runsHere)
 if printsTrainFlags {
-    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) && trainingCase.runsHere {
+    for trainingCase in runnableCases {
         print(([trainingCase.identifier] + trainingCase.trainFlags).joined(separator: "\t"))
     }
     exit(0)
@@ -99,7 +100,7 @@ info.emit()
 
 let runner = Runner(data: data, budget: Budget(quick: quick), engine: engine, profileSteps: profileSteps)
 do {
-    for trainingCase in TrainingCase.all where isSelected(trainingCase.identifier) && trainingCase.runsHere {
+    for trainingCase in runnableCases {
         log("training \(trainingCase.identifier)")
         try runner.run(trainingCase)
     }
